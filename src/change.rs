@@ -1,0 +1,1945 @@
+//! Organisation changes (SPEC §6): the operations, their validation against the state as
+//! it is when they run, and their Dataverse side effects. A changeset is applied inside
+//! one [`Tx`]; any error rolls the whole changeset back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::{Right, RightSet};
+use crate::error::{Errors, PolicyError};
+use crate::journal::{Touched, Tx, Undo};
+use crate::model::{CascadeScope, DeleteCascade, Inheritance, Principal, RoleAssignment, TeamKind};
+use crate::state::{
+    as_team, as_user, team_principal, AccessTeamEntry, Assignment, ShareEntry, State, TeamRow,
+    UnitRow, UserRow, NONE,
+};
+
+/// One operation of a changeset, `{ "op": name, ...fields }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "op",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+#[allow(missing_docs)]
+pub enum Change {
+    CreateBusinessUnit {
+        id: String,
+        name: String,
+        parent: String,
+    },
+    RenameBusinessUnit {
+        business_unit: String,
+        name: String,
+    },
+    ReparentBusinessUnit {
+        business_unit: String,
+        parent: String,
+    },
+    DisableBusinessUnit {
+        business_unit: String,
+    },
+    EnableBusinessUnit {
+        business_unit: String,
+    },
+    DeleteBusinessUnit {
+        business_unit: String,
+    },
+    MergeBusinessUnits {
+        from: String,
+        into: String,
+    },
+    CreateUser {
+        id: String,
+        name: String,
+        business_unit: String,
+        #[serde(default)]
+        manager: Option<String>,
+        #[serde(default)]
+        disabled: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+        #[serde(default)]
+        roles: Vec<RoleAssignment>,
+    },
+    MoveUser {
+        user: String,
+        business_unit: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        move_records: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reassign_records_to: Option<Principal>,
+    },
+    MoveUsers {
+        users: Vec<String>,
+        business_unit: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        move_records: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reassign_records_to: Option<Principal>,
+    },
+    SetManager {
+        user: String,
+        manager: Option<String>,
+    },
+    DisableUser {
+        user: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reassign_records_to: Option<Principal>,
+    },
+    EnableUser {
+        user: String,
+    },
+    AssignRole {
+        principal: Principal,
+        role: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_unit: Option<String>,
+    },
+    RemoveRole {
+        principal: Principal,
+        role: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_unit: Option<String>,
+    },
+    CreateTeam {
+        id: String,
+        name: String,
+        kind: TeamKind,
+        business_unit: String,
+        #[serde(default)]
+        members: Vec<String>,
+        #[serde(default)]
+        roles: Vec<RoleAssignment>,
+        #[serde(default)]
+        inheritance: Inheritance,
+    },
+    DeleteTeam {
+        team: String,
+    },
+    AddTeamMembers {
+        team: String,
+        users: Vec<String>,
+    },
+    RemoveTeamMembers {
+        team: String,
+        users: Vec<String>,
+    },
+    MoveTeam {
+        team: String,
+        business_unit: String,
+    },
+    AssignRecord {
+        record: String,
+        owner: Principal,
+    },
+    ReassignRecords {
+        from: Principal,
+        to: Principal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table: Option<String>,
+    },
+    SetRecordBusinessUnit {
+        record: String,
+        business_unit: String,
+    },
+    CreateRecord {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        table: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<Principal>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_unit: Option<String>,
+        #[serde(default)]
+        parent: Option<String>,
+        #[serde(default = "yes")]
+        active: bool,
+    },
+    DeleteRecord {
+        record: String,
+    },
+    Share {
+        record: String,
+        principal: Principal,
+        rights: Vec<Right>,
+    },
+    ModifyShare {
+        record: String,
+        principal: Principal,
+        rights: Vec<Right>,
+    },
+    Unshare {
+        record: String,
+        principal: Principal,
+    },
+    AddAccessTeamMember {
+        record: String,
+        template: String,
+        user: String,
+    },
+    RemoveAccessTeamMember {
+        record: String,
+        template: String,
+        user: String,
+    },
+    SetSetting {
+        name: String,
+        value: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Change {
+    /// The operation name.
+    pub fn op(&self) -> &'static str {
+        match self {
+            Change::CreateBusinessUnit { .. } => "createBusinessUnit",
+            Change::RenameBusinessUnit { .. } => "renameBusinessUnit",
+            Change::ReparentBusinessUnit { .. } => "reparentBusinessUnit",
+            Change::DisableBusinessUnit { .. } => "disableBusinessUnit",
+            Change::EnableBusinessUnit { .. } => "enableBusinessUnit",
+            Change::DeleteBusinessUnit { .. } => "deleteBusinessUnit",
+            Change::MergeBusinessUnits { .. } => "mergeBusinessUnits",
+            Change::CreateUser { .. } => "createUser",
+            Change::MoveUser { .. } => "moveUser",
+            Change::MoveUsers { .. } => "moveUsers",
+            Change::SetManager { .. } => "setManager",
+            Change::DisableUser { .. } => "disableUser",
+            Change::EnableUser { .. } => "enableUser",
+            Change::AssignRole { .. } => "assignRole",
+            Change::RemoveRole { .. } => "removeRole",
+            Change::CreateTeam { .. } => "createTeam",
+            Change::DeleteTeam { .. } => "deleteTeam",
+            Change::AddTeamMembers { .. } => "addTeamMembers",
+            Change::RemoveTeamMembers { .. } => "removeTeamMembers",
+            Change::MoveTeam { .. } => "moveTeam",
+            Change::AssignRecord { .. } => "assignRecord",
+            Change::ReassignRecords { .. } => "reassignRecords",
+            Change::SetRecordBusinessUnit { .. } => "setRecordBusinessUnit",
+            Change::CreateRecord { .. } => "createRecord",
+            Change::DeleteRecord { .. } => "deleteRecord",
+            Change::Share { .. } => "share",
+            Change::ModifyShare { .. } => "modifyShare",
+            Change::Unshare { .. } => "unshare",
+            Change::AddAccessTeamMember { .. } => "addAccessTeamMember",
+            Change::RemoveAccessTeamMember { .. } => "removeAccessTeamMember",
+            Change::SetSetting { .. } => "setSetting",
+        }
+    }
+}
+
+/// A side effect of an operation, reported by `simulate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SideEffect {
+    /// Index of the operation in the changeset.
+    pub change: usize,
+    /// `roleRemoved`, `roleReanchored`, `managerCleared`, `managerChanged`, `recordsMoved`,
+    /// `recordsReassigned`, `recordAssigned`, `teamMembershipChanged`, `shareAdded`, `sharesRemoved`,
+    /// `recordDeleted`, `parentLinkRemoved`, `unitMoved`, `teamMoved`, `userMoved`, `assertionRemoved`.
+    pub kind: String,
+    /// Human-readable.
+    pub message: String,
+    /// The user concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The team concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// The record concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The role concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// How many items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+}
+
+/// The outcome of running a changeset in a transaction.
+pub struct Outcome {
+    /// Inverses (to roll back or undo).
+    pub log: Vec<Undo>,
+    /// What was touched.
+    pub touched: Touched,
+    /// Side effects.
+    pub effects: Vec<SideEffect>,
+    /// Errors (the changeset must then be rolled back).
+    pub errors: Vec<PolicyError>,
+}
+
+/// Parse a changeset: a JSON array of operations or `{ "changes": [...] }`.
+pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        List(Vec<serde_json::Value>),
+        Wrapped { changes: Vec<serde_json::Value> },
+    }
+    let form: Form = crate::validate::parse_json(json, "").map_err(|_| {
+        PolicyError::new(
+            "bad-type",
+            "/changes",
+            "a changeset is an array of operations or {\"changes\": [...]}",
+        )
+    })?;
+    let list = match form {
+        Form::List(l) | Form::Wrapped { changes: l } => l,
+    };
+    if list.len() > crate::limits::MAX_CHANGES {
+        return Err(PolicyError::new(
+            "limit-exceeded",
+            "/changes",
+            format!(
+                "at most {} operations per changeset",
+                crate::limits::MAX_CHANGES
+            ),
+        )
+        .into());
+    }
+    let mut out = Vec::with_capacity(list.len());
+    let mut errors = Vec::new();
+    for (i, v) in list.into_iter().enumerate() {
+        let root = format!("/changes/{i}");
+        let op_known = v.get("op").and_then(|o| o.as_str()).map(str::to_string);
+        match serde_path_to_error::deserialize::<_, Change>(v) {
+            Ok(c) => out.push(c),
+            Err(e) => {
+                let msg = e.inner().to_string();
+                let mut err = crate::validate::serde_error(e.path(), &msg, &root);
+                if msg.starts_with("unknown variant") && err.path == root {
+                    err = PolicyError::new(
+                        "unknown-operation",
+                        format!("{root}/op"),
+                        format!("unknown operation `{}`", op_known.unwrap_or_default()),
+                    );
+                } else if msg.contains("missing field `op`") {
+                    err = PolicyError::new(
+                        "missing-field",
+                        format!("{root}/op"),
+                        "every operation needs an `op`".to_string(),
+                    );
+                }
+                errors.push(err);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+/// Run a changeset inside a transaction on `st`. The caller keeps or reverts `log`.
+pub fn run(st: &mut State, changes: &[Change]) -> Outcome {
+    let mut tx = Tx::new(st);
+    let mut effects = Vec::new();
+    let mut errors = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let mut op = Op {
+            tx: &mut tx,
+            i,
+            effects: &mut effects,
+        };
+        let before = op.tx.log.len();
+        if let Err(mut errs) = op.run(c) {
+            // an operation validates before it mutates, but be safe: undo its partial work
+            let partial = op.tx.log.split_off(before);
+            crate::journal::revert_all(op.tx.st, partial);
+            for e in errs.iter_mut() {
+                *e = e.clone().under(&format!("/changes/{i}"));
+            }
+            errors.extend(errs);
+        }
+        tx.st.refresh();
+    }
+    let Tx { log, touched, .. } = tx;
+    Outcome {
+        log,
+        touched,
+        effects,
+        errors,
+    }
+}
+
+type R = Result<(), Vec<PolicyError>>;
+
+fn e(code: &str, path: &str, msg: String) -> Vec<PolicyError> {
+    vec![PolicyError::new(code, path, msg)]
+}
+
+struct Op<'t, 'a> {
+    tx: &'t mut Tx<'a>,
+    i: usize,
+    effects: &'t mut Vec<SideEffect>,
+}
+
+impl Op<'_, '_> {
+    fn st(&self) -> &State {
+        self.tx.st
+    }
+
+    fn effect(&mut self, kind: &str, message: String) -> &mut SideEffect {
+        self.effects.push(SideEffect {
+            change: self.i,
+            kind: kind.into(),
+            message,
+            user: None,
+            team: None,
+            record: None,
+            role: None,
+            count: None,
+        });
+        let n = self.effects.len() - 1;
+        #[allow(clippy::indexing_slicing)]
+        &mut self.effects[n]
+    }
+
+    fn unit(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
+        self.st().unit_ids.get(id).copied().ok_or_else(|| {
+            e(
+                "unknown-business-unit",
+                path,
+                format!("business unit `{id}` does not exist"),
+            )
+        })
+    }
+    fn user(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
+        self.st()
+            .user_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| e("unknown-user", path, format!("user `{id}` does not exist")))
+    }
+    fn team(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
+        self.st()
+            .team_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| e("unknown-team", path, format!("team `{id}` does not exist")))
+    }
+    fn role(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
+        self.st()
+            .role_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| e("unknown-role", path, format!("role `{id}` does not exist")))
+    }
+    fn record(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
+        self.st().records.ids.find(id).ok_or_else(|| {
+            e(
+                "unknown-record",
+                path,
+                format!("record `{id}` does not exist"),
+            )
+        })
+    }
+    fn table(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
+        self.st().table_ids.get(id).copied().ok_or_else(|| {
+            e(
+                "unknown-table",
+                path,
+                format!("table `{id}` does not exist"),
+            )
+        })
+    }
+    fn principal(&self, p: &Principal, path: &str) -> Result<u32, Vec<PolicyError>> {
+        match p {
+            Principal::User(u) => self.user(u, &format!("{path}/user")),
+            Principal::Team(t) => self.team(t, &format!("{path}/team")).map(team_principal),
+        }
+    }
+    /// An owner: an enabled user or an owner team.
+    fn owner(&self, p: &Principal, path: &str) -> Result<u32, Vec<PolicyError>> {
+        let o = self.principal(p, path)?;
+        if let Some(t) = as_team(o) {
+            if self
+                .st()
+                .team(t)
+                .is_some_and(|t| t.kind == TeamKind::Access)
+            {
+                return Err(e(
+                    "access-team-owner",
+                    &format!("{path}/team"),
+                    format!("access team `{}` cannot own records", p.id()),
+                ));
+            }
+        } else if self.st().user(o).is_some_and(|u| u.disabled) {
+            return Err(e(
+                "disabled-user",
+                &format!("{path}/user"),
+                format!("user `{}` is disabled and cannot own records", p.id()),
+            ));
+        }
+        Ok(o)
+    }
+    fn id_free(&self, kind: &str, taken: bool, id: &str, path: &str) -> R {
+        if id.is_empty() || id.len() > crate::limits::MAX_ID_BYTES {
+            return Err(e(
+                "bad-value",
+                path,
+                format!(
+                    "{kind} id must be 1 to {} bytes",
+                    crate::limits::MAX_ID_BYTES
+                ),
+            ));
+        }
+        if taken {
+            return Err(e(
+                "duplicate-id",
+                path,
+                format!("{kind} id `{id}` already exists"),
+            ));
+        }
+        Ok(())
+    }
+    fn assignments(
+        &self,
+        list: &[RoleAssignment],
+        holder_unit: u32,
+        path: &str,
+    ) -> Result<Vec<Assignment>, Vec<PolicyError>> {
+        let mut out = Vec::new();
+        let mut errs = Vec::new();
+        for (j, a) in list.iter().enumerate() {
+            match self.assignment(
+                &a.role,
+                a.business_unit.as_deref(),
+                holder_unit,
+                &format!("{path}/{j}"),
+            ) {
+                Ok(x) if !out.contains(&x) => out.push(x),
+                Ok(_) => errs.push(PolicyError::new(
+                    "duplicate-id",
+                    format!("{path}/{j}"),
+                    format!("role `{}` is assigned twice", a.role),
+                )),
+                Err(mut e) => errs.append(&mut e),
+            }
+        }
+        if errs.is_empty() {
+            Ok(out)
+        } else {
+            Err(errs)
+        }
+    }
+    fn assignment(
+        &self,
+        role: &str,
+        unit: Option<&str>,
+        holder_unit: u32,
+        path: &str,
+    ) -> Result<Assignment, Vec<PolicyError>> {
+        let role = self.role(role, &format!("{path}/role"))?;
+        let mut anchor = NONE;
+        if let Some(b) = unit {
+            anchor = self.unit(b, &format!("{path}/businessUnit"))?;
+            if anchor == holder_unit {
+                anchor = NONE;
+            } else if !self.st().settings.ownership_across_business_units {
+                return Err(e("role-anchor-not-allowed", &format!("{path}/businessUnit"), format!("a role anchored at `{b}`, another unit than its holder's, needs ownershipAcrossBusinessUnits")));
+            }
+        }
+        Ok(Assignment { role, unit: anchor })
+    }
+    fn manager_ok(&self, user_unit: u32, manager: u32) -> bool {
+        let st = self.st();
+        !st.settings.managers_must_be_in_same_or_parent_business_unit
+            || st
+                .user(manager)
+                .is_some_and(|m| st.tree.in_subtree(user_unit, m.unit))
+    }
+    fn users_in(&self, b: u32) -> Vec<u32> {
+        let st = self.st();
+        (0..st.users.len() as u32)
+            .filter(|&u| st.user(u).is_some_and(|x| x.alive && x.unit == b))
+            .collect()
+    }
+
+    fn run(&mut self, c: &Change) -> R {
+        match c {
+            Change::CreateBusinessUnit { id, name, parent } => {
+                self.id_free(
+                    "business unit",
+                    self.st().unit_ids.contains_key(id),
+                    id,
+                    "/id",
+                )?;
+                let p = self.unit(parent, "/parent")?;
+                let b = self.st().units.len() as u32;
+                let t = self.st().teams.len() as u32;
+                self.tx.unit(
+                    b,
+                    UnitRow {
+                        id: id.clone(),
+                        name: name.clone(),
+                        parent: p,
+                        disabled: false,
+                        alive: true,
+                        default_team: t,
+                    },
+                );
+                self.tx.team(
+                    t,
+                    TeamRow {
+                        id: format!("default:{id}"),
+                        name: name.clone(),
+                        kind: TeamKind::Owner,
+                        unit: b,
+                        members: Vec::new(),
+                        roles: Vec::new(),
+                        inheritance: Inheritance::Direct,
+                        alive: true,
+                        default_of: b,
+                    },
+                );
+                Ok(())
+            }
+            Change::RenameBusinessUnit {
+                business_unit,
+                name,
+            } => {
+                let b = self.unit(business_unit, "/businessUnit")?;
+                let Some(mut row) = self.st().unit(b).cloned() else {
+                    return Ok(());
+                };
+                row.name = name.clone();
+                self.tx.unit(b, row);
+                Ok(())
+            }
+            Change::ReparentBusinessUnit {
+                business_unit,
+                parent,
+            } => {
+                let b = self.unit(business_unit, "/businessUnit")?;
+                let p = self.unit(parent, "/parent")?;
+                self.reparent_unit(b, p, "/parent")
+            }
+            Change::DisableBusinessUnit { business_unit }
+            | Change::EnableBusinessUnit { business_unit } => {
+                let b = self.unit(business_unit, "/businessUnit")?;
+                let Some(mut row) = self.st().unit(b).cloned() else {
+                    return Ok(());
+                };
+                row.disabled = matches!(c, Change::DisableBusinessUnit { .. });
+                self.tx.unit(b, row);
+                Ok(())
+            }
+            Change::DeleteBusinessUnit { business_unit } => {
+                let b = self.unit(business_unit, "/businessUnit")?;
+                self.delete_unit(b)
+            }
+            Change::MergeBusinessUnits { from, into } => {
+                let f = self.unit(from, "/from")?;
+                let t = self.unit(into, "/into")?;
+                self.merge_units(f, t)
+            }
+            Change::CreateUser {
+                id,
+                name,
+                business_unit,
+                manager,
+                disabled,
+                category,
+                roles,
+            } => {
+                self.id_free("user", self.st().user_ids.contains_key(id), id, "/id")?;
+                let b = self.unit(business_unit, "/businessUnit")?;
+                let m = match manager {
+                    Some(m) => self.user(m, "/manager")?,
+                    None => NONE,
+                };
+                if m != NONE && !self.manager_ok(b, m) {
+                    return Err(e(
+                        "manager-out-of-scope",
+                        "/manager",
+                        format!(
+                            "manager `{}` is not in `{business_unit}` or one of its ancestors",
+                            manager.as_deref().unwrap_or("")
+                        ),
+                    ));
+                }
+                let roles = self.assignments(roles, b, "/roles")?;
+                let u = self.st().users.len() as u32;
+                self.tx.user(
+                    u,
+                    UserRow {
+                        id: id.clone(),
+                        name: name.clone(),
+                        unit: b,
+                        manager: m,
+                        disabled: *disabled,
+                        category: category.clone(),
+                        roles,
+                        alive: true,
+                    },
+                );
+                Ok(())
+            }
+            Change::MoveUser {
+                user,
+                business_unit,
+                move_records,
+                reassign_records_to,
+            } => {
+                let u = self.user(user, "/user")?;
+                let b = self.unit(business_unit, "/businessUnit")?;
+                let to = self.reassign_target(reassign_records_to.as_ref())?;
+                self.move_user(u, b, move_records.unwrap_or(true), to)
+            }
+            Change::MoveUsers {
+                users,
+                business_unit,
+                move_records,
+                reassign_records_to,
+            } => {
+                let b = self.unit(business_unit, "/businessUnit")?;
+                let to = self.reassign_target(reassign_records_to.as_ref())?;
+                let mut ids = Vec::new();
+                let mut errs = Vec::new();
+                for (j, id) in users.iter().enumerate() {
+                    match self.user(id, &format!("/users/{j}")) {
+                        Ok(u) => ids.push(u),
+                        Err(mut x) => errs.append(&mut x),
+                    }
+                }
+                if !errs.is_empty() {
+                    return Err(errs);
+                }
+                for u in ids {
+                    self.move_user(u, b, move_records.unwrap_or(true), to)?;
+                }
+                Ok(())
+            }
+            Change::SetManager { user, manager } => {
+                let u = self.user(user, "/user")?;
+                let m = match manager {
+                    Some(m) => self.user(m, "/manager")?,
+                    None => NONE,
+                };
+                if m != NONE {
+                    if m == u || self.st().manager_distance(u, m, u32::MAX).is_some() {
+                        return Err(e(
+                            "cycle",
+                            "/manager",
+                            format!(
+                                "`{}` reports (indirectly) to `{user}`",
+                                manager.as_deref().unwrap_or("")
+                            ),
+                        ));
+                    }
+                    let unit = self.st().user(u).map(|x| x.unit).unwrap_or(NONE);
+                    if !self.manager_ok(unit, m) {
+                        return Err(e(
+                            "manager-out-of-scope",
+                            "/manager",
+                            format!(
+                                "manager `{}` is not in the user's unit or one of its ancestors",
+                                manager.as_deref().unwrap_or("")
+                            ),
+                        ));
+                    }
+                }
+                let Some(mut row) = self.st().user(u).cloned() else {
+                    return Ok(());
+                };
+                row.manager = m;
+                self.tx.user(u, row);
+                Ok(())
+            }
+            Change::DisableUser {
+                user,
+                reassign_records_to,
+            } => {
+                let u = self.user(user, "/user")?;
+                let to = self.reassign_target(reassign_records_to.as_ref())?;
+                if to == Some(u) {
+                    return Err(e(
+                        "bad-value",
+                        "/reassignRecordsTo",
+                        "cannot hand records over to the user being disabled".into(),
+                    ));
+                }
+                if let Some(to) = to {
+                    let records = self.st().owned_by(u).to_vec();
+                    self.check_can_own(to, &records, "/reassignRecordsTo")?;
+                }
+                let Some(mut row) = self.st().user(u).cloned() else {
+                    return Ok(());
+                };
+                row.disabled = true;
+                self.tx.user(u, row);
+                if let Some(to) = to {
+                    self.hand_over(u, to);
+                }
+                Ok(())
+            }
+            Change::EnableUser { user } => {
+                let u = self.user(user, "/user")?;
+                let Some(mut row) = self.st().user(u).cloned() else {
+                    return Ok(());
+                };
+                row.disabled = false;
+                self.tx.user(u, row);
+                Ok(())
+            }
+            Change::AssignRole {
+                principal,
+                role,
+                business_unit,
+            }
+            | Change::RemoveRole {
+                principal,
+                role,
+                business_unit,
+            } => {
+                let assign = matches!(c, Change::AssignRole { .. });
+                let p = self.principal(principal, "/principal")?;
+                match as_team(p) {
+                    None => {
+                        let Some(mut row) = self.st().user(p).cloned() else {
+                            return Ok(());
+                        };
+                        let a = self.assignment(role, business_unit.as_deref(), row.unit, "")?;
+                        self.edit_roles(&mut row.roles, a, assign, role)?;
+                        self.tx.user(p, row);
+                    }
+                    Some(t) => {
+                        let Some(mut row) = self.st().team(t).cloned() else {
+                            return Ok(());
+                        };
+                        if row.kind == TeamKind::Access {
+                            return Err(e(
+                                "access-team-roles",
+                                "/principal/team",
+                                format!("access team `{}` cannot hold roles", row.id),
+                            ));
+                        }
+                        let a = self.assignment(role, business_unit.as_deref(), row.unit, "")?;
+                        self.edit_roles(&mut row.roles, a, assign, role)?;
+                        self.tx.team(t, row);
+                    }
+                }
+                Ok(())
+            }
+            Change::CreateTeam {
+                id,
+                name,
+                kind,
+                business_unit,
+                members,
+                roles,
+                inheritance,
+            } => {
+                if id.starts_with("default:") {
+                    return Err(e(
+                        "reserved-id",
+                        "/id",
+                        format!("team id `{id}` is reserved for default teams"),
+                    ));
+                }
+                self.id_free("team", self.st().team_ids.contains_key(id), id, "/id")?;
+                let b = self.unit(business_unit, "/businessUnit")?;
+                if *kind == TeamKind::Access && !roles.is_empty() {
+                    return Err(e(
+                        "access-team-roles",
+                        "/roles",
+                        format!("access team `{id}` cannot hold roles"),
+                    ));
+                }
+                let mut ms = Vec::new();
+                for (j, m) in members.iter().enumerate() {
+                    ms.push(self.user(m, &format!("/members/{j}"))?);
+                }
+                let roles = self.assignments(roles, b, "/roles")?;
+                let t = self.st().teams.len() as u32;
+                self.tx.team(
+                    t,
+                    TeamRow {
+                        id: id.clone(),
+                        name: name.clone(),
+                        kind: *kind,
+                        unit: b,
+                        members: ms,
+                        roles,
+                        inheritance: *inheritance,
+                        alive: true,
+                        default_of: NONE,
+                    },
+                );
+                Ok(())
+            }
+            Change::DeleteTeam { team } => {
+                let t = self.team(team, "/team")?;
+                self.not_default(t, "/team")?;
+                let owned = self.st().owned_by(team_principal(t)).len();
+                if owned > 0 {
+                    return Err(vec![PolicyError::new(
+                        "not-empty",
+                        "/team",
+                        format!("team `{team}` still owns {owned} records"),
+                    )
+                    .with_help("reassign its records first (reassignRecords)")]);
+                }
+                self.drop_shares_to(team_principal(t));
+                let Some(mut row) = self.st().team(t).cloned() else {
+                    return Ok(());
+                };
+                row.alive = false;
+                row.members.clear();
+                self.tx.team(t, row);
+                Ok(())
+            }
+            Change::AddTeamMembers { team, users } | Change::RemoveTeamMembers { team, users } => {
+                let add = matches!(c, Change::AddTeamMembers { .. });
+                let t = self.team(team, "/team")?;
+                self.not_default(t, "/team")?;
+                let Some(mut row) = self.st().team(t).cloned() else {
+                    return Ok(());
+                };
+                for (j, id) in users.iter().enumerate() {
+                    let u = self.user(id, &format!("/users/{j}"))?;
+                    if add {
+                        if !row.members.contains(&u) {
+                            row.members.push(u);
+                        }
+                    } else {
+                        row.members.retain(|&m| m != u);
+                    }
+                }
+                self.tx.team(t, row);
+                Ok(())
+            }
+            Change::MoveTeam {
+                team,
+                business_unit,
+            } => {
+                let t = self.team(team, "/team")?;
+                self.not_default(t, "/team")?;
+                let b = self.unit(business_unit, "/businessUnit")?;
+                self.move_team(t, b);
+                Ok(())
+            }
+            Change::AssignRecord { record, owner } => {
+                let r = self.record(record, "/record")?;
+                self.user_owned(r, "/record")?;
+                let o = self.owner(owner, "/owner")?;
+                self.check_can_own(o, &[r], "/owner")?;
+                self.assign(r, o, true);
+                Ok(())
+            }
+            Change::ReassignRecords { from, to, table } => {
+                let f = self.principal(from, "/from")?;
+                let t = self.owner(to, "/to")?;
+                let tab = match table {
+                    Some(x) => Some(self.table(x, "/table")?),
+                    None => None,
+                };
+                let records: Vec<u32> = self
+                    .st()
+                    .owned_by(f)
+                    .iter()
+                    .copied()
+                    .filter(|&r| tab.is_none_or(|x| self.st().records.table(r) == x))
+                    .collect();
+                self.check_can_own(t, &records, "/to")?;
+                let mut sorted = records;
+                sorted.sort_unstable();
+                for r in &sorted {
+                    self.assign(*r, t, false);
+                }
+                let n = sorted.len();
+                self.effect(
+                    "recordsReassigned",
+                    format!("{n} records of {} reassigned to {}", from.id(), to.id()),
+                )
+                .count = Some(n);
+                Ok(())
+            }
+            Change::SetRecordBusinessUnit {
+                record,
+                business_unit,
+            } => {
+                if !self.st().settings.ownership_across_business_units {
+                    return Err(e(
+                        "setting-required",
+                        "",
+                        "setRecordBusinessUnit needs ownershipAcrossBusinessUnits".into(),
+                    ));
+                }
+                let r = self.record(record, "/record")?;
+                self.user_owned(r, "/record")?;
+                let b = self.unit(business_unit, "/businessUnit")?;
+                let o = self.st().records.owner(r);
+                self.tx.record_owner(r, o, b);
+                Ok(())
+            }
+            Change::CreateRecord {
+                id,
+                name,
+                table,
+                owner,
+                business_unit,
+                parent,
+                active,
+            } => {
+                if self.st().records.ids.find(id).is_some() {
+                    return Err(e(
+                        "duplicate-id",
+                        "/id",
+                        format!("record id `{id}` already exists"),
+                    ));
+                }
+                self.id_free("record", false, id, "/id")?;
+                let t = self.table(table, "/table")?;
+                let org = self.st().org_owned(t);
+                let (o, mut b) =
+                    match (org, owner) {
+                        (true, Some(_)) => return Err(e(
+                            "organization-owned",
+                            "/owner",
+                            format!(
+                                "table `{table}` is organization-owned; its records have no owner"
+                            ),
+                        )),
+                        (true, None) => (NONE, NONE),
+                        (false, None) => {
+                            return Err(e(
+                                "missing-owner",
+                                "/owner",
+                                format!("records of `{table}` need an owner"),
+                            ))
+                        }
+                        (false, Some(p)) => {
+                            let o = self.owner(p, "/owner")?;
+                            (o, self.st().owner_unit(o))
+                        }
+                    };
+                if let Some(bu) = business_unit {
+                    if org {
+                        return Err(e("organization-owned", "/businessUnit", format!("table `{table}` is organization-owned; its records have no owning unit")));
+                    }
+                    let x = self.unit(bu, "/businessUnit")?;
+                    if x != b && !self.st().settings.ownership_across_business_units {
+                        return Err(e("business-unit-mismatch", "/businessUnit", format!("record unit `{bu}` differs from its owner's; that needs ownershipAcrossBusinessUnits")));
+                    }
+                    b = x;
+                }
+                let p = match parent {
+                    Some(pid) => {
+                        let p = self.record(pid, "/parent")?;
+                        let expected = self.st().parent_rel(t).map(|r| r.parent);
+                        if expected != Some(self.st().records.table(p)) {
+                            return Err(e(
+                                "no-relationship",
+                                "/parent",
+                                format!(
+                                    "no parental relationship links `{}` to `{table}`",
+                                    self.st().table_name(self.st().records.table(p))
+                                ),
+                            ));
+                        }
+                        p
+                    }
+                    None => NONE,
+                };
+                if self
+                    .tx
+                    .create_record(id, name.as_deref(), t, o, b, p, *active)
+                    .is_none()
+                {
+                    return Err(e("limit-exceeded", "", "too many records".into()));
+                }
+                Ok(())
+            }
+            Change::DeleteRecord { record } => {
+                let r = self.record(record, "/record")?;
+                let mut doomed = Vec::new();
+                self.collect_delete(r, &mut doomed)?;
+                for &d in doomed.iter().rev() {
+                    self.drop_record(d);
+                }
+                Ok(())
+            }
+            Change::Share {
+                record,
+                principal,
+                rights,
+            }
+            | Change::ModifyShare {
+                record,
+                principal,
+                rights,
+            } => {
+                let r = self.record(record, "/record")?;
+                self.user_owned(r, "/record")?;
+                let p = self.principal(principal, "/principal")?;
+                let set = RightSet::from_rights(rights);
+                let mut list = self.st().shares_of(r).to_vec();
+                match list.iter_mut().find(|s| s.principal == p) {
+                    Some(s) if matches!(c, Change::Share { .. }) => s.rights = s.rights | set,
+                    Some(s) => s.rights = set,
+                    None if matches!(c, Change::ModifyShare { .. }) => {
+                        return Err(e(
+                            "not-shared",
+                            "/principal",
+                            format!("record `{record}` is not shared with `{}`", principal.id()),
+                        ));
+                    }
+                    None => list.push(ShareEntry {
+                        principal: p,
+                        rights: set,
+                    }),
+                }
+                list.retain(|s| !s.rights.is_empty());
+                self.tx.shares(r, list);
+                Ok(())
+            }
+            Change::Unshare { record, principal } => {
+                let r = self.record(record, "/record")?;
+                let p = self.principal(principal, "/principal")?;
+                let mut list = self.st().shares_of(r).to_vec();
+                let n = list.len();
+                list.retain(|s| s.principal != p);
+                if list.len() == n {
+                    return Err(e(
+                        "not-shared",
+                        "/principal",
+                        format!("record `{record}` is not shared with `{}`", principal.id()),
+                    ));
+                }
+                self.tx.shares(r, list);
+                Ok(())
+            }
+            Change::AddAccessTeamMember {
+                record,
+                template,
+                user,
+            }
+            | Change::RemoveAccessTeamMember {
+                record,
+                template,
+                user,
+            } => {
+                let add = matches!(c, Change::AddAccessTeamMember { .. });
+                let r = self.record(record, "/record")?;
+                let tpl = self
+                    .st()
+                    .template_ids
+                    .get(template)
+                    .copied()
+                    .ok_or_else(|| {
+                        e(
+                            "unknown-template",
+                            "/template",
+                            format!("access team template `{template}` does not exist"),
+                        )
+                    })?;
+                if self.st().templates.get(tpl as usize).map(|t| t.table)
+                    != Some(self.st().records.table(r))
+                {
+                    return Err(e(
+                        "bad-value",
+                        "/template",
+                        format!(
+                            "template `{template}` is for another table than record `{record}`"
+                        ),
+                    ));
+                }
+                let u = self.user(user, "/user")?;
+                let mut list = self.st().access_teams_of(r).to_vec();
+                match list.iter_mut().find(|a| a.template == tpl) {
+                    Some(a) => {
+                        if add {
+                            if let Err(pos) = a.members.binary_search(&u) {
+                                a.members.insert(pos, u);
+                            }
+                        } else {
+                            a.members.retain(|&m| m != u);
+                        }
+                    }
+                    None if add => list.push(AccessTeamEntry {
+                        template: tpl,
+                        members: vec![u],
+                    }),
+                    None => {}
+                }
+                list.retain(|a| !a.members.is_empty());
+                self.tx.access_teams(r, list);
+                Ok(())
+            }
+            Change::SetSetting { name, value } => {
+                let mut s = self.st().settings;
+                if !s.set(name, *value) {
+                    return Err(vec![PolicyError::new(
+                        "unknown-setting",
+                        "/name",
+                        format!("unknown setting `{name}`"),
+                    )
+                    .with_help(format!(
+                        "settings are {}",
+                        crate::model::SETTING_NAMES.join(", ")
+                    ))]);
+                }
+                self.check_setting(name, *value)?;
+                self.tx.settings(s);
+                Ok(())
+            }
+        }
+    }
+
+    fn check_setting(&self, name: &str, value: bool) -> R {
+        let st = self.st();
+        if name == "ownershipAcrossBusinessUnits" && !value {
+            let bad = (0..st.records.len() as u32)
+                .filter(|&r| {
+                    st.records.alive(r)
+                        && st.records.owner(r) != NONE
+                        && st.records.unit(r) != st.owner_unit(st.records.owner(r))
+                })
+                .count();
+            let anchors = st
+                .users
+                .iter()
+                .filter(|u| u.alive)
+                .flat_map(|u| u.roles.iter())
+                .chain(
+                    st.teams
+                        .iter()
+                        .filter(|t| t.alive)
+                        .flat_map(|t| t.roles.iter()),
+                )
+                .filter(|a| a.unit != NONE)
+                .count();
+            if bad + anchors > 0 {
+                return Err(e("setting-violation", "/value", format!("{bad} records are in another unit than their owner and {anchors} roles are anchored explicitly; fix them first")));
+            }
+        }
+        if name == "managersMustBeInSameOrParentBusinessUnit" && value {
+            let bad = st
+                .users
+                .iter()
+                .filter(|u| {
+                    u.alive
+                        && u.manager != NONE
+                        && !st
+                            .user(u.manager)
+                            .is_some_and(|m| st.tree.in_subtree(u.unit, m.unit))
+                })
+                .count();
+            if bad > 0 {
+                return Err(e(
+                    "setting-violation",
+                    "/value",
+                    format!("{bad} users have a manager outside their unit and its ancestors"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn not_default(&self, t: u32, path: &str) -> R {
+        if self.st().team(t).is_some_and(|t| t.default_of != NONE) {
+            return Err(e(
+                "reserved-id",
+                path,
+                "default teams are managed by the engine".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn user_owned(&self, r: u32, path: &str) -> R {
+        if self.st().org_owned(self.st().records.table(r)) {
+            return Err(e(
+                "organization-owned",
+                path,
+                format!("record `{}` is organization-owned", self.st().records.id(r)),
+            ));
+        }
+        Ok(())
+    }
+
+    fn edit_roles(
+        &self,
+        roles: &mut Vec<Assignment>,
+        a: Assignment,
+        assign: bool,
+        role: &str,
+    ) -> R {
+        let held = roles.contains(&a);
+        if assign {
+            if held {
+                return Err(e(
+                    "duplicate-id",
+                    "/role",
+                    format!("role `{role}` is already assigned"),
+                ));
+            }
+            roles.push(a);
+        } else {
+            if !held {
+                return Err(e(
+                    "not-assigned",
+                    "/role",
+                    format!("role `{role}` is not assigned"),
+                ));
+            }
+            roles.retain(|x| *x != a);
+        }
+        Ok(())
+    }
+
+    fn reassign_target(&self, p: Option<&Principal>) -> Result<Option<u32>, Vec<PolicyError>> {
+        p.map(|p| self.owner(p, "/reassignRecordsTo")).transpose()
+    }
+
+    /// The new owner must hold a read grant on each record's table.
+    fn check_can_own(&self, owner: u32, records: &[u32], path: &str) -> R {
+        let st = self.st();
+        let mut tables: Vec<u32> = records.iter().map(|&r| st.records.table(r)).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        for t in tables {
+            let ok = match as_team(owner) {
+                Some(team) => st.team(team).is_some_and(|row| {
+                    row.roles.iter().any(|a| {
+                        crate::grants::level_of(st, a.role, t, Right::Read)
+                            >= crate::access::Level::Basic
+                    })
+                }),
+                None => !crate::grants::grant_sources(st, owner, t, Right::Read).is_empty(),
+            };
+            if !ok {
+                return Err(vec![PolicyError::new(
+                    "owner-lacks-privilege",
+                    path,
+                    format!(
+                        "`{}` has no read privilege on `{}` and cannot own its records",
+                        st.principal(owner).id(),
+                        st.table_name(t)
+                    ),
+                )
+                .with_help("assign a role with read on the table first")]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Assign record `r` to `owner` (SPEC §6), cascading to children when `cascade`.
+    fn assign(&mut self, r: u32, owner: u32, cascade: bool) {
+        let prev = self.st().records.owner(r);
+        let mut stack = vec![r];
+        let mut first = true;
+        while let Some(x) = stack.pop() {
+            let st = self.st();
+            let old_owner = st.records.owner(x);
+            if !first && old_owner == owner {
+                continue;
+            }
+            first = false;
+            if cascade {
+                if let Some(kids) = st.children.get(&x) {
+                    let mut kids: Vec<u32> = kids
+                        .iter()
+                        .copied()
+                        .filter(
+                            |&k| match st.parent_rel(st.records.table(k)).map(|r| r.assign) {
+                                Some(CascadeScope::All) => true,
+                                Some(CascadeScope::Active) => st.records.active(k),
+                                Some(CascadeScope::UserOwned) => st.records.owner(k) == prev,
+                                _ => false,
+                            },
+                        )
+                        .collect();
+                    kids.sort_unstable();
+                    stack.extend(kids.into_iter().rev());
+                }
+            }
+            let keep_unit = st.settings.ownership_across_business_units
+                && !st.settings.always_move_record_to_owner_business_unit;
+            let unit = if keep_unit {
+                st.records.unit(x)
+            } else {
+                st.owner_unit(owner)
+            };
+            let share_back = st.settings.share_to_previous_owner_on_assign
+                && old_owner != owner
+                && old_owner != NONE;
+            self.tx.record_owner(x, owner, unit);
+            if share_back {
+                let mut list = self.st().shares_of(x).to_vec();
+                match list.iter_mut().find(|s| s.principal == old_owner) {
+                    Some(s) => s.rights = RightSet(!Right::Create.bit()),
+                    None => list.push(ShareEntry {
+                        principal: old_owner,
+                        rights: RightSet(!Right::Create.bit()),
+                    }),
+                }
+                self.tx.shares(x, list);
+            }
+            let id = self.st().records.id(x).to_string();
+            let msg = format!(
+                "record {id} assigned from {} to {}",
+                self.st().principal(old_owner).id(),
+                self.st().principal(owner).id()
+            );
+            if x != r || cascade {
+                self.effect("recordAssigned", msg).record = Some(id.clone());
+            }
+        }
+    }
+
+    fn hand_over(&mut self, from: u32, to: u32) {
+        let mut records = self.st().owned_by(from).to_vec();
+        records.sort_unstable();
+        for &r in &records {
+            self.assign(r, to, false);
+        }
+        let n = records.len();
+        if n > 0 {
+            let from_id = self.st().user_id(from).to_string();
+            let to_id = self.st().principal(to).id().to_string();
+            let eff = self.effect(
+                "recordsReassigned",
+                format!("{n} records of {from_id} handed over to {to_id}"),
+            );
+            eff.count = Some(n);
+            eff.user = Some(from_id);
+        }
+    }
+
+    fn move_user(&mut self, u: u32, b: u32, move_records: bool, reassign_to: Option<u32>) -> R {
+        let Some(mut row) = self.st().user(u).cloned() else {
+            return Ok(());
+        };
+        if reassign_to == Some(u) {
+            return Err(e(
+                "bad-value",
+                "/reassignRecordsTo",
+                "cannot reassign a user's records to the same user".into(),
+            ));
+        }
+        if let Some(to) = reassign_to {
+            let records = self.st().owned_by(u).to_vec();
+            self.check_can_own(to, &records, "/reassignRecordsTo")?;
+        }
+        let old_unit = row.unit;
+        if old_unit == b {
+            return Ok(());
+        }
+        let uid = row.id.clone();
+        let (old_name, new_name) = (
+            self.st().unit_id(old_unit).to_string(),
+            self.st().unit_id(b).to_string(),
+        );
+        self.effect(
+            "userMoved",
+            format!("{uid} moved from {old_name} to {new_name}"),
+        )
+        .user = Some(uid.clone());
+        if !self
+            .st()
+            .settings
+            .do_not_remove_roles_on_change_business_unit
+        {
+            for a in std::mem::take(&mut row.roles) {
+                let role = self.st().role_id(a.role).to_string();
+                let eff = self.effect(
+                    "roleRemoved",
+                    format!("{uid} loses role {role} on moving to {new_name}"),
+                );
+                eff.user = Some(uid.clone());
+                eff.role = Some(role);
+            }
+        } else {
+            for a in &row.roles {
+                if a.unit == NONE {
+                    let role = self.st().role_id(a.role).to_string();
+                    let eff = self.effect(
+                        "roleReanchored",
+                        format!("{uid}'s role {role} is now anchored at {new_name}"),
+                    );
+                    eff.user = Some(uid.clone());
+                    eff.role = Some(role);
+                }
+            }
+        }
+        row.unit = b;
+        let old_manager = row.manager;
+        if old_manager != NONE && !self.manager_ok(b, old_manager) {
+            row.manager = NONE;
+            let mid = self.st().user_id(old_manager).to_string();
+            self.effect(
+                "managerCleared",
+                format!("{uid}'s manager {mid} is outside {new_name} and its ancestors; cleared"),
+            )
+            .user = Some(uid.clone());
+        }
+        self.tx.user(u, row);
+        // direct reports for whom u is no longer a valid manager
+        let reports = self
+            .st()
+            .reports
+            .get(u as usize)
+            .cloned()
+            .unwrap_or_default();
+        for v in reports {
+            let Some(mut vr) = self.st().user(v).cloned() else {
+                continue;
+            };
+            if self.manager_ok(vr.unit, u) {
+                continue;
+            }
+            let vid = vr.id.clone();
+            vr.manager =
+                if old_manager != NONE && self.manager_ok(vr.unit, old_manager) && old_manager != v
+                {
+                    old_manager
+                } else {
+                    NONE
+                };
+            let msg = if vr.manager == NONE {
+                format!("{vid}'s manager {uid} moved out of reach; cleared")
+            } else {
+                format!(
+                    "{vid}'s manager {uid} moved out of reach; now reports to {}",
+                    self.st().user_id(vr.manager)
+                )
+            };
+            self.effect(
+                if vr.manager == NONE {
+                    "managerCleared"
+                } else {
+                    "managerChanged"
+                },
+                msg,
+            )
+            .user = Some(vid.clone());
+            self.tx.user(v, vr);
+        }
+        // records
+        if let Some(to) = reassign_to {
+            self.hand_over(u, to);
+        } else {
+            let st = self.st();
+            let follow = (move_records && st.settings.always_move_record_to_owner_business_unit)
+                || !st.settings.ownership_across_business_units;
+            if follow {
+                let mut records = st.owned_by(u).to_vec();
+                records.sort_unstable();
+                let n = records.len();
+                for r in records {
+                    self.tx.record_owner(r, u, b);
+                }
+                if n > 0 {
+                    let eff = self.effect(
+                        "recordsMoved",
+                        format!("{n} records of {uid} moved to {new_name}"),
+                    );
+                    eff.count = Some(n);
+                    eff.user = Some(uid.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn move_team(&mut self, t: u32, b: u32) {
+        let Some(mut row) = self.st().team(t).cloned() else {
+            return;
+        };
+        if row.unit == b {
+            return;
+        }
+        let tid = row.id.clone();
+        let new_name = self.st().unit_id(b).to_string();
+        if !self
+            .st()
+            .settings
+            .do_not_remove_roles_on_change_business_unit
+        {
+            for a in std::mem::take(&mut row.roles) {
+                let role = self.st().role_id(a.role).to_string();
+                let eff = self.effect(
+                    "roleRemoved",
+                    format!("team {tid} loses role {role} on moving to {new_name}"),
+                );
+                eff.team = Some(tid.clone());
+                eff.role = Some(role);
+            }
+        }
+        row.unit = b;
+        self.tx.team(t, row);
+        self.effect("teamMoved", format!("team {tid} moved to {new_name}"))
+            .team = Some(tid.clone());
+        let st = self.st();
+        if st.settings.always_move_record_to_owner_business_unit
+            || !st.settings.ownership_across_business_units
+        {
+            let mut records = st.owned_by(team_principal(t)).to_vec();
+            records.sort_unstable();
+            for r in records {
+                self.tx.record_owner(r, team_principal(t), b);
+            }
+        }
+    }
+
+    fn reparent_unit(&mut self, b: u32, p: u32, path: &str) -> R {
+        if self.st().tree.in_subtree(p, b) {
+            return Err(e(
+                "cycle",
+                path,
+                format!(
+                    "`{}` is inside `{}`; reparenting would create a cycle",
+                    self.st().unit_id(p),
+                    self.st().unit_id(b)
+                ),
+            ));
+        }
+        let Some(mut row) = self.st().unit(b).cloned() else {
+            return Ok(());
+        };
+        row.parent = p;
+        self.tx.unit(b, row);
+        self.tx.st.refresh();
+        self.fix_managers();
+        Ok(())
+    }
+
+    /// Clear managers made invalid by a change of the unit tree.
+    fn fix_managers(&mut self) {
+        if !self
+            .st()
+            .settings
+            .managers_must_be_in_same_or_parent_business_unit
+        {
+            return;
+        }
+        let bad: Vec<u32> = (0..self.st().users.len() as u32)
+            .filter(|&u| {
+                self.st().user(u).is_some_and(|x| {
+                    x.alive && x.manager != NONE && !self.manager_ok(x.unit, x.manager)
+                })
+            })
+            .collect();
+        for u in bad {
+            let Some(mut row) = self.st().user(u).cloned() else {
+                continue;
+            };
+            row.manager = NONE;
+            let uid = row.id.clone();
+            self.tx.user(u, row);
+            self.effect(
+                "managerCleared",
+                format!("{uid}'s manager is no longer in their unit or its ancestors; cleared"),
+            )
+            .user = Some(uid.clone());
+        }
+    }
+
+    fn delete_unit(&mut self, b: u32) -> R {
+        let st = self.st();
+        let Some(row) = st.unit(b).cloned() else {
+            return Ok(());
+        };
+        let mut blockers = Vec::new();
+        if row.parent == NONE {
+            blockers.push("it is the root".to_string());
+        }
+        if !row.disabled {
+            return Err(vec![PolicyError::new(
+                "not-disabled",
+                "/businessUnit",
+                format!(
+                    "business unit `{}` must be disabled before it is deleted",
+                    row.id
+                ),
+            )
+            .with_help("add a disableBusinessUnit operation first")]);
+        }
+        let users = self.users_in(b).len();
+        if users > 0 {
+            blockers.push(format!("{users} users"));
+        }
+        let teams = st
+            .teams
+            .iter()
+            .filter(|t| t.alive && t.default_of == NONE && t.unit == b)
+            .count();
+        if teams > 0 {
+            blockers.push(format!("{teams} teams"));
+        }
+        let kids = st.units.iter().filter(|u| u.alive && u.parent == b).count();
+        if kids > 0 {
+            blockers.push(format!("{kids} child units"));
+        }
+        let records = st.by_unit.get(b as usize).map(Vec::len).unwrap_or(0);
+        if records > 0 {
+            blockers.push(format!("{records} records"));
+        }
+        let anchors = st
+            .users
+            .iter()
+            .filter(|u| u.alive)
+            .flat_map(|u| u.roles.iter())
+            .chain(
+                st.teams
+                    .iter()
+                    .filter(|t| t.alive)
+                    .flat_map(|t| t.roles.iter()),
+            )
+            .filter(|a| a.unit == b)
+            .count();
+        if anchors > 0 {
+            blockers.push(format!("{anchors} role assignments anchored at it"));
+        }
+        let shares = st
+            .shared_with
+            .get(&team_principal(row.default_team))
+            .map(Vec::len)
+            .unwrap_or(0);
+        if shares > 0 {
+            blockers.push(format!("{shares} records shared with its default team"));
+        }
+        if !blockers.is_empty() {
+            return Err(vec![PolicyError::new(
+                "not-empty",
+                "/businessUnit",
+                format!(
+                    "business unit `{}` still holds {}",
+                    row.id,
+                    blockers.join(", ")
+                ),
+            )
+            .with_help("move or delete them first, or use mergeBusinessUnits")]);
+        }
+        if let Some(mut team) = self.st().team(row.default_team).cloned() {
+            team.alive = false;
+            team.members.clear();
+            self.tx.team(row.default_team, team);
+        }
+        let mut row = row;
+        row.alive = false;
+        self.tx.unit(b, row);
+        Ok(())
+    }
+
+    fn merge_units(&mut self, f: u32, into: u32) -> R {
+        if f == into {
+            return Err(e(
+                "bad-value",
+                "/into",
+                "cannot merge a unit into itself".into(),
+            ));
+        }
+        if self.st().unit(f).is_some_and(|u| u.parent == NONE) {
+            return Err(e(
+                "bad-value",
+                "/from",
+                "the root unit cannot be merged away".into(),
+            ));
+        }
+        if self.st().tree.in_subtree(into, f) {
+            return Err(e(
+                "cycle",
+                "/into",
+                format!(
+                    "`{}` is inside `{}`",
+                    self.st().unit_id(into),
+                    self.st().unit_id(f)
+                ),
+            ));
+        }
+        // child units
+        let kids: Vec<u32> = (0..self.st().units.len() as u32)
+            .filter(|&c| self.st().unit(c).is_some_and(|x| x.alive && x.parent == f))
+            .collect();
+        for c in kids {
+            if let Some(mut row) = self.st().unit(c).cloned() {
+                row.parent = into;
+                self.tx.unit(c, row);
+            }
+        }
+        self.tx.st.refresh();
+        // explicit role anchors at `from` follow to `into`
+        for u in 0..self.st().users.len() as u32 {
+            let Some(mut row) = self.st().user(u).cloned() else {
+                continue;
+            };
+            if row.alive && row.roles.iter().any(|a| a.unit == f) {
+                for a in row.roles.iter_mut().filter(|a| a.unit == f) {
+                    a.unit = if row.unit == into { NONE } else { into };
+                }
+                row.roles.dedup();
+                self.tx.user(u, row);
+            }
+        }
+        for t in 0..self.st().teams.len() as u32 {
+            let Some(mut row) = self.st().team(t).cloned() else {
+                continue;
+            };
+            if row.alive && row.roles.iter().any(|a| a.unit == f) {
+                for a in row.roles.iter_mut().filter(|a| a.unit == f) {
+                    a.unit = if row.unit == into { NONE } else { into };
+                }
+                row.roles.dedup();
+                self.tx.team(t, row);
+            }
+        }
+        // users and teams
+        for u in self.users_in(f) {
+            self.move_user(u, into, true, None)?;
+        }
+        let teams: Vec<u32> = (0..self.st().teams.len() as u32)
+            .filter(|&t| {
+                self.st()
+                    .team(t)
+                    .is_some_and(|x| x.alive && x.default_of == NONE && x.unit == f)
+            })
+            .collect();
+        for t in teams {
+            self.move_team(t, into);
+        }
+        // records still in `from` (owned across units)
+        let mut rest = self
+            .st()
+            .by_unit
+            .get(f as usize)
+            .cloned()
+            .unwrap_or_default();
+        rest.sort_unstable();
+        for r in rest {
+            let o = self.st().records.owner(r);
+            self.tx.record_owner(r, o, into);
+        }
+        // shares to the default team of `from` go to the default team of `into`
+        let (fd, td) = (
+            self.st().unit(f).map(|u| u.default_team).unwrap_or(NONE),
+            self.st().unit(into).map(|u| u.default_team).unwrap_or(NONE),
+        );
+        let mut shared = self
+            .st()
+            .shared_with
+            .get(&team_principal(fd))
+            .cloned()
+            .unwrap_or_default();
+        shared.sort_unstable();
+        for r in shared {
+            let mut list = self.st().shares_of(r).to_vec();
+            let moved = list
+                .iter()
+                .filter(|s| s.principal == team_principal(fd))
+                .fold(RightSet::EMPTY, |a, s| a | s.rights);
+            list.retain(|s| s.principal != team_principal(fd));
+            match list.iter_mut().find(|s| s.principal == team_principal(td)) {
+                Some(s) => s.rights = s.rights | moved,
+                None => list.push(ShareEntry {
+                    principal: team_principal(td),
+                    rights: moved,
+                }),
+            }
+            self.tx.shares(r, list);
+        }
+        if let Some(mut team) = self.st().team(fd).cloned() {
+            team.alive = false;
+            team.members.clear();
+            self.tx.team(fd, team);
+        }
+        if let Some(mut row) = self.st().unit(f).cloned() {
+            row.alive = false;
+            self.tx.unit(f, row);
+        }
+        self.tx.st.refresh();
+        self.fix_managers();
+        Ok(())
+    }
+
+    fn drop_shares_to(&mut self, p: u32) {
+        let mut recs = self.st().shared_with.get(&p).cloned().unwrap_or_default();
+        recs.sort_unstable();
+        recs.dedup();
+        let n = recs.len();
+        for r in recs {
+            let mut list = self.st().shares_of(r).to_vec();
+            list.retain(|s| s.principal != p);
+            self.tx.shares(r, list);
+        }
+        if n > 0 {
+            let id = self.st().principal(p).id().to_string();
+            self.effect("sharesRemoved", format!("{n} shares with {id} removed"))
+                .count = Some(n);
+        }
+    }
+
+    fn collect_delete(&self, r: u32, out: &mut Vec<u32>) -> R {
+        let st = self.st();
+        let mut stack = vec![r];
+        while let Some(x) = stack.pop() {
+            out.push(x);
+            let kids = st.children.get(&x).cloned().unwrap_or_default();
+            if kids.is_empty() {
+                continue;
+            }
+            for k in kids {
+                match st.parent_rel(st.records.table(k)).map(|r| r.delete) {
+                    Some(DeleteCascade::Restrict) => {
+                        return Err(vec![PolicyError::new("restricted", "/record", format!("record `{}` has child record `{}` and their relationship restricts delete", st.records.id(x), st.records.id(k))).with_help("delete or re-link the children first")]);
+                    }
+                    Some(DeleteCascade::All) => stack.push(k),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn drop_record(&mut self, r: u32) {
+        let kids = self.st().children.get(&r).cloned().unwrap_or_default();
+        for k in kids {
+            if self.st().records.alive(k) {
+                self.tx.record_parent(k, NONE);
+                let id = self.st().records.id(k).to_string();
+                self.effect(
+                    "parentLinkRemoved",
+                    format!("record {id} no longer has a parent"),
+                )
+                .record = Some(id.clone());
+            }
+        }
+        let id = self.st().records.id(r).to_string();
+        let before = self.tx.st.assertions.len();
+        let kept: Vec<_> = self
+            .tx
+            .st
+            .assertions
+            .iter()
+            .filter(|a| a.record != id)
+            .cloned()
+            .collect();
+        if kept.len() != before {
+            let old = std::mem::replace(&mut self.tx.st.assertions, kept);
+            self.tx.log.push(Undo::Assertions(old));
+            self.effect(
+                "assertionRemoved",
+                format!("assertions on record {id} removed"),
+            )
+            .record = Some(id.clone());
+        }
+        self.tx.delete_record(r);
+        self.effect("recordDeleted", format!("record {id} deleted"))
+            .record = Some(id.clone());
+    }
+}
+
+/// Whether an owner principal is a user.
+pub fn is_user(p: u32) -> bool {
+    as_user(p).is_some()
+}

@@ -1,0 +1,249 @@
+//! Turning the state back into a canonical [`Snapshot`]: every collection sorted by id
+//! (shares by record then principal), defaults written out, default teams folded into
+//! `businessUnits[i].defaultTeamRoles`.
+
+use crate::access::Right;
+use crate::model::{
+    AccessTeam, AccessTeamTemplate, BusinessUnit, Cascade, Hierarchy, Principal, Record,
+    Relationship, Role, RoleAssignment, Share, Snapshot, Table, TablePrivileges, Team, User,
+};
+use crate::state::{as_team, Assignment, State, NONE};
+
+fn assignments(st: &State, list: &[Assignment]) -> Vec<RoleAssignment> {
+    let mut out: Vec<RoleAssignment> = list
+        .iter()
+        .map(|a| RoleAssignment {
+            role: st.role_id(a.role).to_string(),
+            business_unit: (a.unit != NONE).then(|| st.unit_id(a.unit).to_string()),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn opt_id(id: &str) -> Option<String> {
+    Some(id.to_string())
+}
+
+/// The canonical snapshot of a state.
+pub fn snapshot(st: &State) -> Snapshot {
+    let mut business_units: Vec<BusinessUnit> = st
+        .units
+        .iter()
+        .filter(|u| u.alive)
+        .map(|u| BusinessUnit {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            parent: (u.parent != NONE).then(|| st.unit_id(u.parent).to_string()),
+            disabled: u.disabled,
+            default_team_roles: st
+                .team(u.default_team)
+                .map(|t| assignments(st, &t.roles))
+                .unwrap_or_default(),
+        })
+        .collect();
+    business_units.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut tables: Vec<Table> = st
+        .tables
+        .iter()
+        .map(|t| Table {
+            name: t.name.clone(),
+            ownership: t.ownership,
+        })
+        .collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut relationships: Vec<Relationship> = st
+        .rels
+        .iter()
+        .map(|r| Relationship {
+            parent: st.table_name(r.parent).to_string(),
+            child: st.table_name(r.child).to_string(),
+            cascade: Cascade {
+                assign: r.assign,
+                share: r.share,
+                unshare: r.unshare,
+                reparent: r.reparent,
+                delete: r.delete,
+            },
+        })
+        .collect();
+    relationships.sort_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
+
+    let mut roles: Vec<Role> = st
+        .roles
+        .iter()
+        .map(|r| Role {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            privileges: r
+                .levels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.iter().any(|x| !x.is_none()))
+                .map(|(t, l)| {
+                    let mut p = TablePrivileges::default();
+                    for right in Right::ALL {
+                        if let Some(&lv) = l.get(right.index()) {
+                            p.set_level(right, lv);
+                        }
+                    }
+                    (st.table_name(t as u32).to_string(), p)
+                })
+                .collect(),
+        })
+        .collect();
+    roles.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut users: Vec<User> = st
+        .users
+        .iter()
+        .filter(|u| u.alive)
+        .map(|u| User {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            business_unit: st.unit_id(u.unit).to_string(),
+            manager: (u.manager != NONE).then(|| st.user_id(u.manager).to_string()),
+            disabled: u.disabled,
+            category: u.category.clone(),
+            roles: assignments(st, &u.roles),
+        })
+        .collect();
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut teams: Vec<Team> = st
+        .teams
+        .iter()
+        .filter(|t| t.alive && t.default_of == NONE)
+        .map(|t| {
+            let mut members: Vec<String> = t
+                .members
+                .iter()
+                .map(|&m| st.user_id(m).to_string())
+                .collect();
+            members.sort();
+            Team {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                kind: t.kind,
+                business_unit: st.unit_id(t.unit).to_string(),
+                members,
+                roles: assignments(st, &t.roles),
+                inheritance: t.inheritance,
+            }
+        })
+        .collect();
+    teams.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut access_team_templates: Vec<AccessTeamTemplate> = st
+        .templates
+        .iter()
+        .map(|t| AccessTeamTemplate {
+            id: t.id.clone(),
+            table: st.table_name(t.table).to_string(),
+            rights: t.rights.to_vec(),
+        })
+        .collect();
+    access_team_templates.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut order: Vec<u32> = (0..st.records.len() as u32)
+        .filter(|&r| st.records.alive(r))
+        .collect();
+    order.sort_unstable_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+    let mut records = Vec::with_capacity(order.len());
+    let mut shares = Vec::new();
+    let mut access_teams = Vec::new();
+    for &r in &order {
+        let owner = st.records.owner(r);
+        let unit = st.records.unit(r);
+        let parent = st.records.parent(r);
+        records.push(Record {
+            id: st.records.id(r).to_string(),
+            name: st.records.name(r).map(str::to_string),
+            table: st.table_name(st.records.table(r)).to_string(),
+            owner: (owner != NONE).then(|| st.principal(owner)),
+            business_unit: (unit != NONE).then(|| st.unit_id(unit).to_string()),
+            parent: if parent == NONE {
+                None
+            } else {
+                opt_id(st.records.id(parent))
+            },
+            active: st.records.active(r),
+        });
+        let mut list: Vec<Share> = st
+            .shares_of(r)
+            .iter()
+            .map(|s| Share {
+                record: st.records.id(r).to_string(),
+                principal: st.principal(s.principal),
+                rights: s.rights.to_vec(),
+            })
+            .collect();
+        list.sort_by(|a, b| principal_key(&a.principal).cmp(&principal_key(&b.principal)));
+        shares.extend(list);
+        let mut ats: Vec<AccessTeam> = st
+            .access_teams_of(r)
+            .iter()
+            .map(|a| {
+                let mut members: Vec<String> = a
+                    .members
+                    .iter()
+                    .map(|&m| st.user_id(m).to_string())
+                    .collect();
+                members.sort();
+                AccessTeam {
+                    template: st
+                        .templates
+                        .get(a.template as usize)
+                        .map(|t| t.id.clone())
+                        .unwrap_or_default(),
+                    record: st.records.id(r).to_string(),
+                    members,
+                }
+            })
+            .collect();
+        ats.sort_by(|a, b| a.template.cmp(&b.template));
+        access_teams.extend(ats);
+    }
+    let _ = as_team;
+
+    let hierarchy = st.hierarchy.as_ref().map(|h| {
+        let mut tables: Vec<String> = st
+            .tables
+            .iter()
+            .filter(|t| t.hierarchy)
+            .map(|t| t.name.clone())
+            .collect();
+        tables.sort();
+        Hierarchy {
+            model: h.model,
+            depth: h.depth,
+            tables,
+        }
+    });
+
+    Snapshot {
+        version: 1,
+        settings: st.settings,
+        business_units,
+        tables,
+        relationships,
+        roles,
+        users,
+        teams,
+        access_team_templates,
+        records,
+        shares,
+        access_teams,
+        hierarchy,
+        assertions: st.assertions.clone(),
+    }
+}
+
+fn principal_key(p: &Principal) -> (u8, &str) {
+    match p {
+        Principal::User(u) => (0, u.as_str()),
+        Principal::Team(t) => (1, t.as_str()),
+    }
+}

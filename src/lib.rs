@@ -1,0 +1,305 @@
+//! crm-policy: a CRM access-control engine with the Microsoft Dataverse security model
+//! (business units, security roles with access levels, owner and access teams, ownership,
+//! sharing, manager hierarchy), plus simulation of organisation changes.
+//!
+//! The engine is free of wasm code; [`wasm`] (only on `wasm32`) is a thin binding.
+//!
+//! ```
+//! let org = crm_policy::Org::from_json(r#"{"version":1,
+//!   "businessUnits":[{"id":"root","name":"Contoso","parent":null}],
+//!   "tables":[{"name":"account","ownership":"user"}],
+//!   "roles":[{"id":"sp","name":"Salesperson","privileges":{"account":{"read":"basic"}}}],
+//!   "users":[{"id":"u1","name":"Ana","businessUnit":"root","roles":[{"role":"sp"}]}],
+//!   "records":[{"id":"a1","table":"account","owner":{"user":"u1"}}]}"#).unwrap();
+//! assert!(org.check("u1", crm_policy::Right::Read, "a1").unwrap());
+//! ```
+
+pub mod access;
+pub mod bytes;
+pub mod change;
+pub mod decide;
+pub mod error;
+pub mod explain;
+pub mod export;
+pub mod generate;
+pub mod grants;
+pub mod history;
+pub mod impact;
+pub mod journal;
+pub mod limits;
+pub mod model;
+pub mod query;
+pub mod state;
+pub mod units;
+pub mod validate;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use access::{Level, Right, RightSet};
+pub use change::Change;
+pub use error::{Errors, PolicyError};
+pub use explain::{Denial, Explanation, Reason};
+pub use impact::Impact;
+pub use model::{Principal, Snapshot};
+pub use query::{AssertionResult, Finding, RecordPage, TableAccess};
+
+use state::{State, NONE};
+
+/// A compiled org: decisions, queries, and versioned changes.
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub(crate) st: State,
+    pub(crate) history: history::History,
+}
+
+impl Org {
+    /// Load a snapshot from JSON text (SPEC §1), reporting every problem at once.
+    pub fn from_json(json: &str) -> Result<Org, Errors> {
+        let snapshot: Snapshot = validate::parse_json(json, "")?;
+        Org::from_snapshot(&snapshot)
+    }
+
+    /// Load a snapshot already parsed.
+    pub fn from_snapshot(snapshot: &Snapshot) -> Result<Org, Errors> {
+        Ok(Org {
+            st: validate::load(snapshot)?,
+            history: history::History::default(),
+        })
+    }
+
+    /// Load the compact binary form written by [`Org::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Org, Errors> {
+        let snapshot = bytes::decode(bytes)?;
+        Org::from_snapshot(&snapshot)
+    }
+
+    /// The canonical snapshot.
+    pub fn to_snapshot(&self) -> Snapshot {
+        export::snapshot(&self.st)
+    }
+
+    /// The canonical snapshot as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.to_snapshot()).unwrap_or_default()
+    }
+
+    /// The canonical snapshot in the compact binary form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        bytes::encode(&self.to_snapshot())
+    }
+
+    pub(crate) fn user_index(&self, user: &str) -> Result<u32, PolicyError> {
+        self.st.user_ids.get(user).copied().ok_or_else(|| {
+            PolicyError::new(
+                "unknown-user",
+                "/user",
+                format!("user `{user}` does not exist"),
+            )
+        })
+    }
+
+    pub(crate) fn record_index(&self, record: &str, path: &str) -> Result<u32, PolicyError> {
+        self.st.records.ids.find(record).ok_or_else(|| {
+            PolicyError::new(
+                "unknown-record",
+                path,
+                format!("record `{record}` does not exist"),
+            )
+        })
+    }
+
+    pub(crate) fn table_index(&self, table: &str) -> Result<u32, PolicyError> {
+        self.st.table_ids.get(table).copied().ok_or_else(|| {
+            PolicyError::new(
+                "unknown-table",
+                "/table",
+                format!("table `{table}` does not exist"),
+            )
+        })
+    }
+
+    /// Whether `user` holds `right` on `record`.
+    #[inline]
+    pub fn check(&self, user: &str, right: Right, record: &str) -> Result<bool, PolicyError> {
+        let u = self.user_index(user)?;
+        let r = self.record_index(record, "/record")?;
+        Ok(decide::rights_of(&self.st, u, r, right.bit_set()).has(right))
+    }
+
+    /// Every right `user` holds on `record`.
+    pub fn rights(&self, user: &str, record: &str) -> Result<RightSet, PolicyError> {
+        let u = self.user_index(user)?;
+        let r = self.record_index(record, "/record")?;
+        Ok(decide::rights_of(&self.st, u, r, RightSet::FULL))
+    }
+
+    /// One decision per request, for bulk use.
+    pub fn check_many(&self, requests: &[(&str, Right, &str)]) -> Result<Vec<bool>, PolicyError> {
+        requests
+            .iter()
+            .enumerate()
+            .map(|(i, (u, right, r))| {
+                self.check(u, *right, r).map_err(|e| {
+                    let field = if e.code == "unknown-user" { 0 } else { 2 };
+                    PolicyError {
+                        path: format!("/{i}/{field}"),
+                        ..e
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Whether `user` may create a record of `table` with this owner (default: the user) and
+    /// unit (default: the owner's).
+    pub fn can_create(
+        &self,
+        user: &str,
+        table: &str,
+        owner: Option<&Principal>,
+        business_unit: Option<&str>,
+    ) -> Result<bool, PolicyError> {
+        let u = self.user_index(user)?;
+        let t = self.table_index(table)?;
+        if self.st.org_owned(t) {
+            return Ok(decide::can_create(&self.st, u, t, NONE, NONE));
+        }
+        let owner = match owner {
+            None => u,
+            Some(p) => decide::principal_index(&self.st, p).ok_or_else(|| {
+                PolicyError::new(
+                    if matches!(p, Principal::User(_)) {
+                        "unknown-user"
+                    } else {
+                        "unknown-team"
+                    },
+                    "/owner",
+                    format!("owner `{}` does not exist", p.id()),
+                )
+            })?,
+        };
+        let unit = match business_unit {
+            None => self.st.owner_unit(owner),
+            Some(b) => self.st.unit_ids.get(b).copied().ok_or_else(|| {
+                PolicyError::new(
+                    "unknown-business-unit",
+                    "/businessUnit",
+                    format!("business unit `{b}` does not exist"),
+                )
+            })?,
+        };
+        Ok(decide::can_create(&self.st, u, t, owner, unit))
+    }
+
+    /// Whether `user` may append `child` to `parent` (append on the child, appendTo on the parent).
+    pub fn can_append(&self, user: &str, child: &str, parent: &str) -> Result<bool, PolicyError> {
+        let u = self.user_index(user)?;
+        let c = self.record_index(child, "/child")?;
+        let p = self.record_index(parent, "/parent")?;
+        Ok(
+            decide::rights_of(&self.st, u, c, Right::Append.bit_set()).has(Right::Append)
+                && decide::rights_of(&self.st, u, p, Right::AppendTo.bit_set())
+                    .has(Right::AppendTo),
+        )
+    }
+
+    /// Number of live records.
+    pub fn record_count(&self) -> usize {
+        self.st.live_records()
+    }
+
+    /// Number of users.
+    pub fn user_count(&self) -> usize {
+        self.st.user_ids.len()
+    }
+}
+
+impl Org {
+    /// Parse a changeset (a JSON array of operations, or `{ "changes": [...] }`).
+    pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
+        change::parse_changes(json)
+    }
+
+    /// Every error the changeset would raise (empty when valid); changes nothing.
+    pub fn validate_changes(&mut self, changes: &[Change]) -> Vec<PolicyError> {
+        let out = change::run(&mut self.st, changes);
+        journal::revert_all(&mut self.st, out.log);
+        out.errors
+    }
+
+    /// The impact of a changeset, without changing anything (SPEC §6).
+    pub fn simulate(&mut self, changes: &[Change]) -> Result<Impact, Errors> {
+        impact::simulate(&mut self.st, changes)
+    }
+
+    /// Apply a changeset as one version, all or nothing; returns the new version number.
+    pub fn apply(&mut self, changes: Vec<Change>) -> Result<u64, Errors> {
+        let out = change::run(&mut self.st, &changes);
+        if !out.errors.is_empty() {
+            journal::revert_all(&mut self.st, out.log);
+            return Err(Errors(out.errors));
+        }
+        let version = self.history.version() + 1;
+        let summary = history::summarize(&changes);
+        self.history.applied.push(history::Version {
+            version,
+            changes,
+            summary,
+            undo: out.log,
+        });
+        self.history.undone.clear();
+        Ok(version)
+    }
+
+    /// Undo the last applied changeset; `false` when there is none.
+    pub fn undo(&mut self) -> bool {
+        match self.history.applied.pop() {
+            Some(mut v) => {
+                journal::revert_all(&mut self.st, std::mem::take(&mut v.undo));
+                self.history.undone.push(v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Redo the last undone changeset; `false` when there is none.
+    pub fn redo(&mut self) -> bool {
+        let Some(v) = self.history.undone.pop() else {
+            return false;
+        };
+        let out = change::run(&mut self.st, &v.changes);
+        if !out.errors.is_empty() {
+            // cannot happen: the state is exactly the one the changeset applied to
+            journal::revert_all(&mut self.st, out.log);
+            self.history.undone.push(v);
+            return false;
+        }
+        self.history
+            .applied
+            .push(history::Version { undo: out.log, ..v });
+        true
+    }
+
+    /// The applied changesets, oldest first.
+    pub fn history(&self) -> Vec<history::HistoryEntry> {
+        self.history.entries()
+    }
+
+    /// The current version number (0 = as loaded).
+    pub fn version(&self) -> u64 {
+        self.history.version()
+    }
+
+    /// Explain `user`'s `right` on `record`: every granting path, or why not (SPEC §3).
+    pub fn explain(
+        &self,
+        user: &str,
+        right: Right,
+        record: &str,
+    ) -> Result<Explanation, PolicyError> {
+        let u = self.user_index(user)?;
+        let r = self.record_index(record, "/record")?;
+        Ok(explain::explain(&self.st, u, right, r))
+    }
+}

@@ -1,0 +1,516 @@
+//! The org snapshot as written (SPEC §1): serde types, defaults and canonical order.
+//!
+//! These are the plain data objects that cross every boundary (JSON, bytes,
+//! JS). The engine compiles them into the [`crate::store`] and
+//! [`crate::index`]; [`crate::Org::to_snapshot`] turns the store back into
+//! a canonical [`Snapshot`] (every collection sorted by id, defaults written
+//! out), so two equal orgs serialise byte-identically.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::access::{Level, Right};
+
+/// The whole org snapshot, `"version": 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version; only `1` exists.
+    pub version: u32,
+    /// Org-wide settings.
+    #[serde(default)]
+    pub settings: Settings,
+    /// The business-unit tree (exactly one root).
+    #[serde(default)]
+    pub business_units: Vec<BusinessUnit>,
+    /// The tables (entities) and their ownership type.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    /// Parental relationships between tables with their cascade rules.
+    #[serde(default)]
+    pub relationships: Vec<Relationship>,
+    /// Security roles.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Users.
+    #[serde(default)]
+    pub users: Vec<User>,
+    /// Owner and access teams (default teams are implicit).
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    /// Access team templates.
+    #[serde(default)]
+    pub access_team_templates: Vec<AccessTeamTemplate>,
+    /// Records.
+    #[serde(default)]
+    pub records: Vec<Record>,
+    /// Shares (principal object access).
+    #[serde(default)]
+    pub shares: Vec<Share>,
+    /// Record access teams (built from templates).
+    #[serde(default)]
+    pub access_teams: Vec<AccessTeam>,
+    /// Manager hierarchy security, if enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hierarchy: Option<Hierarchy>,
+    /// Expected-access assertions.
+    #[serde(default)]
+    pub assertions: Vec<Assertion>,
+}
+
+/// Org-wide settings (SPEC §1), with Dataverse's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Settings {
+    /// Modernized business units: records and role anchors may be in another unit than the owner.
+    pub ownership_across_business_units: bool,
+    /// When ownership changes, the record moves to the new owner's unit.
+    pub always_move_record_to_owner_business_unit: bool,
+    /// Keep a user's roles when the user changes business unit.
+    pub do_not_remove_roles_on_change_business_unit: bool,
+    /// On assign, share every right with the previous owner.
+    pub share_to_previous_owner_on_assign: bool,
+    /// A manager must be in the user's unit or one of its ancestors.
+    pub managers_must_be_in_same_or_parent_business_unit: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            ownership_across_business_units: false,
+            always_move_record_to_owner_business_unit: true,
+            do_not_remove_roles_on_change_business_unit: false,
+            share_to_previous_owner_on_assign: false,
+            managers_must_be_in_same_or_parent_business_unit: true,
+        }
+    }
+}
+
+/// The names of the settings, in canonical order.
+pub const SETTING_NAMES: [&str; 5] = [
+    "ownershipAcrossBusinessUnits",
+    "alwaysMoveRecordToOwnerBusinessUnit",
+    "doNotRemoveRolesOnChangeBusinessUnit",
+    "shareToPreviousOwnerOnAssign",
+    "managersMustBeInSameOrParentBusinessUnit",
+];
+
+impl Settings {
+    /// Read a setting by its JSON name.
+    pub fn get(&self, name: &str) -> Option<bool> {
+        Some(match name {
+            "ownershipAcrossBusinessUnits" => self.ownership_across_business_units,
+            "alwaysMoveRecordToOwnerBusinessUnit" => self.always_move_record_to_owner_business_unit,
+            "doNotRemoveRolesOnChangeBusinessUnit" => {
+                self.do_not_remove_roles_on_change_business_unit
+            }
+            "shareToPreviousOwnerOnAssign" => self.share_to_previous_owner_on_assign,
+            "managersMustBeInSameOrParentBusinessUnit" => {
+                self.managers_must_be_in_same_or_parent_business_unit
+            }
+            _ => return None,
+        })
+    }
+
+    /// Set a setting by its JSON name; `false` when the name is unknown.
+    pub fn set(&mut self, name: &str, value: bool) -> bool {
+        let slot = match name {
+            "ownershipAcrossBusinessUnits" => &mut self.ownership_across_business_units,
+            "alwaysMoveRecordToOwnerBusinessUnit" => {
+                &mut self.always_move_record_to_owner_business_unit
+            }
+            "doNotRemoveRolesOnChangeBusinessUnit" => {
+                &mut self.do_not_remove_roles_on_change_business_unit
+            }
+            "shareToPreviousOwnerOnAssign" => &mut self.share_to_previous_owner_on_assign,
+            "managersMustBeInSameOrParentBusinessUnit" => {
+                &mut self.managers_must_be_in_same_or_parent_business_unit
+            }
+            _ => return false,
+        };
+        *slot = value;
+        true
+    }
+}
+
+/// A business unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BusinessUnit {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Parent unit; `null` for the root.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// A disabled unit blocks sign-in for its whole subtree.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Roles of the unit's implicit default team `default:<id>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_team_roles: Vec<RoleAssignment>,
+}
+
+/// Who owns the records of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Ownership {
+    /// User or team owned.
+    User,
+    /// Organization owned: no owner, any privilege is global.
+    Organization,
+}
+
+/// A table (entity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Table {
+    /// Logical name; the table's id.
+    pub name: String,
+    /// Ownership type.
+    pub ownership: Ownership,
+}
+
+/// Cascade scope for assign, share, unshare and reparent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CascadeScope {
+    /// Every child.
+    All,
+    /// Only active children.
+    Active,
+    /// Only children owned by the parent's (previous) owner.
+    UserOwned,
+    /// No cascade.
+    None,
+}
+
+/// Cascade behaviour on delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeleteCascade {
+    /// Delete the children too.
+    All,
+    /// Clear the children's parent link.
+    RemoveLink,
+    /// Refuse to delete a parent that has children.
+    Restrict,
+}
+
+/// The cascade rules of a parental relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Cascade {
+    /// On assign of the parent.
+    pub assign: CascadeScope,
+    /// Share inheritance.
+    pub share: CascadeScope,
+    /// On unshare of the parent (inheritance is live, see SPEC §10).
+    pub unshare: CascadeScope,
+    /// On reparent.
+    pub reparent: CascadeScope,
+    /// On delete of the parent.
+    pub delete: DeleteCascade,
+}
+
+impl Default for Cascade {
+    fn default() -> Self {
+        Cascade {
+            assign: CascadeScope::All,
+            share: CascadeScope::All,
+            unshare: CascadeScope::All,
+            reparent: CascadeScope::All,
+            delete: DeleteCascade::All,
+        }
+    }
+}
+
+/// A parental relationship between two tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Relationship {
+    /// Parent table.
+    pub parent: String,
+    /// Child table (at most one parental relationship per child table).
+    pub child: String,
+    /// Cascade rules.
+    #[serde(default)]
+    pub cascade: Cascade,
+}
+
+/// The eight access levels of one table in a role; missing means `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct TablePrivileges {
+    /// Create.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub create: Level,
+    /// Read.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub read: Level,
+    /// Write.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub write: Level,
+    /// Delete.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub delete: Level,
+    /// Append.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub append: Level,
+    /// Append to.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub append_to: Level,
+    /// Assign.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub assign: Level,
+    /// Share.
+    #[serde(skip_serializing_if = "Level::is_none")]
+    pub share: Level,
+}
+
+impl TablePrivileges {
+    /// The level granted for one right.
+    pub fn level(&self, right: Right) -> Level {
+        match right {
+            Right::Create => self.create,
+            Right::Read => self.read,
+            Right::Write => self.write,
+            Right::Delete => self.delete,
+            Right::Append => self.append,
+            Right::AppendTo => self.append_to,
+            Right::Assign => self.assign,
+            Right::Share => self.share,
+        }
+    }
+
+    /// Set the level for one right.
+    pub fn set_level(&mut self, right: Right, level: Level) {
+        let slot = match right {
+            Right::Create => &mut self.create,
+            Right::Read => &mut self.read,
+            Right::Write => &mut self.write,
+            Right::Delete => &mut self.delete,
+            Right::Append => &mut self.append,
+            Right::AppendTo => &mut self.append_to,
+            Right::Assign => &mut self.assign,
+            Right::Share => &mut self.share,
+        };
+        *slot = level;
+    }
+}
+
+/// A security role: per table, per right, an access level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Role {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Privileges per table name.
+    #[serde(default)]
+    pub privileges: BTreeMap<String, TablePrivileges>,
+}
+
+/// A role held by a user or team, anchored at a business unit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleAssignment {
+    /// The role id.
+    pub role: String,
+    /// Explicit anchor unit (only with `ownershipAcrossBusinessUnits`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_unit: Option<String>,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct User {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The user's business unit.
+    pub business_unit: String,
+    /// The user's manager, if any.
+    #[serde(default)]
+    pub manager: Option<String>,
+    /// Disabled users have no rights.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Free-form category, e.g. `front-office`, `back-office`, `commercial`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Directly assigned roles.
+    #[serde(default)]
+    pub roles: Vec<RoleAssignment>,
+}
+
+/// Owner or access team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TeamKind {
+    /// Owns records and holds roles.
+    Owner,
+    /// Holds neither; used for sharing.
+    Access,
+}
+
+/// How members of an owner team inherit its roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Inheritance {
+    /// Team privileges only.
+    Team,
+    /// Direct User (Basic) access level and Team privileges.
+    #[default]
+    Direct,
+}
+
+/// A team (default teams `default:<buId>` are implicit and never written).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Team {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Owner or access.
+    pub kind: TeamKind,
+    /// The team's business unit.
+    pub business_unit: String,
+    /// Member user ids.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Roles (owner teams only).
+    #[serde(default)]
+    pub roles: Vec<RoleAssignment>,
+    /// Role inheritance (owner teams).
+    #[serde(default)]
+    pub inheritance: Inheritance,
+}
+
+/// A template for record access teams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessTeamTemplate {
+    /// Unique id.
+    pub id: String,
+    /// The table it applies to.
+    pub table: String,
+    /// Rights its members get (subject to their privileges).
+    pub rights: Vec<Right>,
+}
+
+/// A user or a team.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum Principal {
+    /// `{ "user": id }`.
+    User(String),
+    /// `{ "team": id }`.
+    Team(String),
+}
+
+impl Principal {
+    /// The id, whichever kind.
+    pub fn id(&self) -> &str {
+        match self {
+            Principal::User(id) | Principal::Team(id) => id,
+        }
+    }
+}
+
+/// A record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Record {
+    /// Unique id.
+    pub id: String,
+    /// Display name (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The table.
+    pub table: String,
+    /// Owner; absent for organization-owned tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Principal>,
+    /// Owning business unit; defaults to the owner's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_unit: Option<String>,
+    /// Parent record through the table's parental relationship.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Active (open) or inactive.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A share of a record with a principal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Share {
+    /// The record.
+    pub record: String,
+    /// Who it is shared with.
+    pub principal: Principal,
+    /// The rights shared.
+    pub rights: Vec<Right>,
+}
+
+/// A record access team built from a template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessTeam {
+    /// Template id.
+    pub template: String,
+    /// The record.
+    pub record: String,
+    /// Member user ids.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// Hierarchy model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HierarchyModel {
+    /// Manager hierarchy through `user.manager`.
+    Manager,
+}
+
+/// Hierarchy security settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Hierarchy {
+    /// The model (only `manager`).
+    pub model: HierarchyModel,
+    /// How many levels of managers get access.
+    pub depth: u32,
+    /// Tables the hierarchy applies to.
+    #[serde(default)]
+    pub tables: Vec<String>,
+}
+
+/// An expected-access assertion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Assertion {
+    /// User id.
+    pub user: String,
+    /// The right.
+    pub right: Right,
+    /// Record id.
+    pub record: String,
+    /// Expected decision.
+    pub expect: bool,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}

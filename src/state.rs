@@ -1,0 +1,1169 @@
+//! The org state: every entity interned to a dense `u32`, records as columns, and the
+//! derived indexes (records by owner, unit, table, parent and sharee; team membership
+//! both ways; direct reports) kept up to date by a small set of mutation primitives.
+//!
+//! Every primitive returns the value it replaced so that [`crate::journal`] can log an
+//! exact inverse: undo replays inverses through the same primitives, which keeps every
+//! derived index consistent without rebuilding it.
+
+use hashbrown::{HashMap, HashTable};
+use std::hash::BuildHasher;
+
+use crate::access::{Level, RightSet};
+use crate::grants::UserGrants;
+use crate::model::{
+    CascadeScope, DeleteCascade, HierarchyModel, Inheritance, Ownership, Settings, TeamKind,
+};
+use crate::units::UnitTree;
+
+pub use crate::units::NONE;
+
+/// High bit marking a team in an encoded principal/owner.
+pub const TEAM_BIT: u32 = 1 << 31;
+
+/// Record flag: active (open).
+pub const ACTIVE: u8 = 1;
+/// Record flag: not deleted.
+pub const ALIVE: u8 = 2;
+
+/// Hasher with a fixed seed, so iteration orders never leak randomness into outputs.
+pub type FixedHasher = foldhash::fast::FixedState;
+
+/// A map with the fixed hasher.
+pub type Map<K, V> = HashMap<K, V, FixedHasher>;
+
+/// Create an empty [`Map`].
+pub fn new_map<K, V>() -> Map<K, V> {
+    HashMap::with_hasher(FixedHasher::with_seed(0x5eed))
+}
+
+/// Encode a user as a principal/owner.
+#[inline]
+pub fn user_principal(u: u32) -> u32 {
+    u
+}
+
+/// Encode a team as a principal/owner.
+#[inline]
+pub fn team_principal(t: u32) -> u32 {
+    t | TEAM_BIT
+}
+
+/// Decode: `Some(user)` when the principal is a user.
+#[inline]
+pub fn as_user(p: u32) -> Option<u32> {
+    (p != NONE && p & TEAM_BIT == 0).then_some(p)
+}
+
+/// Decode: `Some(team)` when the principal is a team.
+#[inline]
+pub fn as_team(p: u32) -> Option<u32> {
+    (p != NONE && p & TEAM_BIT != 0).then_some(p & !TEAM_BIT)
+}
+
+/// Strings packed in one arena, looked up through a hash table of indexes.
+#[derive(Clone, Default)]
+pub struct Interner {
+    text: String,
+    starts: Vec<u32>,
+    table: HashTable<u32>,
+    hasher: FixedHasher,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Interner({} strings)", self.len())
+    }
+}
+
+impl Interner {
+    /// Number of strings pushed (deleted ones included).
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The string with index `i` ("" when out of range).
+    #[inline]
+    pub fn get_str(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = self.starts.get(i).copied().unwrap_or(0) as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .copied()
+            .map(|e| e as usize)
+            .unwrap_or(self.text.len());
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    fn hash(&self, s: &str) -> u64 {
+        self.hasher.hash_one(s)
+    }
+
+    /// Look up a string's index.
+    #[inline]
+    pub fn find(&self, s: &str) -> Option<u32> {
+        let h = self.hash(s);
+        self.table.find(h, |&i| self.get_str(i) == s).copied()
+    }
+
+    /// Append a string (indexed), returning its index; `None` when the arena is full (4 GiB).
+    pub fn push(&mut self, s: &str) -> Option<u32> {
+        let idx = u32::try_from(self.starts.len()).ok()?;
+        let start = u32::try_from(self.text.len()).ok()?;
+        u32::try_from(self.text.len() + s.len()).ok()?;
+        self.starts.push(start);
+        self.text.push_str(s);
+        self.index(idx);
+        Some(idx)
+    }
+
+    /// Make `i` findable by its string again.
+    pub fn index(&mut self, i: u32) {
+        let h = self.hash(self.get_str(i));
+        let (text, starts, hasher) = (&self.text, &self.starts, &self.hasher);
+        let lookup = |j: &u32| {
+            let j = *j as usize;
+            let start = starts.get(j).copied().unwrap_or(0) as usize;
+            let end = starts
+                .get(j + 1)
+                .copied()
+                .map(|e| e as usize)
+                .unwrap_or(text.len());
+            hasher.hash_one(text.get(start..end).unwrap_or(""))
+        };
+        self.table.insert_unique(h, i, lookup);
+    }
+
+    /// Make `i` unfindable (the string stays in the arena).
+    pub fn unindex(&mut self, i: u32) {
+        let h = self.hash(self.get_str(i));
+        if let Ok(entry) = self.table.find_entry(h, |&j| j == i) {
+            entry.remove();
+        }
+    }
+
+    /// Remove the last pushed string entirely.
+    pub fn pop(&mut self) {
+        if let Some(last) = self.starts.len().checked_sub(1) {
+            let i = last as u32;
+            self.unindex(i);
+            if let Some(start) = self.starts.pop() {
+                self.text.truncate(start as usize);
+            }
+        }
+    }
+
+    /// Bytes held (for memory figures).
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.starts.capacity() * 4 + self.table.capacity() * 5
+    }
+}
+
+/// A role assignment: role index and explicit anchor (`NONE` = the holder's unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Assignment {
+    /// Role index.
+    pub role: u32,
+    /// Explicit anchor unit, or `NONE`.
+    pub unit: u32,
+}
+
+/// A business unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Parent unit or `NONE`.
+    pub parent: u32,
+    /// Disabled flag (the unit itself).
+    pub disabled: bool,
+    /// Not deleted.
+    pub alive: bool,
+    /// Its default team.
+    pub default_team: u32,
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRow {
+    /// Logical name.
+    pub name: String,
+    /// Ownership type.
+    pub ownership: Ownership,
+    /// The parental relationship where this table is the child.
+    pub parent_rel: u32,
+    /// Whether hierarchy security applies.
+    pub hierarchy: bool,
+}
+
+/// A parental relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelRow {
+    /// Parent table.
+    pub parent: u32,
+    /// Child table.
+    pub child: u32,
+    /// Assign cascade.
+    pub assign: CascadeScope,
+    /// Share cascade (inheritance).
+    pub share: CascadeScope,
+    /// Unshare cascade.
+    pub unshare: CascadeScope,
+    /// Reparent cascade.
+    pub reparent: CascadeScope,
+    /// Delete cascade.
+    pub delete: DeleteCascade,
+}
+
+/// A role: levels per table (dense by table index) and right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `levels[table][right]`.
+    pub levels: Vec<[Level; 8]>,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Business unit.
+    pub unit: u32,
+    /// Manager or `NONE`.
+    pub manager: u32,
+    /// Disabled flag.
+    pub disabled: bool,
+    /// Category.
+    pub category: Option<String>,
+    /// Direct role assignments.
+    pub roles: Vec<Assignment>,
+    /// Created and not removed.
+    pub alive: bool,
+}
+
+/// A team (default teams included, `default_of != NONE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Owner or access.
+    pub kind: TeamKind,
+    /// Business unit.
+    pub unit: u32,
+    /// Members, sorted.
+    pub members: Vec<u32>,
+    /// Role assignments.
+    pub roles: Vec<Assignment>,
+    /// Inheritance mode.
+    pub inheritance: Inheritance,
+    /// Not deleted.
+    pub alive: bool,
+    /// The unit this is the default team of, or `NONE`.
+    pub default_of: u32,
+}
+
+/// An access team template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRow {
+    /// Id.
+    pub id: String,
+    /// Table.
+    pub table: u32,
+    /// Rights.
+    pub rights: RightSet,
+}
+
+/// One share of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ShareEntry {
+    /// Encoded principal.
+    pub principal: u32,
+    /// Rights shared.
+    pub rights: RightSet,
+}
+
+impl PartialOrd for RightSet {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RightSet {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+/// One record access team.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AccessTeamEntry {
+    /// Template index.
+    pub template: u32,
+    /// Members, sorted.
+    pub members: Vec<u32>,
+}
+
+/// Hierarchy settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HierarchyRow {
+    /// Model.
+    pub model: HierarchyModel,
+    /// Depth.
+    pub depth: u32,
+}
+
+/// Record columns.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    /// Ids.
+    pub ids: Interner,
+    /// Names arena.
+    pub names: String,
+    /// (offset, len) into `names`; len `NONE` when there is no name.
+    pub name_at: Vec<(u32, u32)>,
+    /// Table index.
+    pub table: Vec<u16>,
+    /// Encoded owner or `NONE`.
+    pub owner: Vec<u32>,
+    /// Owning unit or `NONE`.
+    pub unit: Vec<u32>,
+    /// Parent record or `NONE`.
+    pub parent: Vec<u32>,
+    /// [`ACTIVE`], [`ALIVE`].
+    pub flags: Vec<u8>,
+}
+
+impl Records {
+    /// Number of record slots (deleted included).
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+    /// Whether there is no slot.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+    /// Record id.
+    #[inline]
+    pub fn id(&self, r: u32) -> &str {
+        self.ids.get_str(r)
+    }
+    /// Record name.
+    pub fn name(&self, r: u32) -> Option<&str> {
+        let &(off, len) = self.name_at.get(r as usize)?;
+        if len == NONE {
+            return None;
+        }
+        self.names.get(off as usize..(off as usize + len as usize))
+    }
+    /// Table.
+    #[inline]
+    pub fn table(&self, r: u32) -> u32 {
+        self.table
+            .get(r as usize)
+            .map(|&t| u32::from(t))
+            .unwrap_or(NONE)
+    }
+    /// Owner.
+    #[inline]
+    pub fn owner(&self, r: u32) -> u32 {
+        self.owner.get(r as usize).copied().unwrap_or(NONE)
+    }
+    /// Owning unit.
+    #[inline]
+    pub fn unit(&self, r: u32) -> u32 {
+        self.unit.get(r as usize).copied().unwrap_or(NONE)
+    }
+    /// Parent.
+    #[inline]
+    pub fn parent(&self, r: u32) -> u32 {
+        self.parent.get(r as usize).copied().unwrap_or(NONE)
+    }
+    /// Active flag.
+    #[inline]
+    pub fn active(&self, r: u32) -> bool {
+        self.flags.get(r as usize).is_some_and(|f| f & ACTIVE != 0)
+    }
+    /// Not deleted.
+    #[inline]
+    pub fn alive(&self, r: u32) -> bool {
+        self.flags.get(r as usize).is_some_and(|f| f & ALIVE != 0)
+    }
+}
+
+/// The complete state of an org.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings.
+    pub settings: Settings,
+    /// Units.
+    pub units: Vec<UnitRow>,
+    /// Unit id -> index.
+    pub unit_ids: Map<String, u32>,
+    /// Tables.
+    pub tables: Vec<TableRow>,
+    /// Table name -> index.
+    pub table_ids: Map<String, u32>,
+    /// Relationships.
+    pub rels: Vec<RelRow>,
+    /// Roles.
+    pub roles: Vec<RoleRow>,
+    /// Role id -> index.
+    pub role_ids: Map<String, u32>,
+    /// Users.
+    pub users: Vec<UserRow>,
+    /// User id -> index.
+    pub user_ids: Map<String, u32>,
+    /// Teams.
+    pub teams: Vec<TeamRow>,
+    /// Team id -> index.
+    pub team_ids: Map<String, u32>,
+    /// Templates.
+    pub templates: Vec<TemplateRow>,
+    /// Template id -> index.
+    pub template_ids: Map<String, u32>,
+    /// Records.
+    pub records: Records,
+    /// Shares per record.
+    pub shares: Map<u32, Vec<ShareEntry>>,
+    /// Access teams per record.
+    pub access_teams: Map<u32, Vec<AccessTeamEntry>>,
+    /// Hierarchy security.
+    pub hierarchy: Option<HierarchyRow>,
+    /// Assertions, as written.
+    pub assertions: Vec<crate::model::Assertion>,
+
+    // ---- derived ----
+    /// The unit tree.
+    pub tree: UnitTree,
+    /// Teams of each user (sorted; default team included).
+    pub user_teams: Vec<Vec<u32>>,
+    /// Direct reports of each user.
+    pub reports: Vec<Vec<u32>>,
+    /// Records owned by each user.
+    pub owned_by_user: Vec<Vec<u32>>,
+    /// Records owned by each team.
+    pub owned_by_team: Vec<Vec<u32>>,
+    /// Records per owning unit.
+    pub by_unit: Vec<Vec<u32>>,
+    /// Records per table.
+    pub by_table: Vec<Vec<u32>>,
+    /// Children per record.
+    pub children: Map<u32, Vec<u32>>,
+    /// Records shared with each encoded principal.
+    pub shared_with: Map<u32, Vec<u32>>,
+    /// Records whose access teams include each user.
+    pub access_team_records: Map<u32, Vec<u32>>,
+    /// Compiled grants per user.
+    pub grants: Vec<UserGrants>,
+    /// Users whose grants must be recompiled.
+    pub dirty_grants: Vec<u32>,
+    /// Unit tree must be rebuilt.
+    pub dirty_tree: bool,
+}
+
+fn remove_value(v: &mut Vec<u32>, x: u32) {
+    if let Some(pos) = v.iter().position(|&y| y == x) {
+        v.swap_remove(pos);
+    }
+}
+
+fn insert_sorted(v: &mut Vec<u32>, x: u32) {
+    if let Err(pos) = v.binary_search(&x) {
+        v.insert(pos, x);
+    }
+}
+
+fn remove_sorted(v: &mut Vec<u32>, x: u32) {
+    if let Ok(pos) = v.binary_search(&x) {
+        v.remove(pos);
+    }
+}
+
+fn slot<T: Default>(v: &mut Vec<T>, i: u32) -> Option<&mut T> {
+    let i = i as usize;
+    if v.len() <= i {
+        v.resize_with(i + 1, T::default);
+    }
+    v.get_mut(i)
+}
+
+impl State {
+    /// An empty state with the given settings.
+    pub fn empty(settings: Settings) -> State {
+        State {
+            settings,
+            units: Vec::new(),
+            unit_ids: new_map(),
+            tables: Vec::new(),
+            table_ids: new_map(),
+            rels: Vec::new(),
+            roles: Vec::new(),
+            role_ids: new_map(),
+            users: Vec::new(),
+            user_ids: new_map(),
+            teams: Vec::new(),
+            team_ids: new_map(),
+            templates: Vec::new(),
+            template_ids: new_map(),
+            records: Records::default(),
+            shares: new_map(),
+            access_teams: new_map(),
+            hierarchy: None,
+            assertions: Vec::new(),
+            tree: UnitTree::default(),
+            user_teams: Vec::new(),
+            reports: Vec::new(),
+            owned_by_user: Vec::new(),
+            owned_by_team: Vec::new(),
+            by_unit: Vec::new(),
+            by_table: Vec::new(),
+            children: new_map(),
+            shared_with: new_map(),
+            access_team_records: new_map(),
+            grants: Vec::new(),
+            dirty_grants: Vec::new(),
+            dirty_tree: true,
+        }
+    }
+
+    // ------------------------------------------------------------------ lookups
+
+    /// User by index.
+    #[inline]
+    pub fn user(&self, u: u32) -> Option<&UserRow> {
+        self.users.get(u as usize)
+    }
+    /// Team by index.
+    #[inline]
+    pub fn team(&self, t: u32) -> Option<&TeamRow> {
+        self.teams.get(t as usize)
+    }
+    /// Unit by index.
+    #[inline]
+    pub fn unit(&self, b: u32) -> Option<&UnitRow> {
+        self.units.get(b as usize)
+    }
+    /// Unit id ("" when unknown).
+    pub fn unit_id(&self, b: u32) -> &str {
+        self.unit(b).map(|u| u.id.as_str()).unwrap_or("")
+    }
+    /// User id ("" when unknown).
+    pub fn user_id(&self, u: u32) -> &str {
+        self.user(u).map(|u| u.id.as_str()).unwrap_or("")
+    }
+    /// Team id ("" when unknown).
+    pub fn team_id(&self, t: u32) -> &str {
+        self.team(t).map(|t| t.id.as_str()).unwrap_or("")
+    }
+    /// Role id ("" when unknown).
+    pub fn role_id(&self, r: u32) -> &str {
+        self.roles
+            .get(r as usize)
+            .map(|r| r.id.as_str())
+            .unwrap_or("")
+    }
+    /// Table name ("" when unknown).
+    pub fn table_name(&self, t: u32) -> &str {
+        self.tables
+            .get(t as usize)
+            .map(|t| t.name.as_str())
+            .unwrap_or("")
+    }
+    /// Encoded principal -> `Principal`.
+    pub fn principal(&self, p: u32) -> crate::model::Principal {
+        match as_team(p) {
+            Some(t) => crate::model::Principal::Team(self.team_id(t).to_string()),
+            None => crate::model::Principal::User(self.user_id(p).to_string()),
+        }
+    }
+    /// The unit of an encoded owner.
+    pub fn owner_unit(&self, p: u32) -> u32 {
+        if let Some(t) = as_team(p) {
+            self.team(t).map(|t| t.unit).unwrap_or(NONE)
+        } else {
+            self.user(p).map(|u| u.unit).unwrap_or(NONE)
+        }
+    }
+    /// Whether the user may sign in: enabled, and the unit and its ancestors enabled.
+    #[inline]
+    pub fn user_enabled(&self, u: u32) -> bool {
+        match self.user(u) {
+            Some(row) => row.alive && !row.disabled && self.tree.is_active(row.unit),
+            None => false,
+        }
+    }
+    /// Teams of a user (sorted).
+    #[inline]
+    pub fn teams_of(&self, u: u32) -> &[u32] {
+        self.user_teams
+            .get(u as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+    /// Whether the user is a member of team `t`.
+    #[inline]
+    pub fn is_member(&self, u: u32, t: u32) -> bool {
+        self.teams_of(u).binary_search(&t).is_ok()
+    }
+    /// Whether the encoded principal is the user or a team of the user.
+    #[inline]
+    pub fn names_user(&self, p: u32, u: u32) -> bool {
+        match as_team(p) {
+            Some(t) => self.is_member(u, t),
+            None => p == u,
+        }
+    }
+    /// Relationship through which record `r`'s table inherits from its parent table.
+    pub fn parent_rel(&self, table: u32) -> Option<&RelRow> {
+        let t = self.tables.get(table as usize)?;
+        self.rels.get(t.parent_rel as usize)
+    }
+    /// Whether shares pass from `parent` to `child` (SPEC §4).
+    pub fn inherits(&self, child: u32, parent: u32) -> bool {
+        let Some(rel) = self.parent_rel(self.records.table(child)) else {
+            return false;
+        };
+        match rel.share {
+            CascadeScope::All => true,
+            CascadeScope::Active => self.records.active(child),
+            CascadeScope::UserOwned => {
+                let o = self.records.owner(child);
+                o != NONE && o == self.records.owner(parent)
+            }
+            CascadeScope::None => false,
+        }
+    }
+    /// Shares of a record.
+    #[inline]
+    pub fn shares_of(&self, r: u32) -> &[ShareEntry] {
+        self.shares.get(&r).map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// Access teams of a record.
+    #[inline]
+    pub fn access_teams_of(&self, r: u32) -> &[AccessTeamEntry] {
+        self.access_teams.get(&r).map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// Template rights.
+    pub fn template_rights(&self, t: u32) -> RightSet {
+        self.templates
+            .get(t as usize)
+            .map(|t| t.rights)
+            .unwrap_or_default()
+    }
+    /// Records owned by an encoded owner.
+    pub fn owned_by(&self, p: u32) -> &[u32] {
+        let v = match as_team(p) {
+            Some(t) => self.owned_by_team.get(t as usize),
+            None => self.owned_by_user.get(p as usize),
+        };
+        v.map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// Whether the table is organization-owned.
+    pub fn org_owned(&self, table: u32) -> bool {
+        self.tables
+            .get(table as usize)
+            .is_some_and(|t| t.ownership == Ownership::Organization)
+    }
+    /// Number of live records.
+    pub fn live_records(&self) -> usize {
+        self.by_table.iter().map(Vec::len).sum()
+    }
+    /// Distance from user `v` up to manager `m` (1 = direct), within `depth`.
+    pub fn manager_distance(&self, m: u32, v: u32, depth: u32) -> Option<u32> {
+        let mut cur = v;
+        for d in 1..=depth {
+            cur = self.user(cur)?.manager;
+            if cur == NONE {
+                return None;
+            }
+            if cur == m {
+                return Some(d);
+            }
+        }
+        None
+    }
+
+    // ------------------------------------------------------------------ primitives
+
+    /// Set a record's owner and owning unit; returns the old pair.
+    pub fn set_record_owner(&mut self, r: u32, owner: u32, unit: u32) -> (u32, u32) {
+        let old = (self.records.owner(r), self.records.unit(r));
+        let alive = self.records.alive(r);
+        if alive {
+            self.unlink_owner_unit(r, old.0, old.1);
+        }
+        if let Some(x) = self.records.owner.get_mut(r as usize) {
+            *x = owner;
+        }
+        if let Some(x) = self.records.unit.get_mut(r as usize) {
+            *x = unit;
+        }
+        if alive {
+            self.link_owner_unit(r, owner, unit);
+        }
+        old
+    }
+
+    fn owner_list(&mut self, p: u32) -> Option<&mut Vec<u32>> {
+        match as_team(p) {
+            Some(t) => slot(&mut self.owned_by_team, t),
+            None if p != NONE => slot(&mut self.owned_by_user, p),
+            None => None,
+        }
+    }
+
+    fn unlink_owner_unit(&mut self, r: u32, owner: u32, unit: u32) {
+        if let Some(v) = self.owner_list(owner) {
+            remove_value(v, r);
+        }
+        if let Some(v) = self.by_unit.get_mut(unit as usize) {
+            remove_value(v, r);
+        }
+    }
+
+    fn link_owner_unit(&mut self, r: u32, owner: u32, unit: u32) {
+        if let Some(v) = self.owner_list(owner) {
+            v.push(r);
+        }
+        if unit != NONE {
+            if let Some(v) = slot(&mut self.by_unit, unit) {
+                v.push(r);
+            }
+        }
+    }
+
+    /// Set a record's parent; returns the old one.
+    pub fn set_record_parent(&mut self, r: u32, parent: u32) -> u32 {
+        let old = self.records.parent(r);
+        if self.records.alive(r) {
+            self.unlink_child(r, old);
+            self.link_child(r, parent);
+        }
+        if let Some(x) = self.records.parent.get_mut(r as usize) {
+            *x = parent;
+        }
+        old
+    }
+
+    fn unlink_child(&mut self, r: u32, parent: u32) {
+        if parent == NONE {
+            return;
+        }
+        if let Some(v) = self.children.get_mut(&parent) {
+            remove_value(v, r);
+            if v.is_empty() {
+                self.children.remove(&parent);
+            }
+        }
+    }
+
+    fn link_child(&mut self, r: u32, parent: u32) {
+        if parent != NONE {
+            self.children.entry(parent).or_default().push(r);
+        }
+    }
+
+    /// Set a record's active flag; returns the old one.
+    pub fn set_record_active(&mut self, r: u32, active: bool) -> bool {
+        let old = self.records.active(r);
+        if let Some(f) = self.records.flags.get_mut(r as usize) {
+            if active {
+                *f |= ACTIVE;
+            } else {
+                *f &= !ACTIVE;
+            }
+        }
+        old
+    }
+
+    /// Delete (`alive = false`) or restore a record slot; returns the old flag.
+    pub fn set_record_alive(&mut self, r: u32, alive: bool) -> bool {
+        let old = self.records.alive(r);
+        if old == alive {
+            return old;
+        }
+        let (owner, unit, parent, table) = (
+            self.records.owner(r),
+            self.records.unit(r),
+            self.records.parent(r),
+            self.records.table(r),
+        );
+        if alive {
+            if let Some(f) = self.records.flags.get_mut(r as usize) {
+                *f |= ALIVE;
+            }
+            self.records.ids.index(r);
+            self.link_owner_unit(r, owner, unit);
+            self.link_child(r, parent);
+            if let Some(v) = slot(&mut self.by_table, table) {
+                v.push(r);
+            }
+        } else {
+            if let Some(f) = self.records.flags.get_mut(r as usize) {
+                *f &= !ALIVE;
+            }
+            self.records.ids.unindex(r);
+            self.unlink_owner_unit(r, owner, unit);
+            self.unlink_child(r, parent);
+            if let Some(v) = self.by_table.get_mut(table as usize) {
+                remove_value(v, r);
+            }
+        }
+        old
+    }
+
+    /// Append a new record; `None` when limits are exceeded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_record(
+        &mut self,
+        id: &str,
+        name: Option<&str>,
+        table: u32,
+        owner: u32,
+        unit: u32,
+        parent: u32,
+        active: bool,
+    ) -> Option<u32> {
+        let r = self.records.ids.push(id)?;
+        let name_at = match name {
+            Some(n) => {
+                let off = u32::try_from(self.records.names.len()).ok()?;
+                let len = u32::try_from(n.len()).ok()?;
+                self.records.names.push_str(n);
+                (off, len)
+            }
+            None => (0, NONE),
+        };
+        self.records.name_at.push(name_at);
+        self.records.table.push(u16::try_from(table).ok()?);
+        self.records.owner.push(owner);
+        self.records.unit.push(unit);
+        self.records.parent.push(parent);
+        self.records
+            .flags
+            .push(if active { ACTIVE | ALIVE } else { ALIVE });
+        self.link_owner_unit(r, owner, unit);
+        self.link_child(r, parent);
+        if let Some(v) = slot(&mut self.by_table, table) {
+            v.push(r);
+        }
+        Some(r)
+    }
+
+    /// Remove the last record slot (undo of a create).
+    pub fn pop_record(&mut self) {
+        let Some(last) = self.records.len().checked_sub(1) else {
+            return;
+        };
+        let r = last as u32;
+        self.set_shares(r, Vec::new());
+        self.set_access_teams(r, Vec::new());
+        self.set_record_alive(r, false);
+        self.records.ids.pop();
+        if let Some((off, len)) = self.records.name_at.pop() {
+            if len != NONE {
+                self.records.names.truncate(off as usize);
+            }
+        }
+        self.records.table.pop();
+        self.records.owner.pop();
+        self.records.unit.pop();
+        self.records.parent.pop();
+        self.records.flags.pop();
+    }
+
+    /// Replace a record's shares; returns the old list.
+    pub fn set_shares(&mut self, r: u32, mut list: Vec<ShareEntry>) -> Vec<ShareEntry> {
+        list.sort();
+        let old = if list.is_empty() {
+            self.shares.remove(&r).unwrap_or_default()
+        } else {
+            self.shares.insert(r, list.clone()).unwrap_or_default()
+        };
+        for s in &old {
+            if let Some(v) = self.shared_with.get_mut(&s.principal) {
+                remove_value(v, r);
+            }
+        }
+        for s in &list {
+            self.shared_with.entry(s.principal).or_default().push(r);
+        }
+        old
+    }
+
+    /// Replace a record's access teams; returns the old list.
+    pub fn set_access_teams(
+        &mut self,
+        r: u32,
+        mut list: Vec<AccessTeamEntry>,
+    ) -> Vec<AccessTeamEntry> {
+        list.sort();
+        let old = if list.is_empty() {
+            self.access_teams.remove(&r).unwrap_or_default()
+        } else {
+            self.access_teams
+                .insert(r, list.clone())
+                .unwrap_or_default()
+        };
+        for a in &old {
+            for &m in &a.members {
+                if let Some(v) = self.access_team_records.get_mut(&m) {
+                    remove_value(v, r);
+                }
+            }
+        }
+        for a in &list {
+            for &m in &a.members {
+                let v = self.access_team_records.entry(m).or_default();
+                if !v.contains(&r) {
+                    v.push(r);
+                }
+            }
+        }
+        old
+    }
+
+    fn mark_dirty(&mut self, u: u32) {
+        self.dirty_grants.push(u);
+    }
+
+    /// Replace (or append, when `u == users.len()`) a user row; returns the old row.
+    pub fn set_user(&mut self, u: u32, row: UserRow) -> Option<UserRow> {
+        let i = u as usize;
+        let old = if i == self.users.len() {
+            self.users.push(row.clone());
+            slot(&mut self.user_teams, u);
+            slot(&mut self.reports, u);
+            slot(&mut self.owned_by_user, u);
+            slot(&mut self.grants, u);
+            None
+        } else {
+            let s = self.users.get_mut(i)?;
+            Some(std::mem::replace(s, row.clone()))
+        };
+        let (old_alive, old_id, old_unit, old_mgr, old_member) = match &old {
+            Some(o) => (
+                o.alive,
+                o.id.clone(),
+                o.unit,
+                o.manager,
+                o.alive && !o.disabled,
+            ),
+            None => (false, String::new(), NONE, NONE, false),
+        };
+        if old_alive {
+            self.user_ids.remove(&old_id);
+        }
+        if row.alive {
+            self.user_ids.insert(row.id.clone(), u);
+        }
+        // manager links
+        if old_mgr != NONE {
+            if let Some(v) = self.reports.get_mut(old_mgr as usize) {
+                remove_sorted(v, u);
+            }
+        }
+        if row.manager != NONE && row.alive {
+            if let Some(v) = slot(&mut self.reports, row.manager) {
+                insert_sorted(v, u);
+            }
+        }
+        // default team membership: enabled users of the unit
+        let new_member = row.alive && !row.disabled;
+        let old_default = self.unit(old_unit).map(|b| b.default_team).unwrap_or(NONE);
+        let new_default = self.unit(row.unit).map(|b| b.default_team).unwrap_or(NONE);
+        if old_member && old_default != NONE && (old_default != new_default || !new_member) {
+            self.remove_member(old_default, u);
+        }
+        if new_member && new_default != NONE {
+            self.add_member(new_default, u);
+        }
+        self.mark_dirty(u);
+        old
+    }
+
+    fn add_member(&mut self, t: u32, u: u32) {
+        if let Some(team) = self.teams.get_mut(t as usize) {
+            insert_sorted(&mut team.members, u);
+        }
+        if let Some(v) = slot(&mut self.user_teams, u) {
+            insert_sorted(v, t);
+        }
+        self.mark_dirty(u);
+    }
+
+    fn remove_member(&mut self, t: u32, u: u32) {
+        if let Some(team) = self.teams.get_mut(t as usize) {
+            remove_sorted(&mut team.members, u);
+        }
+        if let Some(v) = self.user_teams.get_mut(u as usize) {
+            remove_sorted(v, t);
+        }
+        self.mark_dirty(u);
+    }
+
+    /// Remove the last user (undo of a create).
+    pub fn pop_user(&mut self) {
+        let Some(last) = self.users.len().checked_sub(1) else {
+            return;
+        };
+        let u = last as u32;
+        if let Some(mut row) = self.user(u).cloned() {
+            row.alive = false;
+            row.manager = NONE;
+            self.set_user(u, row);
+        }
+        self.users.pop();
+        self.user_teams.truncate(last);
+        self.reports.truncate(last);
+        self.owned_by_user.truncate(last);
+        self.grants.truncate(last);
+        self.dirty_grants.retain(|&x| x != u);
+    }
+
+    /// Replace (or append) a team row; returns the old row.
+    pub fn set_team(&mut self, t: u32, mut row: TeamRow) -> Option<TeamRow> {
+        row.members.sort_unstable();
+        row.members.dedup();
+        let i = t as usize;
+        let old = if i == self.teams.len() {
+            self.teams.push(row.clone());
+            slot(&mut self.owned_by_team, t);
+            None
+        } else {
+            let s = self.teams.get_mut(i)?;
+            Some(std::mem::replace(s, row.clone()))
+        };
+        let empty = Vec::new();
+        let old_members = old.as_ref().map(|o| &o.members).unwrap_or(&empty).clone();
+        if let Some(o) = &old {
+            if o.alive {
+                self.team_ids.remove(&o.id);
+            }
+        }
+        if row.alive {
+            self.team_ids.insert(row.id.clone(), t);
+        }
+        for &m in &old_members {
+            if row.members.binary_search(&m).is_err() {
+                if let Some(v) = self.user_teams.get_mut(m as usize) {
+                    remove_sorted(v, t);
+                }
+                self.mark_dirty(m);
+            }
+        }
+        for &m in &row.members {
+            if old_members.binary_search(&m).is_err() {
+                if let Some(v) = slot(&mut self.user_teams, m) {
+                    insert_sorted(v, t);
+                }
+                self.mark_dirty(m);
+            }
+        }
+        let grants_changed = old.as_ref().is_none_or(|o| {
+            o.roles != row.roles
+                || o.unit != row.unit
+                || o.inheritance != row.inheritance
+                || o.kind != row.kind
+        });
+        if grants_changed {
+            for &m in &row.members {
+                self.mark_dirty(m);
+            }
+        }
+        old
+    }
+
+    /// Remove the last team (undo of a create).
+    pub fn pop_team(&mut self) {
+        let Some(last) = self.teams.len().checked_sub(1) else {
+            return;
+        };
+        let t = last as u32;
+        if let Some(mut row) = self.team(t).cloned() {
+            row.alive = false;
+            row.members.clear();
+            self.set_team(t, row);
+        }
+        self.teams.pop();
+        self.owned_by_team.truncate(last);
+    }
+
+    /// Replace (or append) a unit row; returns the old row.
+    pub fn set_unit(&mut self, b: u32, row: UnitRow) -> Option<UnitRow> {
+        let i = b as usize;
+        let old = if i == self.units.len() {
+            self.units.push(row.clone());
+            slot(&mut self.by_unit, b);
+            None
+        } else {
+            let s = self.units.get_mut(i)?;
+            Some(std::mem::replace(s, row.clone()))
+        };
+        if let Some(o) = &old {
+            if o.alive {
+                self.unit_ids.remove(&o.id);
+            }
+        }
+        if row.alive {
+            self.unit_ids.insert(row.id.clone(), b);
+        }
+        self.dirty_tree = true;
+        old
+    }
+
+    /// Remove the last unit (undo of a create).
+    pub fn pop_unit(&mut self) {
+        if let Some(row) = self.units.pop() {
+            if row.alive {
+                self.unit_ids.remove(&row.id);
+            }
+            self.by_unit.truncate(self.units.len());
+            self.dirty_tree = true;
+        }
+    }
+
+    /// Recompute what the primitives marked stale: the unit tree and users' grants.
+    pub fn refresh(&mut self) {
+        if self.dirty_tree {
+            let parent: Vec<u32> = self.units.iter().map(|u| u.parent).collect();
+            let disabled: Vec<bool> = self.units.iter().map(|u| u.disabled).collect();
+            let alive: Vec<bool> = self.units.iter().map(|u| u.alive).collect();
+            self.tree = UnitTree::build(&parent, &disabled, &alive);
+            self.dirty_tree = false;
+        }
+        if !self.dirty_grants.is_empty() {
+            let mut dirty = std::mem::take(&mut self.dirty_grants);
+            dirty.sort_unstable();
+            dirty.dedup();
+            for u in dirty {
+                let g = crate::grants::compile_user(self, u);
+                if let Some(s) = slot(&mut self.grants, u) {
+                    *s = g;
+                }
+            }
+        }
+    }
+
+    /// Recompile every user's grants (after a load).
+    pub fn refresh_all(&mut self) {
+        self.dirty_tree = true;
+        self.dirty_grants = (0..self.users.len() as u32).collect();
+        self.refresh();
+    }
+}
