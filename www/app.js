@@ -52,8 +52,8 @@ function snapshotOf(value) {
 }
 
 /** Re-read the snapshot from the engine and re-render everything. */
-function refreshFromOrg() {
-  app.snap = app.org.toJSON();
+function refreshFromOrg(snapHint = null) {
+  app.snap = snapHint || app.org.toJSON();
   app.idx = buildIndex(app.snap);
   // Drop selections that no longer exist.
   for (const id of [...app.selected]) if (!app.idx.userById.has(id)) app.selected.delete(id);
@@ -63,14 +63,15 @@ function refreshFromOrg() {
   changesChanged({ silent: true });
 }
 
-function setOrg(org, source) {
+/** Install a freshly loaded org. `snapHint`: the complete snapshot it was built from (skips a toJSON()). */
+function setOrg(org, source, snapHint = null) {
   const old = app.org;
   app.org = org;
   app.source = source;
   app.applied = [];
   app.redoStack = [];
   if (old && old !== org) old.free?.();
-  refreshFromOrg();
+  refreshFromOrg(snapHint);
 }
 
 function orgReady() {
@@ -84,7 +85,9 @@ function orgReady() {
   app.orgReadyMs = d;
   app.readyCount = (app.readyCount || 0) + 1;
   document.body.dataset.ready = String(app.readyCount);
-  console.log(`[timing] org-ready ${d === null ? "?" : d.toFixed(0)} ms (${n(app.idx.users.length)} users, ${n(app.snap.records.length)} records)`);
+  console.log(
+    `[timing] org-ready ${d === null ? "?" : d.toFixed(0)} ms (${n(app.idx.users.length)} users, ${n(app.snap.records.length)} records; ${performance.now().toFixed(0)} ms since navigation)`,
+  );
 }
 
 function workerCall(type, payload) {
@@ -105,20 +108,32 @@ async function loadDemo(opts = DEMO_DEFAULT, { ready = true } = {}) {
   await nextFrame();
   try {
     let snap;
+    let text;
+    const t0 = performance.now();
     if (typeof app.mod.generateDemo === "function") {
-      snap = snapshotOf(app.mod.generateDemo(o.seed, o.users, o.units, o.records));
+      const out = app.mod.generateDemo(o.seed, o.users, o.units, o.records);
+      // Org.fromJSON reads a string much faster than a large object.
+      text = typeof out === "string" ? out : JSON.stringify(out);
+      snap = typeof out === "string" ? JSON.parse(out) : out;
     } else {
       const res = await fetch(new URL("demo-org.json", import.meta.url));
       if (!res.ok) throw new Error("This engine build has no generateDemo() and www/demo-org.json is missing");
-      snap = await res.json();
+      text = await res.text();
+      snap = JSON.parse(text);
     }
+    const t1 = performance.now();
     showLoading("Indexing…");
     await nextFrame();
-    const org = app.mod.Org.fromJSON(snap);
+    const t2 = performance.now();
+    const org = app.mod.Org.fromJSON(text);
+    const t3 = performance.now();
     app.changes = [];
-    setOrg(org, { kind: "demo", ...o });
+    // The generator's output is complete (every default written), so it can index the UI directly.
+    setOrg(org, { kind: "demo", ...o }, snap);
+    const t4 = performance.now();
+    console.log(`[timing] demo load steps: generate ${(t1 - t0).toFixed(0)} ms, fromJSON ${(t3 - t2).toFixed(0)} ms, snapshot + index + render ${(t4 - t3).toFixed(0)} ms`);
     if (typeof app.mod.generateDemo === "function") workerCall("loadDemo", o);
-    else workerCall("loadJSON", { text: JSON.stringify(snap) });
+    else workerCall("loadJSON", { text });
     clearBanner();
     if (ready) orgReady();
     scheduleHashUpdate();
@@ -393,6 +408,7 @@ function finishImpact(gen, engineMs) {
   if (gen !== app.impactGeneration) return;
   app.impactEngineMs = engineMs;
   changesView.renderImpact();
+  changesView.renderChangeset();
   views.renderTabBadges();
   mark("impact-updated");
   try {
@@ -814,7 +830,8 @@ async function boot() {
     return;
   }
   try {
-    app.worker = typeof Worker !== "undefined" ? new SimWorker() : null;
+    const noWorker = new URLSearchParams(location.search).get("worker") === "0";
+    app.worker = typeof Worker !== "undefined" && !noWorker ? new SimWorker() : null;
   } catch {
     app.worker = null;
   }

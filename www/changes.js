@@ -5,7 +5,7 @@
 import { app, inSubtree } from "./state.js";
 import { h, $, setChildren, n, plural } from "./util.js";
 import { combo, openDialog, errorTable, toast } from "./ui.js";
-import { describeOp, RIGHTS, rightLabel, kindLabel, namer } from "./text.js";
+import { describeOp, RIGHTS, rightLabel, kindLabel, namer, humanize } from "./text.js";
 import { unitOptions, userSearch, openAccess, selectTab, invalidate } from "./views.js";
 
 export const describe = (op) => describeOp(op, app.idx);
@@ -33,9 +33,23 @@ function removeOp(i) {
   setTimeout(() => ($(`#changeset li[data-i="${Math.min(i, app.changes.length - 1)}"] .op-num`) || $("#btn-add-move"))?.focus(), 0);
 }
 
+function sideEffectNote(i) {
+  const k = (app.impact?.sideEffects || []).filter((e) => e.change === i).length;
+  return k ? h("span", { style: { fontFamily: "inherit" } }, ` · ${plural(k, "side effect")}`) : null;
+}
+
 export function renderChangeset() {
   const host = $("#changeset");
   if (!host) return;
+  // Keep keyboard focus on the same control across re-renders.
+  const active = host.contains(document.activeElement) ? document.activeElement : null;
+  const focusKey = active ? active.getAttribute("aria-label") || active.id || active.textContent : null;
+  const focusClass = active ? active.className : null;
+  queueMicrotask(() => {
+    if (!focusKey || host.contains(document.activeElement)) return;
+    const again = [...host.querySelectorAll("button, [tabindex]")].find((el) => (el.getAttribute("aria-label") || el.id || el.textContent) === focusKey && el.className === focusClass);
+    again?.focus();
+  });
   const C = app.changes;
   const items = C.map((op, i) => {
     const errs = app.changeErrors[i] || [];
@@ -43,7 +57,7 @@ export function renderChangeset() {
       "li.op",
       { class: `op${errs.length ? " invalid" : ""}`, draggable: "true", dataset: { i: String(i) }, "aria-label": `Change ${i + 1}: ${app.idx ? describe(op) : op.op}` },
       h("span.op-num", { tabindex: "0", title: "Drag to reorder (or use the arrows)", "aria-label": `Change ${i + 1}, reorder with Alt+Up and Alt+Down` }, String(i + 1)),
-      h("div.op-text", app.idx ? describe(op) : op.op, h("div.op-kind", op.op)),
+      h("div.op-text", app.idx ? describe(op) : op.op, h("div.op-kind", op.op, sideEffectNote(i))),
       h(
         "div.op-btns",
         h("button.btn.icon.small.ghost", { type: "button", "aria-label": `Move change ${i + 1} up`, title: "Move up", disabled: i === 0, onclick: () => moveOp(i, i - 1) }, "↑"),
@@ -241,7 +255,7 @@ export function renderImpact() {
       body.push(h("p.muted", "No user gains or loses access to any record."));
     }
     if (warnings.length) {
-      body.push(h("h3", { style: { marginTop: "10px" } }, "Warnings"), h("ul.warning-list", warnings.slice(0, 4).map((w) => h("li", h("strong", kindLabel(w.kind)), ": ", w.message || ""))));
+      body.push(h("h3", { style: { marginTop: "10px" } }, "Warnings"), h("ul.warning-list", warnings.slice(0, 4).map((w) => h("li", { title: w.message || "" }, h("strong", kindLabel(w.kind)), ": ", humanize(w.message, app.idx)))));
       if (warnings.length > 4) body.push(h("p.muted", `${warnings.length - 4} more warnings in the Impact tab`));
     }
     if (assertions.length) body.push(h("p", h("span.chip.warn", `${plural(assertions.length, "assertion")} would change`)));
@@ -278,6 +292,27 @@ export function renderImpact() {
 }
 
 let drillLimit = 100;
+
+/** Warnings grouped by kind, each group collapsible (the first few open). */
+function warningGroups(warnings) {
+  const groups = new Map();
+  for (const w of warnings) {
+    if (!groups.has(w.kind)) groups.set(w.kind, []);
+    groups.get(w.kind).push(w);
+  }
+  return [...groups.entries()].map(([kind, list], i) =>
+    h(
+      "details.group",
+      { open: i < 2 },
+      h("summary", h("span.chip.warn", n(list.length)), kindLabel(kind)),
+      h(
+        "div.group-body",
+        h("ul.warning-list", list.slice(0, 200).map((w) => h("li", { title: w.message || "" }, humanize(w.message, app.idx) || JSON.stringify(w)))),
+        list.length > 200 ? h("p.muted", `… and ${n(list.length - 200)} more`) : null,
+      ),
+    ),
+  );
+}
 
 export function renderImpactTab() {
   const panel = $("#panel-impact");
@@ -414,14 +449,17 @@ export function renderImpactTab() {
       stat("side-effects", effects.length, "side effects"),
       stat("warnings", warnings.length, "warnings", warnings.length ? "warn" : ""),
     ),
-    warnings.length
-      ? h("div.card", h("h3", `Warnings (${n(warnings.length)})`), h("ul.warning-list", warnings.slice(0, 300).map((w) => h("li", h("strong", kindLabel(w.kind)), ": ", w.message || JSON.stringify(w)))))
-      : null,
     h("div.card", h("h3", "Access changes"), agg.rows.length ? h("div.table-scroll", rowsTable) : h("p.muted", "No user gains or loses access to any record."), focus ? drill : null),
+    warnings.length ? h("div.card", h("h3", `Warnings (${n(warnings.length)})`), warningGroups(warnings)) : null,
     h(
       "div.card",
       h("h3", `Side effects (${n(effects.length)})`),
-      effects.length ? h("ul.warning-list.side", effects.slice(0, 300).map((s) => h("li", h("strong", kindLabel(s.kind)), ": ", s.message || JSON.stringify(s)))) : h("p.muted", "None"),
+      effects.length
+        ? h(
+            "ul.warning-list.side",
+            effects.slice(0, 300).map((s) => h("li", typeof s.change === "number" ? h("span.chip", { title: describe(app.changes[s.change] || {}) }, `#${s.change + 1}`) : null, " ", h("strong", kindLabel(s.kind)), ": ", h("span", { title: s.message || "" }, humanize(s.message, app.idx) || JSON.stringify(s)))),
+          )
+        : h("p.muted", "None"),
       effects.length > 300 ? h("p.muted", `… and ${n(effects.length - 300)} more (export the impact CSV or the resulting snapshot)`) : null,
     ),
     asserts.length
@@ -429,10 +467,17 @@ export function renderImpactTab() {
           "div.card",
           h("h3", `Assertions that change (${asserts.length})`),
           h(
-            "ul",
+            "ul.warning-list",
             asserts.map((a) => {
               const as = a.assertion || a;
-              return h("li", `${N.user(as.user)} ${as.expect ? "should" : "should not"} be able to ${as.right} ${N.record(as.record)}: `, JSON.stringify({ ...a, assertion: undefined }));
+              return h(
+                "li",
+                h("span", { class: a.pass ? "chip ok" : "chip bad" }, a.pass ? "passes" : "fails"),
+                " ",
+                `${N.user(as.user)} ${as.expect ? "should" : "should not"} be able to ${as.right} ${N.record(as.record)}: `,
+                `${a.before ? "allowed" : "denied"} → ${a.after ? "allowed" : "denied"}`,
+                as.note ? h("span.muted", ` (${as.note})`) : null,
+              );
             }),
           ),
         )

@@ -2,7 +2,7 @@
 // runs simulations in a Web Worker that keeps its own copy of the org in sync
 // by replaying the same commands (load, apply, undo, redo).
 
-export const PKG_URL = new URL("../pkg/crm_policy.js", import.meta.url).href;
+export const PKG_URL = new URL("../pkg/web.js", import.meta.url).href;
 
 let modPromise = null;
 

@@ -246,3 +246,25 @@ export function kindLabel(kind) {
   const s = String(kind).replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[-_]/g, " ").toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/**
+ * Replace the ids of users, units, roles, teams and records in an engine
+ * message by their names ("u01372 moved to bu0004" -> "Adele Alvarez moved to Spain").
+ */
+export function humanize(message, idx) {
+  if (!message || !idx) return message || "";
+  return String(message).replace(/[A-Za-z0-9_:-]+/g, (tok) => {
+    const u = idx.userById.get(tok);
+    if (u) return u.name;
+    const bu = idx.units.get(tok);
+    if (bu) return bu.name;
+    const t = idx.teams.get(tok);
+    if (t) return t.name;
+    if (tok.startsWith("default:") && idx.units.get(tok.slice(8))) return `default team of ${idx.units.get(tok.slice(8)).name}`;
+    const r = idx.roles.get(tok);
+    if (r) return r.name;
+    const rec = idx.recordById.get(tok);
+    if (rec && rec.name) return rec.name;
+    return tok;
+  });
+}

@@ -5,7 +5,7 @@ import { app, inSubtree, unitPath } from "./state.js";
 import { h, $, $$, setChildren, n, plural, debounce, listJoin } from "./util.js";
 import { combo, select, toast, errorTable } from "./ui.js";
 import { VirtualList } from "./vlist.js";
-import { RIGHTS, rightLabel, levelLabel, LEVEL_SHORT, categoryLabel, namer, explanationSentence, reasonClause, denialClause, kindLabel } from "./text.js";
+import { RIGHTS, rightLabel, levelLabel, LEVEL_SHORT, categoryLabel, namer, explanationSentence, reasonClause, denialClause, kindLabel, humanize } from "./text.js";
 import { errorList } from "./engine.js";
 import * as changes from "./changes.js";
 
@@ -233,7 +233,7 @@ export function renderTree() {
       {
         class: `tree-row${u.blocked ? " disabled" : ""}`,
         "aria-selected": String(isSel),
-        style: { paddingLeft: `${u.depth * 14}px` },
+        style: { paddingLeft: `${u.depth * 12}px` },
         draggable: u.parent ? "true" : "false",
         title: `${unitPath(idx, u.id)}\n${plural(u.users, "user")} directly, ${n(u.subtreeUsers)} including sub-units`,
       },
@@ -252,7 +252,7 @@ export function renderTree() {
         open ? "▾" : "▸",
       ),
       h("span.tree-name", u.name),
-      h("span.count", { title: "Users in this unit (including sub-units)" }, u.children.length ? `${n(u.users)} · ${n(u.subtreeUsers)}` : n(u.users)),
+      h("span.count", u.children.length ? n(u.subtreeUsers) : n(u.users)),
     );
     row.addEventListener("click", () => focusUnit(u.id));
     row.addEventListener("dragstart", (e) => {
@@ -327,42 +327,87 @@ $("#unit-tree")?.addEventListener("keydown", (e) => {
 
 // ---------------------------------------------------------------- org chart
 
+let chartFocus = null;
+
+/** Drill-down org chart: the path to the focused unit, the unit, and a card per child unit. */
 function renderChart() {
   const idx = app.idx;
   const panel = $("#panel-chart");
-  const maxUsers = Math.max(1, ...idx.unitOrder.map((u) => u.subtreeUsers));
-  const card = (u) =>
-    h(
-      "button.oc-card",
-      {
-        type: "button",
-        class: `oc-card${u.blocked ? " disabled" : ""}`,
-        draggable: u.parent ? "true" : "false",
-        "aria-label": `${u.name}: ${plural(u.users, "user")}, ${n(u.subtreeUsers)} including sub-units${u.disabled ? ", disabled" : ""}. Open its users.`,
-        onclick: () => focusUnit(u.id),
-        ondragstart: (e) => {
-          e.dataTransfer.setData("application/x-crm-unit", u.id);
-          e.dataTransfer.effectAllowed = "move";
-        },
-        dataset: { unit: u.id },
-      },
-      h("span.oc-name", u.name),
-      h("span.oc-meta", h("span", plural(u.users, "user")), u.children.length ? h("span", `${n(u.subtreeUsers)} in subtree`) : h("span", u.disabled ? "disabled" : "")),
-      h("span.oc-bar", h("span", { style: { width: `${Math.max(2, (100 * u.subtreeUsers) / maxUsers)}%` } })),
-    );
-  const node = (u) => {
-    const c = card(u);
-    dropTarget(c, u.id);
-    return h("div.oc-node", c, u.children.length ? h("div.oc-children", u.children.map(node)) : null);
+  if (!idx.root) {
+    setChildren(panel, h("p.empty-state", "No business units"));
+    return;
+  }
+  if (!chartFocus || !idx.units.get(chartFocus)) chartFocus = idx.root.id;
+  const focus = idx.units.get(chartFocus);
+  const maxUsers = Math.max(1, ...focus.children.map((u) => u.subtreeUsers));
+  const path = [];
+  for (let u = focus; u; u = u.parent ? idx.units.get(u.parent) : null) path.unshift(u);
+  const drill = (id) => {
+    chartFocus = id;
+    renderChart();
+    $("#panel-chart .oc-focus .oc-name")?.focus();
   };
+  const usersBtn = (u) => h("button.btn.small", { type: "button", onclick: () => focusUnit(u.id), "aria-label": `Show the users of ${u.name}` }, "Users");
+  const card = (u) => {
+    const el = h(
+      "div.oc-card",
+      { class: `oc-card${u.blocked ? " disabled" : ""}`, draggable: "true", dataset: { unit: u.id } },
+      h(
+        "div.oc-head",
+        u.children.length
+          ? h("button.linklike.oc-name", { type: "button", onclick: () => drill(u.id), title: `Open ${u.name}` }, u.name, " ›")
+          : h("span.oc-name", u.name),
+        usersBtn(u),
+      ),
+      h("div.oc-meta", h("span", plural(u.users, "user")), u.children.length ? h("span", `${n(u.subtreeUsers)} in subtree`) : null, u.disabled ? h("span.chip.bad", "disabled") : null),
+      h("span.oc-bar", { "aria-hidden": "true" }, h("span", { style: { width: `${Math.max(2, (100 * u.subtreeUsers) / maxUsers)}%` } })),
+      u.children.length
+        ? h(
+            "div.oc-subs",
+            u.children.slice(0, 8).map((c) => {
+              const chip = h("button.chip.oc-sub", { type: "button", dataset: { unit: c.id }, title: `${c.name}: ${plural(c.subtreeUsers, "user")}`, onclick: () => drill(c.children.length ? c.id : u.id) }, `${c.name} · ${n(c.subtreeUsers)}`);
+              dropTarget(chip, c.id);
+              return chip;
+            }),
+            u.children.length > 8 ? h("span.muted", `+${u.children.length - 8} more`) : null,
+          )
+        : null,
+    );
+    el.addEventListener("dragstart", (e) => {
+      if (e.target !== el) return;
+      e.dataTransfer.setData("application/x-crm-unit", u.id);
+      e.dataTransfer.effectAllowed = "move";
+    });
+    dropTarget(el, u.id);
+    return el;
+  };
+  const focusCard = h(
+    "div.oc-focus",
+    { dataset: { unit: focus.id } },
+    h(
+      "div.oc-head",
+      h("h3.oc-name", { tabindex: "-1" }, focus.name),
+      h("span.muted", `${plural(focus.users, "user")} directly · ${n(focus.subtreeUsers)} in subtree · ${plural(focus.children.length, "sub-unit")}`),
+      focus.disabled ? h("span.chip.bad", "disabled") : null,
+      h("span", { style: { flex: "1" } }),
+      usersBtn(focus),
+    ),
+  );
+  dropTarget(focusCard, focus.id);
   setChildren(
     panel,
+    h("div.panel-title", h("h2", "Org chart"), h("span.muted", `${plural(idx.unitOrder.length, "business unit")} · ${plural(idx.users.length, "user")}. Drop users on a unit to move them, or a unit on another to reparent it.`)),
     h(
-      "div.panel-title",
-      h("h2", "Org chart"),
-      h("span.muted", `${plural(idx.unitOrder.length, "business unit")} · ${plural(idx.users.length, "user")}. Drop users on a unit to move them; drop a unit on another to reparent it.`),
+      "nav.breadcrumb",
+      { "aria-label": "Path to the unit" },
+      path.map((u, i) =>
+        i < path.length - 1
+          ? [h("button.linklike", { type: "button", onclick: () => drill(u.id) }, u.name), h("span.muted", { "aria-hidden": "true" }, " › ")]
+          : h("span", { "aria-current": "page" }, u.name),
+      ),
     ),
-    idx.root ? h("div.orgchart", node(idx.root)) : h("p.empty-state", "No business units"),
+    focusCard,
+    focus.children.length ? h("div.oc-grid", focus.children.map(card)) : h("p.empty-state", "No sub-units."),
   );
 }
 
@@ -1160,7 +1205,7 @@ function renderRisks() {
             h("summary", h("span", { class: `chip ${sev === "high" || sev === "critical" ? "bad" : sev === "medium" ? "warn" : ""}` }, sev), kindLabel(kind), h("span.count", n(list.length))),
             h(
               "div.group-body",
-              h("ul.warning-list", list.slice(0, limit).map((f) => h("li", f.message || JSON.stringify(f)))),
+              h("ul.warning-list", list.slice(0, limit).map((f) => h("li", { title: f.message || "" }, humanize(f.message, app.idx) || JSON.stringify(f)))),
               list.length > limit
                 ? h(
                     "button.btn.small",

@@ -37,7 +37,7 @@ async function handle(msg) {
     case "loadDemo": {
       const snap = mod.generateDemo(msg.seed, msg.users, msg.units, msg.records);
       if (org) org.free?.();
-      org = mod.Org.fromJSON(snap);
+      org = mod.Org.fromJSON(typeof snap === "string" ? snap : JSON.stringify(snap));
       return { ok: true };
     }
     case "loadJSON": {
