@@ -1,0 +1,125 @@
+// JS benchmark of the npm package (not a test): on the generated 10,000-user /
+// 1,000,000-record org, measures fromBytes, fromJSON, single check() latency and
+// checkMany() throughput through the wasm build.
+//
+//   bash build.sh && node benches/js/bench.mjs [--dir target/bench-org] [--requests 1000000]
+//
+// The org is generated natively (examples/gen_org.rs) when DIR/org.bin is missing.
+import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import path from "node:path";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+};
+const DIR = path.resolve(ROOT, opt("--dir", "target/bench-org"));
+const REQUESTS = Number(opt("--requests", "1000000"));
+const SINGLE = Number(opt("--single", "200000"));
+const REPEAT = Number(opt("--repeat", "3"));
+
+if (!existsSync(path.join(ROOT, "pkg/package.json"))) {
+  console.error("bench: pkg/ is missing; run bash build.sh first");
+  process.exit(1);
+}
+// Import the package as a user does (the Node ESM entry, chosen by the exports map).
+const { Org } = await import(pathToFileURL(path.join(ROOT, "pkg/node.mjs")).href);
+
+if (!existsSync(path.join(DIR, "org.bin")) || !existsSync(path.join(DIR, "org.json"))) {
+  console.log(`bench: generating the org into ${path.relative(ROOT, DIR)} (cargo run --release --example gen_org)`);
+  const r = spawnSync("cargo", ["run", "--release", "--quiet", "--example", "gen_org", "--", "--out", DIR, ...(args.includes("--size") ? ["--size", opt("--size")] : [])], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const bytes = readFileSync(path.join(DIR, "org.bin"));
+const json = readFileSync(path.join(DIR, "org.json"), "utf8");
+const MB = (n) => (n / 1e6).toFixed(1) + " MB";
+console.log(`org: org.bin ${MB(bytes.length)}, org.json ${MB(json.length)}`);
+
+const now = () => performance.now();
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const fmtMs = (ms) => (ms >= 1000 ? (ms / 1000).toFixed(2) + " s" : ms.toFixed(1) + " ms");
+
+// --- loading ------------------------------------------------------------------
+const timeLoad = (label, load) => {
+  const times = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const t0 = now();
+    const org = load();
+    times.push(now() - t0);
+    org.free();
+  }
+  console.log(`${label.padEnd(24)} median ${fmtMs(median(times))} (of ${REPEAT}: ${times.map(fmtMs).join(", ")})`);
+  return median(times);
+};
+const fromBytesMs = timeLoad("fromBytes(Uint8Array)", () => Org.fromBytes(bytes));
+const fromJSONMs = timeLoad("fromJSON(string)", () => Org.fromJSON(json));
+
+// --- requests -----------------------------------------------------------------
+const snap = JSON.parse(json);
+const users = snap.users.map((u) => u.id);
+const records = snap.records.map((r) => r.id);
+console.log(`users ${users.length}, records ${records.length}`);
+let seed = 0x2545f491;
+const rand = (n) => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) % n;
+};
+const RIGHTS = ["read", "write", "delete", "append", "appendTo", "assign", "share", "create"];
+const makeRequests = (n) => Array.from({ length: n }, () => [users[rand(users.length)], RIGHTS[rand(RIGHTS.length)], records[rand(records.length)]]);
+
+const org = Org.fromBytes(bytes);
+
+// single check(): per-call latency, in batches to keep timer overhead out
+const single = makeRequests(SINGLE);
+for (let i = 0; i < Math.min(20000, SINGLE); i++) org.check(...single[i]); // warm up
+const BATCH = 1000;
+const perCall = [];
+let allowed = 0;
+for (let b = 0; b + BATCH <= single.length; b += BATCH) {
+  const t0 = now();
+  for (let i = b; i < b + BATCH; i++) {
+    const [u, r, rec] = single[i];
+    if (org.check(u, r, rec)) allowed++;
+  }
+  perCall.push(((now() - t0) * 1e6) / BATCH); // ns per call
+}
+const checkNs = median(perCall);
+console.log(`check()                  median ${checkNs.toFixed(0)} ns per call (batches of ${BATCH}; ${(100 * allowed / single.length).toFixed(1)}% allowed)`);
+
+// checkMany(): throughput
+const many = makeRequests(REQUESTS);
+org.checkMany(many.slice(0, 10000)); // warm up
+const manyTimes = [];
+let ones = 0;
+for (let i = 0; i < REPEAT; i++) {
+  const t0 = now();
+  const out = org.checkMany(many);
+  manyTimes.push(now() - t0);
+  if (i === 0) for (const d of out) ones += d;
+}
+const manyMs = median(manyTimes);
+const perSec = REQUESTS / (manyMs / 1000);
+console.log(`checkMany(${REQUESTS})       median ${fmtMs(manyMs)} -> ${(perSec / 1e6).toFixed(2)} M checks/s, ${((manyMs * 1e6) / REQUESTS).toFixed(0)} ns per check (${(100 * ones / REQUESTS).toFixed(1)}% allowed)`);
+
+const rss = process.memoryUsage();
+console.log(`memory: rss ${MB(rss.rss)}, array buffers (incl. wasm) ${MB(rss.arrayBuffers)}`);
+org.free();
+
+console.log("\nsummary");
+console.log(JSON.stringify({
+  users: users.length,
+  records: records.length,
+  fromBytesMs: Math.round(fromBytesMs),
+  fromJSONMs: Math.round(fromJSONMs),
+  checkMedianNs: Math.round(checkNs),
+  checkManyPerSecond: Math.round(perSec),
+}, null, 2));

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Build the npm package `crm-policy` into pkg/ (generated, not committed).
+#
+#   bash build.sh            install what is missing, build, assemble pkg/, print sizes
+#   bash build.sh --sizes    only print the sizes of an existing pkg/
+#
+# Idempotent: every install step is skipped when its tool is already there.
+# One .wasm (pkg/crm_policy_bg.wasm) is shared by every entry point; wasm-bindgen
+# 0.2.130 emits the same module for every target, which this script checks.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+PKG="$ROOT/pkg"
+TEMPLATE="$ROOT/pkg-template"
+NAME=crm_policy
+MAX_RAW=$((400 * 1024))
+MAX_GZ=$((150 * 1024))
+
+log() { printf '[build.sh] %s\n' "$*" >&2; }
+die() { printf '[build.sh] error: %s\n' "$*" >&2; exit 1; }
+
+sizes() {
+  local wasm="$PKG/${NAME}_bg.wasm"
+  [[ -f "$wasm" ]] || die "no $wasm: run bash build.sh first"
+  local raw gz
+  raw=$(wc -c < "$wasm")
+  gz=$(gzip -9 -c "$wasm" | wc -c)
+  printf 'wasm size: %d bytes (%.1f KiB) raw, %d bytes (%.1f KiB) gzip -9; budget %d KiB raw, %d KiB gzipped\n' \
+    "$raw" "$(echo "$raw/1024" | bc -l)" "$gz" "$(echo "$gz/1024" | bc -l)" $((MAX_RAW / 1024)) $((MAX_GZ / 1024))
+  local js=0 f
+  for f in "$PKG"/*.js "$PKG"/*.mjs "$PKG"/*.cjs; do js=$((js + $(wc -c < "$f"))); done
+  printf 'js glue and entries: %d bytes in all\n' "$js"
+  if (( raw > MAX_RAW || gz > MAX_GZ )); then
+    log "WARNING: the .wasm is over its size budget (the JS test 'one .wasm within budget' fails)"
+    [[ "${CRM_POLICY_STRICT_SIZE:-0}" == 1 ]] && die "over the size budget (CRM_POLICY_STRICT_SIZE=1)"
+  fi
+}
+
+if [[ "${1:-}" == "--sizes" ]]; then
+  sizes
+  exit 0
+fi
+
+# --- tools ------------------------------------------------------------------
+
+command -v cargo >/dev/null || die "cargo not found"
+command -v node >/dev/null || die "node not found"
+command -v npm >/dev/null || die "npm not found"
+command -v gzip >/dev/null || die "gzip not found"
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The exact wasm-bindgen version of Cargo.lock (the CLI must match the crate).
+if [[ ! -f Cargo.lock ]]; then
+  cargo generate-lockfile
+fi
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+[[ -n "$WB_VERSION" ]] || die "wasm-bindgen not found in Cargo.lock"
+WASM_BINDGEN="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen"
+if ! { [[ -x "$WASM_BINDGEN" ]] && [[ "$("$WASM_BINDGEN" --version)" == "wasm-bindgen $WB_VERSION" ]]; }; then
+  log "cargo install wasm-bindgen-cli --version $WB_VERSION"
+  # --locked first; if the registry lacks a version the CLI's own lock file
+  # names (seen with webpki-roots), fall back to a fresh resolution.
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --locked --force ||
+    cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+# Dev tools from npm (binaryen's wasm-opt, typescript, workerd, deno, playwright-core).
+if [[ ! -x node_modules/.bin/wasm-opt || ! -f node_modules/.package-lock.json ||
+      ( -f package-lock.json && package-lock.json -nt node_modules/.package-lock.json ) ]]; then
+  if [[ -f package-lock.json ]]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund
+  else
+    log "npm install"
+    npm install --no-audit --no-fund
+  fi
+fi
+WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
+[[ -x "$WASM_OPT" ]] || die "wasm-opt missing from node_modules/.bin (npm package binaryen)"
+
+# --- compile ----------------------------------------------------------------
+
+# opt-level "z" (size) for the wasm build unless the caller says otherwise: about 20%
+# smaller than "s" for this crate (see the size budget below).
+export CARGO_PROFILE_WASM_OPT_LEVEL="${CARGO_PROFILE_WASM_OPT_LEVEL:-z}"
+log "cargo build --lib --target wasm32-unknown-unknown --profile wasm (opt-level $CARGO_PROFILE_WASM_OPT_LEVEL)"
+cargo build --lib --target wasm32-unknown-unknown --profile wasm
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+RAW_WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm/$NAME.wasm"
+[[ -f "$RAW_WASM" ]] || die "no $RAW_WASM"
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+for target in web bundler nodejs; do
+  "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/$target" --out-name "$NAME" "$RAW_WASM"
+done
+for target in bundler nodejs; do
+  cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/$target/${NAME}_bg.wasm" ||
+    die "wasm-bindgen emitted a different .wasm for --target $target; one shared .wasm is assumed"
+done
+
+# --- assemble pkg/ ----------------------------------------------------------
+
+rm -rf "$PKG"
+mkdir -p "$PKG"
+
+# The JS class PolicyError: wasm-bindgen copied it as a snippet; the package
+# ships it once at the top level (ESM) plus a CommonJS twin.
+cp "$TEMPLATE/policy-error.js" "$PKG/policy-error.js"
+sed -e 's/^export class PolicyError/class PolicyError/' "$TEMPLATE/policy-error.js" > "$PKG/policy-error.cjs"
+printf '\nmodule.exports = { PolicyError };\n' >> "$PKG/policy-error.cjs"
+
+cp "$WORK/web/$NAME.js" "$PKG/$NAME.js"                 # web glue: init() / initSync({ module })
+cp "$WORK/bundler/${NAME}_bg.js" "$PKG/${NAME}_bg.js"   # glue for wasm ESM integration (Deno)
+cp "$WORK/nodejs/$NAME.js" "$PKG/node.cjs"              # CommonJS glue, loads the wasm synchronously
+
+# Patch the generated glue (checked: each pattern must match):
+#  - the snippet import points at the shipped policy-error module;
+#  - a freed (or never created) Org throws a clear Error instead of wasm-bindgen's
+#    "null pointer passed to rust"; a second free() is a no-op.
+node - "$PKG/$NAME.js" "$PKG/${NAME}_bg.js" "$PKG/node.cjs" <<'EOF'
+const fs = require("node:fs");
+for (const file of process.argv.slice(2)) {
+  let s = fs.readFileSync(file, "utf8");
+  const cjs = file.endsWith(".cjs");
+  const count = (re) => (s.match(re) || []).length;
+  const snippet = cjs
+    ? /require\(String\.raw`\.\/snippets\/[^`]*\/pkg-template\/policy-error\.js`\)/g
+    : /from '\.\/snippets\/[^']*\/pkg-template\/policy-error\.js'/g;
+  if (count(snippet) !== 1) throw new Error(`${file}: expected one policy-error snippet import`);
+  s = s.replace(snippet, cjs ? 'require("./policy-error.cjs")' : "from './policy-error.js'");
+  const live = /wasm\.org_(\w+)\(this\.__wbg_ptr\b/g;
+  if (count(live) < 20) throw new Error(`${file}: expected the Org methods to pass this.__wbg_ptr`);
+  s = s.replace(live, "wasm.org_$1(__crmPolicyLive(this)");
+  const free = /wasm\.__wbg_org_free\(ptr, 0\);/g;
+  if (count(free) !== 1) throw new Error(`${file}: expected one Org free() call`);
+  s = s.replace(free, "if (ptr !== 0) wasm.__wbg_org_free(ptr, 0);");
+  if (/snippets\//.test(s)) throw new Error(`${file}: a snippet path is left`);
+  s += `
+function __crmPolicyLive(org) {
+    const ptr = org.__wbg_ptr;
+    if (!ptr) {
+        throw new Error("crm-policy: this Org has been freed (org.free() was called) or was not created by Org.fromJSON / Org.fromBytes; load the org again");
+    }
+    return ptr;
+}
+`;
+  fs.writeFileSync(file, s);
+}
+EOF
+cat >> "$PKG/node.cjs" <<'EOF'
+
+exports.PolicyError = require("./policy-error.cjs").PolicyError;
+/** The wasm is already loaded: init() and initSync() do nothing (kept for code shared with browsers). */
+exports.init = async function init() {};
+exports.initSync = function initSync() {};
+exports.default = exports.init;
+EOF
+
+for f in web.js bundler.js node.mjs workerd.js deno.js index.d.ts README.md; do
+  cp "$TEMPLATE/$f" "$PKG/$f"
+done
+cp "$TEMPLATE/index.d.ts" "$PKG/index.d.cts"   # the same API, typed for require()
+
+# One optimised .wasm for every entry point.
+log "wasm-opt -Oz"
+"$WASM_OPT" -Oz --strip-debug --strip-producers \
+  --enable-reference-types --enable-multivalue --enable-bulk-memory \
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"
+
+# package.json: the template with the crate's version.
+VERSION=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
+node - "$TEMPLATE/package.json" "$PKG/package.json" "$VERSION" <<'EOF'
+const fs = require("node:fs");
+const [from, to, version] = process.argv.slice(2);
+const pkg = JSON.parse(fs.readFileSync(from, "utf8"));
+pkg.version = version;
+for (const f of pkg.files) {
+  if (!fs.existsSync(require("node:path").join(require("node:path").dirname(to), f))) {
+    throw new Error(`package.json files lists ${f}, which build.sh did not produce`);
+  }
+}
+fs.writeFileSync(to, JSON.stringify(pkg, null, 2) + "\n");
+EOF
+
+# Every shipped file is listed in package.json "files" (and nothing else is in pkg/).
+node -e '
+const fs = require("node:fs");
+const pkg = JSON.parse(fs.readFileSync(process.argv[1] + "/package.json", "utf8"));
+const listed = new Set([...pkg.files, "package.json"]);
+const extra = fs.readdirSync(process.argv[1]).filter((f) => !listed.has(f));
+if (extra.length) { console.error("pkg/ holds files not in package.json files:", extra); process.exit(1); }
+' "$PKG"
+
+log "pkg/ assembled: $(ls "$PKG" | tr '\n' ' ')"
+sizes

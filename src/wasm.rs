@@ -1,0 +1,609 @@
+//! The JavaScript binding (SPEC §9): the `Org` class of the npm package `crm-policy`.
+//!
+//! The only module that imports wasm-bindgen. It is thin on purpose: every
+//! argument arrives as a `JsValue` and is converted here, so a wrong type is a
+//! `PolicyError` (`bad-type`) and never a trap; snapshots and changesets are
+//! stringified in JS and parsed by the engine's own `from_json` /
+//! `parse_changes`, so their error paths are exactly the Rust ones; outputs
+//! are plain JS objects (serde-wasm-bindgen, JSON-compatible). Every error is
+//! thrown as an instance of the JS class `PolicyError` defined in
+//! `pkg-template/policy-error.js` (copied into the package by `build.sh`).
+
+use js_sys::{Array, ArrayBuffer, JsString, Object, Reflect, Uint8Array, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::error::{Errors, PolicyError};
+use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
+use crate::model::Principal;
+use crate::{Change, Org as Engine, Right};
+
+#[wasm_bindgen(module = "/pkg-template/policy-error.js")]
+extern "C" {
+    /// The JS error class (`class PolicyError extends Error`).
+    #[wasm_bindgen(js_name = PolicyError)]
+    type JsPolicyError;
+
+    #[wasm_bindgen(constructor, js_class = PolicyError)]
+    fn new(message: &str, details: &JsValue) -> JsPolicyError;
+}
+
+/// Installed once when the module is instantiated: panics (which the engine
+/// never means to raise) are logged to `console.error` with their message.
+#[wasm_bindgen(start)]
+fn crm_policy_start() {
+    console_error_panic_hook::set_once();
+}
+
+type JsResult<T> = Result<T, JsValue>;
+
+// ---------------------------------------------------------------------------
+// Errors
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Setting a data property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// A plain `{ code, message, path, help? }` object.
+fn error_object(e: &PolicyError) -> JsValue {
+    let o = Object::new();
+    set(&o, "code", &JsValue::from_str(&e.code));
+    set(&o, "message", &JsValue::from_str(&e.message));
+    set(&o, "path", &JsValue::from_str(&e.path));
+    if let Some(help) = &e.help {
+        set(&o, "help", &JsValue::from_str(help));
+    }
+    o.into()
+}
+
+fn error_array(errors: &[PolicyError]) -> Array {
+    errors.iter().map(error_object).collect()
+}
+
+/// The thrown value: `new PolicyError(message, { code, path, help, errors })`.
+fn throw_errors(errors: &[PolicyError]) -> JsValue {
+    let fallback = PolicyError::new("internal", "", "unknown error");
+    let first = errors.first().unwrap_or(&fallback);
+    let message = match errors.len() {
+        0 | 1 => first.to_string(),
+        n => format!("{first} (and {} more)", n - 1),
+    };
+    let details = Object::new();
+    set(&details, "code", &JsValue::from_str(&first.code));
+    set(&details, "path", &JsValue::from_str(&first.path));
+    if let Some(help) = &first.help {
+        set(&details, "help", &JsValue::from_str(help));
+    }
+    set(&details, "errors", &error_array(errors));
+    JsPolicyError::new(&message, &details).into()
+}
+
+fn throw_one(e: PolicyError) -> JsValue {
+    throw_errors(std::slice::from_ref(&e))
+}
+
+fn throw_all(e: Errors) -> JsValue {
+    throw_errors(&e.0)
+}
+
+fn bad_type(path: &str, message: String) -> JsValue {
+    throw_one(PolicyError::new("bad-type", path, message))
+}
+
+// ---------------------------------------------------------------------------
+// Argument conversion
+
+/// What a JS value is, for error messages.
+fn describe(v: &JsValue) -> String {
+    if v.is_undefined() {
+        "undefined".into()
+    } else if v.is_null() {
+        "null".into()
+    } else if let Some(s) = v.dyn_ref::<JsString>() {
+        format!("a string of {} characters", s.length())
+    } else if Array::is_array(v) {
+        "an array".into()
+    } else {
+        match v.js_typeof().as_string() {
+            Some(t) if t == "object" => "an object".into(),
+            Some(t) => format!("a {t}"),
+            None => "a value".into(),
+        }
+    }
+}
+
+/// An id argument: a string of at most `MAX_ID_BYTES` characters.
+fn id_arg(v: &JsValue, path: &str, what: &str) -> JsResult<String> {
+    match v.dyn_ref::<JsString>() {
+        Some(s) if (s.length() as usize) <= MAX_ID_BYTES => match v.as_string() {
+            Some(s) => Ok(s),
+            None => Err(bad_type(path, format!("expected {what} id (a string)"))),
+        },
+        Some(s) => Err(bad_type(
+            path,
+            format!(
+                "expected {what} id of at most {MAX_ID_BYTES} bytes, got a string of {} characters",
+                s.length()
+            ),
+        )),
+        None => Err(bad_type(
+            path,
+            format!("expected {what} id (a string), got {}", describe(v)),
+        )),
+    }
+}
+
+/// A right name: one of the eight rights of SPEC §1.
+fn right_arg(v: &JsValue, path: &str) -> JsResult<Right> {
+    let name = match v.dyn_ref::<JsString>() {
+        Some(s) if s.length() <= 16 => v.as_string().unwrap_or_default(),
+        Some(_) => String::from("(a long string)"),
+        None => {
+            return Err(bad_type(
+                path,
+                format!("expected a right name (a string), got {}", describe(v)),
+            ))
+        }
+    };
+    Right::parse(&name).ok_or_else(|| {
+        throw_one(
+            PolicyError::new("bad-right", path, format!("unknown right `{name}`")).with_help(
+                "rights are create, read, write, delete, append, appendTo, assign, share",
+            ),
+        )
+    })
+}
+
+/// An optional options object: `undefined`/`null` or a plain object whose keys are all in `allowed`.
+fn options_arg(v: &JsValue, allowed: &[&str]) -> JsResult<Option<Object>> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if !v.is_object() || Array::is_array(v) || v.is_function() {
+        return Err(bad_type(
+            "",
+            format!("expected an options object, got {}", describe(v)),
+        ));
+    }
+    let obj: Object = v.clone().unchecked_into();
+    for key in Object::keys(&obj).iter() {
+        let name = key.as_string().unwrap_or_default();
+        if !allowed.contains(&name.as_str()) {
+            return Err(throw_one(
+                PolicyError::new(
+                    "unknown-field",
+                    format!("/{}", crate::error::pointer_token(&name)),
+                    format!("unknown option `{name}`"),
+                )
+                .with_help(format!("the options are: {}", allowed.join(", "))),
+            ));
+        }
+    }
+    Ok(Some(obj))
+}
+
+/// A field of an options object (`undefined` when absent).
+fn field(obj: &Option<Object>, key: &str) -> JsValue {
+    match obj {
+        Some(o) => Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED),
+        None => JsValue::UNDEFINED,
+    }
+}
+
+fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+/// A non-negative integer (offset, limit).
+fn count_arg(v: &JsValue, path: &str) -> JsResult<usize> {
+    match v.as_f64() {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => {
+            Ok(if n >= usize::MAX as f64 {
+                usize::MAX
+            } else {
+                n as usize
+            })
+        }
+        _ => Err(bad_type(
+            path,
+            format!("expected a non-negative integer, got {}", describe(v)),
+        )),
+    }
+}
+
+/// A principal `{ user: id }` or `{ team: id }`.
+fn principal_arg(v: &JsValue, path: &str) -> JsResult<Principal> {
+    let wrong = || {
+        bad_type(
+            path,
+            format!(
+                "expected a principal {{ user: id }} or {{ team: id }}, got {}",
+                describe(v)
+            ),
+        )
+    };
+    if !v.is_object() || Array::is_array(v) {
+        return Err(wrong());
+    }
+    let obj: &Object = v.unchecked_ref();
+    let keys = Object::keys(obj);
+    if keys.length() != 1 {
+        return Err(wrong());
+    }
+    let key = keys.get(0).as_string().unwrap_or_default();
+    let value = Reflect::get(obj, &JsValue::from_str(&key)).unwrap_or(JsValue::UNDEFINED);
+    match key.as_str() {
+        "user" => Ok(Principal::User(id_arg(
+            &value,
+            &format!("{path}/user"),
+            "a user",
+        )?)),
+        "team" => Ok(Principal::Team(id_arg(
+            &value,
+            &format!("{path}/team"),
+            "a team",
+        )?)),
+        _ => Err(wrong()),
+    }
+}
+
+/// JSON text from a string or any JSON-serialisable value (stringified in JS).
+/// Errors are reported at `path` (`""` for a snapshot, `/changes` for a changeset).
+fn json_text(v: &JsValue, what: &str, path: &str) -> Result<String, PolicyError> {
+    let text: JsValue = if v.is_string() {
+        v.clone()
+    } else {
+        match JSON::stringify(v) {
+            Ok(s) => s.into(),
+            Err(e) => {
+                let why = e
+                    .dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .unwrap_or_default();
+                return Err(PolicyError::new(
+                    "bad-type",
+                    path,
+                    format!("{what} is not JSON-serialisable: {why}"),
+                ));
+            }
+        }
+    };
+    match text.dyn_ref::<JsString>() {
+        Some(s) if (s.length() as usize) <= MAX_INPUT_BYTES => text.as_string().ok_or_else(|| {
+            PolicyError::new("bad-type", path, format!("{what} is not valid UTF-16 text"))
+        }),
+        Some(s) => Err(PolicyError::new(
+            "limit-exceeded",
+            path,
+            format!(
+                "{what} has {} characters; the limit is {MAX_INPUT_BYTES} bytes",
+                s.length()
+            ),
+        )),
+        None => Err(PolicyError::new(
+            "bad-type",
+            path,
+            format!(
+                "expected {what} as an object or a JSON string, got {}",
+                describe(v)
+            ),
+        )),
+    }
+}
+
+fn changes_arg(v: &JsValue) -> Result<Vec<Change>, Errors> {
+    let text = json_text(
+        v,
+        "a changeset (an array of operations, or { changes: [...] })",
+        "/changes",
+    )?;
+    Engine::parse_changes(&text)
+}
+
+// ---------------------------------------------------------------------------
+// Outputs
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| {
+            throw_one(PolicyError::new(
+                "internal",
+                "",
+                format!("cannot convert the result: {e}"),
+            ))
+        })
+}
+
+fn string_array<S: AsRef<str>>(items: &[S]) -> Array {
+    items
+        .iter()
+        .map(|s| JsValue::from_str(s.as_ref()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// The class
+
+/// A compiled org held inside WebAssembly (SPEC §9).
+#[wasm_bindgen]
+pub struct Org {
+    inner: Engine,
+}
+
+#[wasm_bindgen]
+impl Org {
+    /// Load a snapshot (a plain object or JSON text).
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(snapshot: &JsValue) -> JsResult<Org> {
+        let text = json_text(snapshot, "the snapshot", "").map_err(throw_one)?;
+        Engine::from_json(&text)
+            .map(|inner| Org { inner })
+            .map_err(throw_all)
+    }
+
+    /// Load the compact binary form written by `toBytes()`.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &JsValue) -> JsResult<Org> {
+        let data: Vec<u8> = if let Some(a) = bytes.dyn_ref::<Uint8Array>() {
+            if a.length() as usize > MAX_INPUT_BYTES {
+                return Err(throw_one(PolicyError::new(
+                    "limit-exceeded",
+                    "",
+                    "input too large",
+                )));
+            }
+            a.to_vec()
+        } else if let Some(b) = bytes.dyn_ref::<ArrayBuffer>() {
+            if b.byte_length() as usize > MAX_INPUT_BYTES {
+                return Err(throw_one(PolicyError::new(
+                    "limit-exceeded",
+                    "",
+                    "input too large",
+                )));
+            }
+            Uint8Array::new(b).to_vec()
+        } else {
+            return Err(bad_type(
+                "",
+                format!(
+                    "expected a Uint8Array or an ArrayBuffer, got {}",
+                    describe(bytes)
+                ),
+            ));
+        };
+        Engine::from_bytes(&data)
+            .map(|inner| Org { inner })
+            .map_err(throw_all)
+    }
+
+    /// The canonical snapshot as a plain object.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> JsResult<JsValue> {
+        JSON::parse(&self.inner.to_json())
+    }
+
+    /// The canonical snapshot as JSON text.
+    #[wasm_bindgen(js_name = toJSONString)]
+    pub fn to_json_string(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The canonical snapshot in the compact binary form.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.inner.to_bytes()
+    }
+
+    /// Whether `user` holds `right` on `record`.
+    pub fn check(&self, user: &JsValue, right: &JsValue, record: &JsValue) -> JsResult<bool> {
+        let user = id_arg(user, "/user", "a user")?;
+        let right = right_arg(right, "/right")?;
+        let record = id_arg(record, "/record", "a record")?;
+        self.inner.check(&user, right, &record).map_err(throw_one)
+    }
+
+    /// The rights `user` holds on `record`, in SPEC §1 order.
+    pub fn rights(&self, user: &JsValue, record: &JsValue) -> JsResult<Array> {
+        let user = id_arg(user, "/user", "a user")?;
+        let record = id_arg(record, "/record", "a record")?;
+        let set = self.inner.rights(&user, &record).map_err(throw_one)?;
+        Ok(set
+            .to_vec()
+            .iter()
+            .map(|r| JsValue::from_str(r.as_str()))
+            .collect())
+    }
+
+    /// One decision (0 or 1) per `[user, right, record]` request.
+    #[wasm_bindgen(js_name = checkMany)]
+    pub fn check_many(&self, requests: &JsValue) -> JsResult<Uint8Array> {
+        let Some(list) = requests.dyn_ref::<Array>() else {
+            return Err(bad_type(
+                "",
+                format!(
+                    "expected an array of [user, right, record] requests, got {}",
+                    describe(requests)
+                ),
+            ));
+        };
+        let n = list.length();
+        let mut owned: Vec<(String, Right, String)> = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let item = list.get(i);
+            let Some(req) = item.dyn_ref::<Array>().filter(|a| a.length() == 3) else {
+                return Err(bad_type(
+                    &format!("/{i}"),
+                    format!(
+                        "expected a [user, right, record] request, got {}",
+                        describe(&item)
+                    ),
+                ));
+            };
+            let user = id_arg(&req.get(0), &format!("/{i}/0"), "a user")?;
+            let right = right_arg(&req.get(1), &format!("/{i}/1"))?;
+            let record = id_arg(&req.get(2), &format!("/{i}/2"), "a record")?;
+            owned.push((user, right, record));
+        }
+        let borrowed: Vec<(&str, Right, &str)> = owned
+            .iter()
+            .map(|(u, r, rec)| (u.as_str(), *r, rec.as_str()))
+            .collect();
+        let decisions = self.inner.check_many(&borrowed).map_err(throw_one)?;
+        let bytes: Vec<u8> = decisions.into_iter().map(u8::from).collect();
+        Ok(Uint8Array::from(bytes.as_slice()))
+    }
+
+    /// The decision with every granting path, or why it is denied (SPEC §3).
+    pub fn explain(&self, user: &JsValue, right: &JsValue, record: &JsValue) -> JsResult<JsValue> {
+        let user = id_arg(user, "/user", "a user")?;
+        let right = right_arg(right, "/right")?;
+        let record = id_arg(record, "/record", "a record")?;
+        to_js(
+            &self
+                .inner
+                .explain(&user, right, &record)
+                .map_err(throw_one)?,
+        )
+    }
+
+    /// Whether `user` may create a record of `table` (options `{ owner, businessUnit }`).
+    #[wasm_bindgen(js_name = canCreate)]
+    pub fn can_create(&self, user: &JsValue, table: &JsValue, options: &JsValue) -> JsResult<bool> {
+        let user = id_arg(user, "/user", "a user")?;
+        let table = id_arg(table, "/table", "a table")?;
+        let opts = options_arg(options, &["owner", "businessUnit"])?;
+        let owner = field(&opts, "owner");
+        let owner = if absent(&owner) {
+            None
+        } else {
+            Some(principal_arg(&owner, "/owner")?)
+        };
+        let unit = field(&opts, "businessUnit");
+        let unit = if absent(&unit) {
+            None
+        } else {
+            Some(id_arg(&unit, "/businessUnit", "a business unit")?)
+        };
+        self.inner
+            .can_create(&user, &table, owner.as_ref(), unit.as_deref())
+            .map_err(throw_one)
+    }
+
+    /// Whether `user` may append `child` to `parent`.
+    #[wasm_bindgen(js_name = canAppend)]
+    pub fn can_append(&self, user: &JsValue, child: &JsValue, parent: &JsValue) -> JsResult<bool> {
+        let user = id_arg(user, "/user", "a user")?;
+        let child = id_arg(child, "/child", "a record")?;
+        let parent = id_arg(parent, "/parent", "a record")?;
+        self.inner
+            .can_append(&user, &child, &parent)
+            .map_err(throw_one)
+    }
+
+    /// The users holding `right` on `record`, sorted.
+    #[wasm_bindgen(js_name = whoCan)]
+    pub fn who_can(&self, right: &JsValue, record: &JsValue) -> JsResult<Array> {
+        let right = right_arg(right, "/right")?;
+        let record = id_arg(record, "/record", "a record")?;
+        Ok(string_array(
+            &self.inner.who_can(right, &record).map_err(throw_one)?,
+        ))
+    }
+
+    /// The records on which `user` holds `right`: `{ total, records }` (options `{ table, offset, limit }`).
+    #[wasm_bindgen(js_name = accessibleRecords)]
+    pub fn accessible_records(
+        &self,
+        user: &JsValue,
+        right: &JsValue,
+        options: &JsValue,
+    ) -> JsResult<JsValue> {
+        let user = id_arg(user, "/user", "a user")?;
+        let right = right_arg(right, "/right")?;
+        let opts = options_arg(options, &["table", "offset", "limit"])?;
+        let table = field(&opts, "table");
+        let table = if absent(&table) {
+            None
+        } else {
+            Some(id_arg(&table, "/table", "a table")?)
+        };
+        let offset = field(&opts, "offset");
+        let offset = if absent(&offset) {
+            0
+        } else {
+            count_arg(&offset, "/offset")?
+        };
+        let limit = field(&opts, "limit");
+        let limit = if absent(&limit) {
+            None
+        } else {
+            Some(count_arg(&limit, "/limit")?)
+        };
+        let page = self
+            .inner
+            .accessible_records(&user, right, table.as_deref(), offset, limit)
+            .map_err(throw_one)?;
+        to_js(&page)
+    }
+
+    /// Per table and right: the best level and its sources.
+    #[wasm_bindgen(js_name = effectivePrivileges)]
+    pub fn effective_privileges(&self, user: &JsValue) -> JsResult<JsValue> {
+        let user = id_arg(user, "/user", "a user")?;
+        to_js(&self.inner.effective_privileges(&user).map_err(throw_one)?)
+    }
+
+    /// The errors the changeset would raise (an empty array when it is valid).
+    #[wasm_bindgen(js_name = validateChanges)]
+    pub fn validate_changes(&mut self, changes: &JsValue) -> Array {
+        match changes_arg(changes) {
+            Ok(changes) => error_array(&self.inner.validate_changes(&changes)),
+            Err(errors) => error_array(&errors.0),
+        }
+    }
+
+    /// The impact of a changeset, changing nothing (SPEC §6).
+    pub fn simulate(&mut self, changes: &JsValue) -> JsResult<JsValue> {
+        let changes = changes_arg(changes).map_err(throw_all)?;
+        to_js(&self.inner.simulate(&changes).map_err(throw_all)?)
+    }
+
+    /// Apply a changeset as one version: `{ version }`; all or nothing.
+    pub fn apply(&mut self, changes: &JsValue) -> JsResult<JsValue> {
+        let changes = changes_arg(changes).map_err(throw_all)?;
+        let version = self.inner.apply(changes).map_err(throw_all)?;
+        let out = Object::new();
+        set(&out, "version", &JsValue::from_f64(version as f64));
+        Ok(out.into())
+    }
+
+    /// Restore the previous version; `true` when something was undone.
+    pub fn undo(&mut self) -> bool {
+        self.inner.undo()
+    }
+
+    /// Restore the next version; `true` when something was redone.
+    pub fn redo(&mut self) -> bool {
+        self.inner.redo()
+    }
+
+    /// The applied changesets.
+    pub fn history(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.history())
+    }
+
+    /// Evaluate every assertion of the snapshot.
+    #[wasm_bindgen(js_name = checkAssertions)]
+    pub fn check_assertions(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.check_assertions())
+    }
+
+    /// Risky configurations (SPEC §9).
+    #[wasm_bindgen(js_name = riskReport)]
+    pub fn risk_report(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.risk_report())
+    }
+}

@@ -1,0 +1,391 @@
+// The JS API of SPEC §9 on a small org: results as plain objects, changes with
+// apply / undo / redo, errors as PolicyError with exact codes and paths, freed Orgs.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import * as pkg from "crm-policy";
+import { Org, PolicyError, init, initSync } from "crm-policy";
+import { sampleSnapshot } from "./helpers.mjs";
+
+/** Run `fn`, expect a PolicyError with `code` (and `path` when given); return it. */
+function throwsPolicy(fn, code, path) {
+  let thrown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  assert.ok(thrown !== undefined, `expected ${code}, nothing was thrown`);
+  assert.ok(thrown instanceof PolicyError, `expected a PolicyError, got ${thrown && thrown.stack}`);
+  assert.equal(thrown.code, code, `code (message: ${thrown.message})`);
+  if (path !== undefined) assert.equal(thrown.path, path, `path (message: ${thrown.message})`);
+  assert.equal(thrown.name, "PolicyError");
+  assert.ok(Array.isArray(thrown.errors) && thrown.errors.length >= 1);
+  assert.equal(thrown.errors[0].code, thrown.code);
+  return thrown;
+}
+
+const load = () => Org.fromJSON(sampleSnapshot());
+
+describe("the package", () => {
+  test("exports Org, PolicyError, init, initSync and a default init", async () => {
+    assert.equal(typeof Org, "function");
+    assert.equal(typeof PolicyError, "function");
+    assert.equal(typeof pkg.default, "function");
+    await init(); // a no-op outside the web build
+    initSync();
+  });
+
+  test("PolicyError is a real Error subclass", () => {
+    const e = new PolicyError("boom", { code: "x-y", path: "/a", help: "h" });
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, "PolicyError");
+    assert.deepEqual([e.code, e.path, e.help, e.message], ["x-y", "/a", "h", "boom"]);
+    assert.deepEqual(e.errors, [{ code: "x-y", message: "boom", path: "/a", help: "h" }]);
+  });
+});
+
+describe("decisions and queries", () => {
+  test("check, rights, checkMany", () => {
+    const org = load();
+    assert.equal(org.check("u1", "write", "a1"), true);
+    assert.equal(org.check("u1", "delete", "a1"), false);
+    assert.equal(org.check("u3", "read", "a1"), true); // auditor: global read
+    assert.equal(org.check("u3", "write", "a1"), false);
+    const rights = org.rights("u1", "a1");
+    assert.ok(Array.isArray(rights));
+    assert.ok(rights.includes("read") && rights.includes("write") && !rights.includes("delete"));
+    const order = ["create", "read", "write", "delete", "append", "appendTo", "assign", "share"];
+    assert.deepEqual(rights, order.filter((r) => rights.includes(r)), "SPEC §1 order");
+    const many = org.checkMany([
+      ["u1", "write", "a1"],
+      ["u1", "delete", "a1"],
+      ["u3", "read", "a2"],
+    ]);
+    assert.ok(many instanceof Uint8Array);
+    assert.deepEqual([...many], [1, 0, 1]);
+    assert.deepEqual([...org.checkMany([])], []);
+    org.free();
+  });
+
+  test("explain returns a plain object naming the paths, or the denial", () => {
+    const org = load();
+    const yes = org.explain("u1", "write", "a1");
+    assert.equal(Object.getPrototypeOf(yes), Object.prototype);
+    assert.equal(yes.allowed, true);
+    assert.ok(yes.reasons.some((r) => r.kind === "owner"), JSON.stringify(yes));
+    assert.equal(yes.denial, undefined);
+    const no = org.explain("u4", "read", "a2");
+    assert.equal(no.allowed, false);
+    assert.deepEqual(no.reasons, []);
+    assert.equal(typeof no.denial.kind, "string");
+    org.free();
+  });
+
+  test("canCreate and canAppend", () => {
+    const org = load();
+    assert.equal(org.canCreate("u1", "account"), true);
+    assert.equal(org.canCreate("u1", "account", {}), true);
+    assert.equal(org.canCreate("u1", "account", { owner: { user: "u1" }, businessUnit: "sales" }), true);
+    assert.equal(org.canCreate("u1", "account", { owner: { user: "u3" } }), false);
+    assert.equal(org.canCreate("u4", "account"), false);
+    assert.equal(typeof org.canAppend("u1", "c1", "a1"), "boolean");
+    org.free();
+  });
+
+  test("whoCan, accessibleRecords with paging, effectivePrivileges", () => {
+    const org = load();
+    const who = org.whoCan("read", "a1");
+    assert.ok(who.includes("u1") && who.includes("u3"));
+    assert.deepEqual(who, [...who].sort());
+    const all = org.accessibleRecords("u3", "read", { table: "account" });
+    assert.deepEqual(all, { total: 3, records: ["a1", "a2", "a3"] });
+    assert.deepEqual(org.accessibleRecords("u3", "read", { table: "account", offset: 1, limit: 1 }), { total: 3, records: ["a2"] });
+    const anyTable = org.accessibleRecords("u3", "read");
+    assert.ok(anyTable.total >= 4);
+    const eff = org.effectivePrivileges("u1");
+    assert.ok(Array.isArray(eff));
+    const account = eff.find((t) => t.table === "account");
+    assert.ok(account, JSON.stringify(eff));
+    const read = account.rights.find((r) => r.right === "read");
+    assert.equal(read.level, "local");
+    assert.ok(read.sources.length >= 1);
+    org.free();
+  });
+
+  test("checkAssertions and riskReport", () => {
+    const org = load();
+    const results = org.checkAssertions();
+    assert.equal(results.length, 2);
+    for (const r of results) {
+      assert.equal(r.pass, true, JSON.stringify(r));
+      assert.equal(r.actual, r.assertion.expect);
+    }
+    const risks = org.riskReport();
+    assert.ok(Array.isArray(risks));
+    for (const f of risks) assert.equal(typeof f.kind, "string");
+    assert.ok(risks.some((f) => f.user === "u4"), "u4 has no role: " + JSON.stringify(risks));
+    org.free();
+  });
+});
+
+describe("snapshots", () => {
+  test("toJSON is a plain object; JSON.stringify(org) equals toJSONString()", () => {
+    const org = load();
+    const snap = org.toJSON();
+    assert.equal(Object.getPrototypeOf(snap), Object.prototype);
+    assert.equal(snap.version, 1);
+    assert.equal(snap.users.length, 4);
+    assert.equal(JSON.stringify(org), org.toJSONString());
+    assert.deepEqual(JSON.parse(org.toJSONString()), snap);
+    org.free();
+  });
+
+  test("toBytes / fromBytes round trip (Uint8Array, Buffer, ArrayBuffer)", () => {
+    const org = load();
+    const bytes = org.toBytes();
+    assert.ok(bytes instanceof Uint8Array);
+    assert.ok(bytes.length > 0);
+    for (const input of [bytes, Buffer.from(bytes), bytes.slice().buffer]) {
+      const back = Org.fromBytes(input);
+      assert.equal(back.toJSONString(), org.toJSONString());
+      assert.deepEqual(back.toBytes(), bytes);
+      back.free();
+    }
+    org.free();
+  });
+});
+
+describe("changes", () => {
+  // u2 (salesperson, write: basic) gets write on u1's account a1 and, by share inheritance, on contact c1
+  const share = [{ op: "share", record: "a1", principal: { user: "u2" }, rights: ["read", "write"] }];
+
+  test("validateChanges: [] when valid, every error otherwise (never throws)", () => {
+    const org = load();
+    assert.deepEqual(org.validateChanges(share), []);
+    assert.deepEqual(org.validateChanges({ changes: share }), []);
+    assert.deepEqual(org.validateChanges(JSON.stringify(share)), []);
+    const errs = org.validateChanges([
+      { op: "moveUser", user: "ghost", businessUnit: "sales" },
+      { op: "setManager", user: "u2", manager: "nobody" },
+    ]);
+    assert.ok(errs.length >= 2, JSON.stringify(errs));
+    assert.equal(errs[0].code, "unknown-user");
+    assert.ok(errs[0].path.startsWith("/changes/0"), errs[0].path);
+    assert.ok(errs.some((e) => e.path.startsWith("/changes/1")));
+    const bad = org.validateChanges([{ op: "teleport" }]);
+    assert.equal(bad.length >= 1, true);
+    assert.ok(bad[0].path.startsWith("/changes/0"), JSON.stringify(bad));
+    assert.deepEqual([org.validateChanges(undefined)[0].code, org.validateChanges(undefined)[0].path], ["bad-type", "/changes"]);
+    assert.equal(org.validateChanges(42)[0].code, "bad-type");
+    assert.equal(org.validateChanges("{").at(0).code, "invalid-json");
+    org.free();
+  });
+
+  test("simulate reports the impact and changes nothing", () => {
+    const org = load();
+    const before = org.toJSONString();
+    const impact = org.simulate(share);
+    assert.equal(org.toJSONString(), before);
+    assert.deepEqual(Object.keys(impact).sort(), ["accessChanges", "assertions", "records", "sideEffects", "warnings"]);
+    assert.deepEqual(impact.records, { before: 5, after: 5 });
+    const u2 = impact.accessChanges.find((c) => c.user === "u2");
+    assert.ok(u2, JSON.stringify(impact));
+    assert.ok(u2.gained.some((g) => g.table === "account" && g.right === "write" && g.count === 1 && g.sample.includes("a1")), JSON.stringify(u2));
+    assert.ok(u2.gained.some((g) => g.table === "contact" && g.right === "write" && g.sample.includes("c1")), JSON.stringify(u2));
+    assert.deepEqual(u2.lost, []);
+    org.free();
+  });
+
+  test("apply / undo / redo: toJSON identical, history lists the changesets", () => {
+    const org = load();
+    const v0 = org.toJSONString();
+    assert.equal(org.undo(), false);
+    assert.equal(org.redo(), false);
+    assert.deepEqual(org.history(), []);
+    assert.equal(org.check("u2", "write", "a1"), false);
+    assert.deepEqual(org.apply(share), { version: 1 });
+    assert.equal(org.check("u2", "write", "a1"), true);
+    const v1 = org.toJSONString();
+    assert.notEqual(v1, v0);
+    assert.deepEqual(org.apply({ changes: [{ op: "disableUser", user: "u2" }] }), { version: 2 });
+    const v2 = org.toJSONString();
+    const hist = org.history();
+    assert.equal(hist.length, 2);
+    assert.equal(hist[0].version, 1);
+    assert.equal(hist[0].changes[0].op, "share");
+    assert.equal(typeof hist[0].summary, "string");
+    assert.equal(org.undo(), true);
+    assert.equal(org.toJSONString(), v1);
+    assert.equal(org.undo(), true);
+    assert.equal(org.toJSONString(), v0);
+    assert.deepEqual(org.toJSON(), Org.fromJSON(sampleSnapshot()).toJSON());
+    assert.equal(org.check("u2", "write", "a1"), false);
+    assert.equal(org.undo(), false);
+    assert.equal(org.redo(), true);
+    assert.equal(org.toJSONString(), v1);
+    assert.equal(org.redo(), true);
+    assert.equal(org.toJSONString(), v2);
+    assert.equal(org.redo(), false);
+    org.free();
+  });
+
+  test("a failing changeset throws every error and changes nothing", () => {
+    const org = load();
+    const before = org.toJSONString();
+    const e = throwsPolicy(() => org.apply([...share, { op: "deleteTeam", team: "nope" }, { op: "enableUser", user: "ghost" }]), "unknown-team");
+    assert.ok(e.path.startsWith("/changes/1"), e.path);
+    assert.ok(e.errors.length >= 2, JSON.stringify(e.errors));
+    assert.equal(org.toJSONString(), before);
+    assert.deepEqual(org.history(), []);
+    throwsPolicy(() => org.simulate([{ op: "enableUser", user: "ghost" }]), "unknown-user");
+    org.free();
+  });
+});
+
+describe("errors", () => {
+  test("bad snapshots", () => {
+    throwsPolicy(() => Org.fromJSON("{"), "invalid-json", "");
+    throwsPolicy(() => Org.fromJSON(undefined), "bad-type", "");
+    throwsPolicy(() => Org.fromJSON(() => 1), "bad-type", "");
+    throwsPolicy(() => Org.fromJSON(Symbol("s")), "bad-type", "");
+    throwsPolicy(() => Org.fromJSON({ version: 1n }), "bad-type", "");
+    const cyclic = { version: 1 };
+    cyclic.self = cyclic;
+    throwsPolicy(() => Org.fromJSON(cyclic), "bad-type", "");
+    throwsPolicy(() => Org.fromJSON(42), "bad-type", "");
+    throwsPolicy(() => Org.fromJSON({ version: 2 }), "unsupported-version", "/version");
+    const snap = sampleSnapshot();
+    snap.users[1].businessUnit = "nowhere";
+    snap.records[0].owner = { user: "ghost" };
+    const e = throwsPolicy(() => Org.fromJSON(snap), "unknown-business-unit", "/users/1/businessUnit");
+    assert.ok(e.errors.some((x) => x.code === "unknown-user" && x.path === "/records/0/owner/user"), JSON.stringify(e.errors));
+    assert.match(e.message, /unknown-business-unit/);
+  });
+
+  test("bad bytes", () => {
+    throwsPolicy(() => Org.fromBytes("abc"), "bad-type", "");
+    throwsPolicy(() => Org.fromBytes(undefined), "bad-type", "");
+    throwsPolicy(() => Org.fromBytes([1, 2, 3]), "bad-type", "");
+    for (const junk of [new Uint8Array(0), new Uint8Array([1, 2, 3]), new Uint8Array(1000).fill(255)]) {
+      let thrown;
+      try {
+        Org.fromBytes(junk);
+      } catch (e) {
+        thrown = e;
+      }
+      assert.ok(thrown instanceof PolicyError, String(thrown));
+    }
+    const bytes = load().toBytes();
+    for (let cut = 1; cut < bytes.length; cut += Math.max(1, Math.floor(bytes.length / 40))) {
+      try {
+        Org.fromBytes(bytes.subarray(0, cut)).free();
+      } catch (e) {
+        assert.ok(e instanceof PolicyError, `truncated at ${cut}: ${e}`);
+      }
+    }
+  });
+
+  test("wrong argument types throw bad-type with the argument's path", () => {
+    const org = load();
+    throwsPolicy(() => org.check(1, "read", "a1"), "bad-type", "/user");
+    throwsPolicy(() => org.check(undefined, "read", "a1"), "bad-type", "/user");
+    throwsPolicy(() => org.check("u1", "read"), "bad-type", "/record");
+    throwsPolicy(() => org.check("u1", 3, "a1"), "bad-type", "/right");
+    throwsPolicy(() => org.check("u1", "fly", "a1"), "bad-right", "/right");
+    throwsPolicy(() => org.check("u1", "read".repeat(100), "a1"), "bad-right", "/right");
+    throwsPolicy(() => org.check("x".repeat(5_000_000), "read", "a1"), "bad-type", "/user");
+    throwsPolicy(() => org.check({ toString: () => "u1" }, "read", "a1"), "bad-type", "/user");
+    throwsPolicy(() => org.rights("u1", null), "bad-type", "/record");
+    throwsPolicy(() => org.explain("u1", undefined, "a1"), "bad-type", "/right");
+    throwsPolicy(() => org.whoCan("read", 7), "bad-type", "/record");
+    throwsPolicy(() => org.canAppend("u1", "c1", {}), "bad-type", "/parent");
+    throwsPolicy(() => org.canCreate("u1", 5), "bad-type", "/table");
+    throwsPolicy(() => org.canCreate("u1", "account", "sales"), "bad-type");
+    throwsPolicy(() => org.canCreate("u1", "account", { owner: "u1" }), "bad-type", "/owner");
+    throwsPolicy(() => org.canCreate("u1", "account", { owner: { user: 1 } }), "bad-type", "/owner/user");
+    throwsPolicy(() => org.canCreate("u1", "account", { owner: { user: "u1", team: "t1" } }), "bad-type", "/owner");
+    throwsPolicy(() => org.canCreate("u1", "account", { businessUnit: 3 }), "bad-type", "/businessUnit");
+    throwsPolicy(() => org.canCreate("u1", "account", { bussinessUnit: "sales" }), "unknown-field", "/bussinessUnit");
+    throwsPolicy(() => org.accessibleRecords("u1", "read", { offset: -1 }), "bad-type", "/offset");
+    throwsPolicy(() => org.accessibleRecords("u1", "read", { limit: 1.5 }), "bad-type", "/limit");
+    throwsPolicy(() => org.accessibleRecords("u1", "read", { limit: "10" }), "bad-type", "/limit");
+    throwsPolicy(() => org.accessibleRecords("u1", "read", { table: 1 }), "bad-type", "/table");
+    throwsPolicy(() => org.effectivePrivileges(), "bad-type", "/user");
+    throwsPolicy(() => org.checkMany("u1"), "bad-type", "");
+    throwsPolicy(() => org.checkMany([["u1", "read"]]), "bad-type", "/0");
+    throwsPolicy(() => org.checkMany([["u1", "read", "a1"], ["u1", 5, "a1"]]), "bad-type", "/1/1");
+    throwsPolicy(() => org.checkMany([["u1", "read", "a1"], "u1 read a1"]), "bad-type", "/1");
+    throwsPolicy(() => org.apply(undefined), "bad-type", "/changes");
+    throwsPolicy(() => org.apply("not json"), "invalid-json");
+    throwsPolicy(() => org.simulate(() => 1), "bad-type", "/changes");
+    throwsPolicy(() => org.apply({ changes: "all" }), "bad-type", "/changes");
+    // the org is intact after all of that
+    assert.equal(org.check("u1", "write", "a1"), true);
+    org.free();
+  });
+
+  test("unknown ids", () => {
+    const org = load();
+    throwsPolicy(() => org.check("ghost", "read", "a1"), "unknown-user", "/user");
+    throwsPolicy(() => org.check("u1", "read", "zz"), "unknown-record", "/record");
+    throwsPolicy(() => org.checkMany([["u1", "read", "a1"], ["u1", "read", "zz"]]), "unknown-record", "/1/2");
+    throwsPolicy(() => org.checkMany([["ghost", "read", "a1"]]), "unknown-user", "/0/0");
+    throwsPolicy(() => org.canCreate("u1", "planet"), "unknown-table", "/table");
+    throwsPolicy(() => org.canCreate("u1", "account", { businessUnit: "mars" }), "unknown-business-unit", "/businessUnit");
+    throwsPolicy(() => org.whoCan("read", "zz"), "unknown-record", "/record");
+    throwsPolicy(() => org.accessibleRecords("ghost", "read"), "unknown-user", "/user");
+    org.free();
+  });
+
+  test("no argument of any type makes a method throw anything but a PolicyError", () => {
+    const org = load();
+    const odd = [undefined, null, 0, -1, NaN, 1e300, true, "", "u1", "a1", "read", {}, [], [[]], [["u1", "read", "a1"]],
+      Symbol("s"), 10n, () => 1, new Uint8Array(3), new Date(0), "x".repeat(3000), { owner: { team: "t1" } }, { offset: 2 }];
+    const methods = {
+      check: 3, rights: 2, checkMany: 1, explain: 3, canCreate: 3, canAppend: 3, whoCan: 2,
+      accessibleRecords: 3, effectivePrivileges: 1, validateChanges: 1, simulate: 1,
+    };
+    let calls = 0;
+    for (const [name, arity] of Object.entries(methods)) {
+      for (let i = 0; i < odd.length; i++) {
+        const args = Array.from({ length: arity }, (_, k) => odd[(i * (k + 3) + k) % odd.length]);
+        for (let pos = 0; pos < arity; pos++) {
+          const a = [...args];
+          for (const v of odd) {
+            a[pos] = v;
+            calls++;
+            try {
+              org[name](...a);
+            } catch (e) {
+              assert.ok(e instanceof PolicyError, `${name}(${a.map(String)}) threw ${e}`);
+            }
+          }
+        }
+      }
+    }
+    assert.ok(calls > 1000);
+    assert.equal(org.toJSONString(), load().toJSONString());
+    org.free();
+  });
+});
+
+describe("lifecycle", () => {
+  test("a freed Org throws a clear Error; a second free() does nothing", () => {
+    const org = load();
+    org.free();
+    for (const call of [() => org.check("u1", "read", "a1"), () => org.toJSON(), () => org.apply([]), () => org.undo()]) {
+      assert.throws(call, (e) => e instanceof Error && !(e instanceof PolicyError) && /freed/.test(e.message));
+    }
+    org.free();
+  });
+
+  test("an Org not made by fromJSON / fromBytes is refused clearly", () => {
+    let fake;
+    try {
+      fake = new Org();
+    } catch {
+      return; // no constructor at all: fine too
+    }
+    assert.throws(() => fake.check("u1", "read", "a1"), (e) => e instanceof Error && /freed|not created/.test(e.message));
+  });
+});

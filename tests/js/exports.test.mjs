@@ -1,0 +1,61 @@
+// The package layout: every export condition points at a shipped file, `files` lists
+// everything, and Node resolves import / require to the synchronous Node entries.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, existsSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { PKG } from "./helpers.mjs";
+
+const pkg = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
+
+function targets(node, out = []) {
+  if (typeof node === "string") out.push(node);
+  else for (const v of Object.values(node)) targets(v, out);
+  return out;
+}
+
+test("package.json names the package, its types and its files", () => {
+  assert.equal(pkg.name, "crm-policy");
+  assert.match(pkg.version, /^\d+\.\d+\.\d+/);
+  assert.equal(pkg.type, "module");
+  assert.ok(existsSync(path.join(PKG, pkg.types)));
+  for (const f of pkg.files) assert.ok(existsSync(path.join(PKG, f)), f);
+});
+
+test("every export target exists and is in files", () => {
+  for (const t of targets(pkg.exports)) {
+    assert.ok(existsSync(path.join(PKG, t)), t);
+    const rel = t.replace(/^\.\//, "");
+    assert.ok(rel === "package.json" || pkg.files.includes(rel), `${t} not in files`);
+  }
+});
+
+test("the conditions serve workerd, deno, node (import and require), bundlers and browsers", () => {
+  const root = pkg.exports["."];
+  assert.equal(root.workerd.default, "./workerd.js");
+  assert.equal(root.deno.default, "./deno.js");
+  assert.equal(root.node.import.default, "./node.mjs");
+  assert.equal(root.node.require.default, "./node.cjs");
+  assert.equal(root.module.default, "./bundler.js");
+  assert.equal(root.browser.default, "./web.js");
+  const keys = Object.keys(root);
+  assert.ok(keys.indexOf("workerd") < keys.indexOf("node") && keys.indexOf("deno") < keys.indexOf("node"),
+    "runtimes that also set `node`-like conditions come first");
+  assert.ok(keys.indexOf("module") < keys.indexOf("browser"), "bundlers get the no-init entry");
+  assert.equal(keys.at(-1), "default");
+});
+
+test("Node resolves import to node.mjs and require to node.cjs", () => {
+  assert.match(import.meta.resolve("crm-policy"), /\/node\.mjs$/);
+  const require = createRequire(import.meta.url);
+  assert.match(require.resolve("crm-policy"), /\/node\.cjs$/);
+  assert.match(import.meta.resolve("crm-policy/web"), /\/web\.js$/);
+});
+
+test("one .wasm within budget", () => {
+  const wasm = pkg.files.filter((f) => f.endsWith(".wasm"));
+  assert.deepEqual(wasm, ["crm_policy_bg.wasm"]);
+  const size = statSync(path.join(PKG, wasm[0])).size;
+  assert.ok(size <= 400 * 1024, `${size} bytes`);
+});
