@@ -558,7 +558,7 @@ export function moveDialog(ids) {
       if (!unit.sel.value) throw new Error("Pick a business unit");
       const extra = {};
       if (!moveRecords.checked) extra.moveRecords = false;
-      if (handover.value) extra.reassignRecordsTo = handover.value;
+      if (handover.value) extra.reassignRecordsTo = { user: handover.value };
       const moving = users.ids.filter((id) => idx.userById.get(id)?.businessUnit !== unit.sel.value);
       if (!moving.length) throw new Error("They are already in that unit");
       app.act.addChanges([moving.length === 1 ? { op: "moveUser", user: moving[0], businessUnit: unit.sel.value, ...extra } : { op: "moveUsers", users: moving, businessUnit: unit.sel.value, ...extra }]);
@@ -660,7 +660,7 @@ export function disableDialog(ids) {
       const to = handover.value;
       if (to && users.ids.includes(to)) throw new Error("Hand the records to someone who stays");
       app.act.addChanges(
-        users.ids.map((id) => ({ op: "disableUser", user: id, ...(to ? { reassignRecordsTo: to } : {}) })),
+        users.ids.map((id) => ({ op: "disableUser", user: id, ...(to ? { reassignRecordsTo: { user: to } } : {}) })),
         { quiet: users.ids.length > 1 },
       );
       if (users.ids.length > 1) toast(`Added ${plural(users.ids.length, "leaver")}`);

@@ -62,7 +62,7 @@ export function describeOp(op, idx) {
   const users = (ids) => listJoin((ids || []).map(N.user), 3);
   const withRecords = (o) => {
     const bits = [];
-    if (o.reassignRecordsTo) bits.push(`records to ${N.user(o.reassignRecordsTo)}`);
+    if (o.reassignRecordsTo) bits.push(`records to ${N.principal(o.reassignRecordsTo)}`);
     if (o.moveRecords === false) bits.push("records stay in their unit");
     return bits.length ? ` (${bits.join(", ")})` : "";
   };
@@ -90,7 +90,7 @@ export function describeOp(op, idx) {
     case "setManager":
       return op.manager ? `Set ${N.user(op.manager)} as manager of ${N.user(op.user)}` : `Clear the manager of ${N.user(op.user)}`;
     case "disableUser":
-      return `Disable ${N.user(op.user)}${op.reassignRecordsTo ? ` and hand records over to ${N.user(op.reassignRecordsTo)}` : ""}`;
+      return `Disable ${N.user(op.user)}${op.reassignRecordsTo ? ` and hand records over to ${N.principal(op.reassignRecordsTo)}` : ""}`;
     case "enableUser":
       return `Enable ${N.user(op.user)}`;
     case "assignRole":

@@ -45,7 +45,9 @@ async function shot(p, name, opts = {}) {
 
 /** Wait until the page has loaded an org `count` times (body[data-ready] counts loads). */
 async function waitReady(p, count = 1) {
-  await p.waitForFunction((c) => Number(document.body.dataset.ready || 0) >= c, count, { timeout: 180_000 });
+  await p.waitForFunction((c) => Number(document.body.dataset.ready || 0) >= c || document.querySelector(".banner"), count, { timeout: 180_000 });
+  const ready = await p.evaluate((c) => Number(document.body.dataset.ready || 0) >= c, count);
+  if (!ready) throw new Error(`the page shows an error instead of the org: ${await p.textContent(".banner")}`);
 }
 
 async function waitImpact(p) {
@@ -349,7 +351,7 @@ test("a share link reproduces the org, the applied changes and the changeset", a
   await page.waitForFunction(() => playground.applied.length === 1);
   await page.evaluate((s) => {
     playground.act.addChanges([{ op: "moveUsers", users: s.users.slice(1), businessUnit: s.to }], { quiet: true });
-    playground.act.addChanges([{ op: "disableUser", user: s.users[0], reassignRecordsTo: s.users[1] }], { quiet: true });
+    playground.act.addChanges([{ op: "disableUser", user: s.users[0], reassignRecordsTo: { user: s.users[1] } }], { quiet: true });
   }, state);
   await waitImpact(page);
   await page.waitForFunction(() => location.hash.startsWith("#s="));
@@ -388,12 +390,62 @@ test("a share link reproduces the org, the applied changes and the changeset", a
   await other.close();
 });
 
+test("select and move with the dialog; export the changeset, the impact CSV and the resulting snapshot", async () => {
+  // The share test left two pending changes; add a third through the selection toolbar.
+  const before = await page.evaluate(() => playground.changes.length);
+  await page.click("#tab-users");
+  const target = await page.evaluate(() => {
+    const idx = playground.idx;
+    const rows = [...document.querySelectorAll(".user-row")].slice(0, 2).map((r) => r.dataset.user);
+    const unit = idx.unitOrder.find((u) => u.parent && !u.blocked && rows.every((id) => idx.userById.get(id).businessUnit !== u.id));
+    return { users: rows, unit: unit.id };
+  });
+  for (const id of target.users) await page.check(`.user-row[data-user="${id}"] input[type=checkbox]`);
+  assert.match(await page.textContent(".selection-bar"), /2 selected/);
+  await page.click(".selection-bar >> text=Move to…");
+  await page.waitForSelector("dialog[open] #dlg-move-unit");
+  await page.selectOption("#dlg-move-unit", target.unit);
+  await shot(page, "12-move-dialog");
+  await page.click("dialog[open] button[type=submit]");
+  await page.waitForFunction((n) => playground.changes.length === n + 1, before);
+  const op = await page.evaluate(() => playground.changes[playground.changes.length - 1]);
+  assert.deepEqual(op, { op: "moveUsers", users: target.users, businessUnit: target.unit });
+  await waitImpact(page);
+  const state = await page.evaluate(() => ({ state: playground.impactState, errors: playground.changeErrors, other: playground.changesetErrors, impactError: playground.impactError }));
+  assert.equal(state.state, "ok", JSON.stringify(state));
+  await page.click(".selection-bar >> text=Clear selection");
+
+  const download = async (kind) => {
+    await page.click("#btn-export");
+    const [d] = await Promise.all([page.waitForEvent("download"), page.click(`#export-menu [data-export="${kind}"]`)]);
+    const chunks = [];
+    for await (const c of await d.createReadStream()) chunks.push(c);
+    return { name: d.suggestedFilename(), text: Buffer.concat(chunks).toString("utf8") };
+  };
+  const cs = await download("changeset");
+  assert.match(cs.name, /^changeset-.*\.json$/);
+  assert.deepEqual(JSON.parse(cs.text).changes, await page.evaluate(() => playground.changes));
+
+  const csv = await download("impact");
+  assert.match(csv.name, /\.csv$/);
+  const lines = csv.text.trim().split("\n");
+  assert.equal(lines[0], "user,userName,change,table,right,count,sampleRecords");
+  const entries = await page.evaluate(() => playground.org.simulate(playground.changes).accessChanges.reduce((k, u) => k + u.gained.length + u.lost.length, 0));
+  assert.equal(lines.length - 1, entries, "one CSV line per user, table, right and direction");
+
+  const result = await download("result");
+  const snap = JSON.parse(result.text);
+  const moved = snap.users.filter((u) => target.users.includes(u.id)).map((u) => u.businessUnit);
+  assert.deepEqual(moved, [target.unit, target.unit], "the resulting snapshot has the changes applied");
+  assert.equal(await page.evaluate(() => playground.applied.length), 1, "exporting the result does not apply the changeset");
+});
+
 test("the layout works on a narrow screen and is keyboard reachable", async () => {
   const narrow = await newPage({ width: 400, height: 860 });
   await narrow.goto(`${server.url}/www/`);
   await waitReady(narrow);
-  await shot(narrow, "12-narrow");
-  await shot(narrow, "13-narrow-full", { fullPage: true });
+  await shot(narrow, "13-narrow");
+  await shot(narrow, "14-narrow-full", { fullPage: true });
   // Every interactive control has an accessible name.
   const unnamed = await narrow.evaluate(() => {
     const out = [];
@@ -461,7 +513,7 @@ test("a 20,000-user org stays responsive", { skip: !BIG }, async (t) => {
   timings.bigFilter = Math.round(filterMs);
   timings.bigScrollFrame = Math.round(scrollMs * 10) / 10;
   log(`20,000 users / 200,000 records: org ready ${timings.bigOrgReady} ms, filter ${timings.bigFilter} ms, scroll ${timings.bigScrollFrame} ms/frame, impact ${timings.bigImpactUpdated} ms (simulate ${timings.bigSimulate} ms)`);
-  await shot(big, "14-big-org");
+  await shot(big, "15-big-org");
   await big.close();
 });
 
