@@ -165,9 +165,14 @@ fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
 }
 
 /// Records user `u` might reach without an organization-wide grant.
-fn user_candidates(st: &State, u: u32, pre: &[u32], out: &mut Vec<u32>) {
+fn user_candidates(st: &State, u: u32, mode: &Mode, pre: &[u32], out: &mut Vec<u32>) {
     let Some(g) = st.grants.get(u as usize) else {
         return;
+    };
+    let seeds = match mode {
+        Mode::Light => return,
+        Mode::Hierarchy(seeds) => Some(seeds),
+        Mode::Full => None,
     };
     let start = out.len();
     let mut anchors: Vec<(Level, u32)> = g
@@ -178,6 +183,9 @@ fn user_candidates(st: &State, u: u32, pre: &[u32], out: &mut Vec<u32>) {
         .collect();
     anchors.sort_unstable();
     anchors.dedup();
+    if seeds.is_some() {
+        anchors.clear();
+    }
     for (level, a) in anchors {
         if level == Level::Local {
             out.extend_from_slice(st.by_unit.get(a as usize).map(Vec::as_slice).unwrap_or(&[]));
@@ -192,10 +200,13 @@ fn user_candidates(st: &State, u: u32, pre: &[u32], out: &mut Vec<u32>) {
             }
         }
     }
-    let mut holders = vec![u];
+    let mut holders = match seeds {
+        Some(s) => s.clone(),
+        None => vec![u],
+    };
     if let Some(h) = &st.hierarchy {
         // reports within depth
-        let mut frontier = vec![u];
+        let mut frontier = holders.clone();
         for _ in 0..h.depth {
             let mut next = Vec::new();
             for m in frontier {
@@ -288,65 +299,158 @@ fn record_candidates(st: &State, r: u32, anchors: &AnchorIndex, out: &mut Vec<u3
     }
 }
 
+/// How much of a touched user's access can have changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mode {
+    /// Grants, teams or sign-in changed: every record the user may reach.
+    Full,
+    /// Only the manager links of these reports changed: their records.
+    Hierarchy(Vec<u32>),
+    /// Nothing of the user changed but touched records.
+    Light,
+}
+
+/// What decides a user's access apart from the records themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fingerprint {
+    enabled: bool,
+    teams: Vec<u32>,
+    grants: crate::grants::UserGrants,
+    manager: u32,
+}
+
+fn fingerprint(st: &State, u: u32) -> Option<Fingerprint> {
+    let row = st.user(u)?;
+    Some(Fingerprint {
+        enabled: st.user_enabled(u),
+        teams: st.teams_of(u).to_vec(),
+        grants: st.grants.get(u as usize).cloned().unwrap_or_default(),
+        manager: row.manager,
+    })
+}
+
+fn ancestors(st: &State, v: u32, out: &mut Vec<u32>) {
+    let Some(h) = &st.hierarchy else { return };
+    let mut cur = v;
+    for _ in 0..h.depth {
+        cur = st.user(cur).map(|u| u.manager).unwrap_or(NONE);
+        if cur == NONE {
+            break;
+        }
+        out.push(cur);
+    }
+}
+
+/// Candidates of one side (before or after).
 struct Side {
-    /// Per touched user: records to compare.
+    /// Per touched user: records to compare (unsorted, with repeats).
     user_cands: Map<u32, Vec<u32>>,
     /// Per touched user and table: organization-wide rights.
     global: Map<(u32, u32), RightSet>,
-    /// Pairs from the record side.
+    /// (user, record) pairs from the record side.
     pairs: Vec<(u32, u32)>,
-    /// Alive flags of touched records.
-    alive: Map<u32, bool>,
 }
 
-fn collect(st: &State, tu: &[u32], tr: &[u32], all_users_for: &[u32]) -> Side {
+fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]) -> Side {
     let pre = pre_order(st);
     let mut side = Side {
         user_cands: new_map(),
         global: new_map(),
         pairs: Vec::new(),
-        alive: new_map(),
     };
-    for &u in tu {
+    for (&u, mode) in modes {
+        if (u as usize) >= st.users.len() {
+            continue;
+        }
         let mut c = Vec::new();
-        user_candidates(st, u, &pre, &mut c);
-        c.extend_from_slice(tr);
+        user_candidates(st, u, mode, &pre, &mut c);
         side.user_cands.insert(u, c);
         for t in 0..st.tables.len() as u32 {
             side.global.insert((u, t), global_rights(st, u, t));
         }
     }
     let anchors = anchor_index(st);
-    let mut tu_sorted = tu.to_vec();
-    tu_sorted.sort_unstable();
+    let mut users = Vec::new();
     for &r in tr {
-        side.alive.insert(r, st.records.alive(r));
-        let mut users = Vec::new();
+        if (r as usize) >= st.records.len() {
+            continue;
+        }
+        users.clear();
         record_candidates(st, r, &anchors, &mut users);
         users.sort_unstable();
         users.dedup();
-        for u in users {
-            if tu_sorted.binary_search(&u).is_err() {
-                side.pairs.push((u, r));
-            }
-        }
+        side.pairs.extend(
+            users
+                .iter()
+                .filter(|&&u| !modes.contains_key(&u))
+                .map(|&u| (u, r)),
+        );
     }
     for &r in all_users_for {
-        for u in 0..st.users.len() as u32 {
-            if tu_sorted.binary_search(&u).is_err() {
-                side.pairs.push((u, r));
-            }
+        if (r as usize) < st.records.len() {
+            side.pairs.extend(
+                (0..st.users.len() as u32)
+                    .filter(|u| !modes.contains_key(u))
+                    .map(|u| (u, r)),
+            );
         }
     }
     side
 }
 
+/// Rights of `u` on `r`, or none when either does not exist in this state.
+fn eval(st: &State, u: u32, r: u32) -> u8 {
+    if (u as usize) < st.users.len() && (r as usize) < st.records.len() {
+        rights_of(st, u, r, RightSet::FULL).0
+    } else {
+        0
+    }
+}
+
+/// Sorted candidates with their decisions before and after.
+#[derive(Default)]
+struct Compared {
+    items: Vec<u32>,
+    before: Vec<u8>,
+    after: Vec<u8>,
+}
+
+impl Compared {
+    fn after_of(&self, r: u32) -> u8 {
+        self.items
+            .binary_search(&r)
+            .ok()
+            .and_then(|i| self.after.get(i).copied())
+            .unwrap_or(0)
+    }
+    fn before_of(&self, r: u32) -> u8 {
+        self.items
+            .binary_search(&r)
+            .ok()
+            .and_then(|i| self.before.get(i).copied())
+            .unwrap_or(0)
+    }
+}
+
+/// Facts of the after state kept for the report (the state itself is rolled back).
+struct AfterFacts {
+    record_ids: Map<u32, (String, u32)>,
+    user_ids: Map<u32, String>,
+    tables: Vec<Vec<u32>>,
+    records: usize,
+    assertions: Vec<(Assertion, bool)>,
+    warnings: Vec<Finding>,
+    alive_after: Map<u32, bool>,
+}
+
 /// Simulate `changes` on `st` and restore it exactly.
 ///
-/// Pass 1 runs the changeset to learn what it touches and the after-side candidates, then
-/// rolls back; the before-side candidates and decisions are taken; pass 2 runs it again
-/// (deterministically, so indexes of created entities are the same), takes the after-side
-/// decisions and builds the report while ids of created entities exist, then rolls back.
+/// Pass 1 runs the changeset to learn which users and records it touches, and rolls back.
+/// In the before state each touched user is classified (grants changed, only manager links
+/// changed, or nothing of their own) and the before-side candidates are drawn. Pass 2 runs the
+/// changeset again (deterministically: created entities get the same indexes), draws the
+/// after-side candidates, takes every after decision and what the report needs of the after
+/// state, and rolls back; then the before decisions are taken and compared.
 pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     let before_records = st.live_records();
     let assertions_before: Vec<(Assertion, bool)> = st
@@ -355,7 +459,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         .map(|a| (a.clone(), assertion_holds(st, a)))
         .collect();
 
-    // ---- pass 1
+    // ---- pass 1: what is touched
     let out = run(st, changes);
     if !out.errors.is_empty() {
         revert_all(st, out.log);
@@ -365,23 +469,64 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     tr.sort_unstable();
     tr.dedup();
     add_descendants(st, &mut tr);
-    let mut tu = out.touched.users.clone();
-    if out.touched.units || out.touched.settings {
-        tu = (0..st.users.len() as u32).collect();
+    let mut touched_users = out.touched.users.clone();
+    if out.touched.units {
+        touched_users = (0..st.users.len() as u32).collect();
     }
-    add_managers(st, &mut tu);
+    touched_users.sort_unstable();
+    touched_users.dedup();
+    let units_changed = out.touched.units;
+    let fp_after: Map<u32, Option<Fingerprint>> = touched_users
+        .iter()
+        .map(|&u| (u, fingerprint(st, u)))
+        .collect();
+    let mut anc_after: Map<u32, Vec<u32>> = new_map();
+    for &u in &touched_users {
+        let mut a = Vec::new();
+        ancestors(st, u, &mut a);
+        anc_after.insert(u, a);
+    }
     let after_alive: Map<u32, bool> = tr.iter().map(|&r| (r, st.records.alive(r))).collect();
-    let mut side_a = collect(st, &[], &tr, &[]);
     revert_all(st, out.log);
 
-    // ---- before state
-    add_managers(st, &mut tu);
+    // ---- before state: classify touched users, draw before-side candidates
     add_descendants(st, &mut tr);
-    tu.sort_unstable();
-    tu.dedup();
     tr.sort_unstable();
     tr.dedup();
-    let n_users = st.users.len();
+    let mut modes: Map<u32, Mode> = new_map();
+    let mut relinked: Vec<u32> = Vec::new();
+    for &u in &touched_users {
+        let before = fingerprint(st, u);
+        let after = fp_after.get(&u).cloned().flatten();
+        let full = match (&before, &after) {
+            (Some(b), Some(a)) => {
+                b.enabled != a.enabled
+                    || b.teams != a.teams
+                    || b.grants != a.grants
+                    || (units_changed && b.grants.entries().iter().any(|g| g.level == Level::Deep))
+            }
+            _ => true,
+        };
+        // managers reach a report's records through the manager link and the report's teams
+        let link = |f: &Option<Fingerprint>| f.as_ref().map(|x| (x.manager, x.teams.clone()));
+        if link(&before) != link(&after) {
+            relinked.push(u);
+        }
+        modes.insert(u, if full { Mode::Full } else { Mode::Light });
+    }
+    for &v in &relinked {
+        let mut managers = anc_after.get(&v).cloned().unwrap_or_default();
+        ancestors(st, v, &mut managers);
+        for m in managers {
+            match modes.entry(m).or_insert(Mode::Hierarchy(Vec::new())) {
+                Mode::Hierarchy(seeds) => seeds.push(v),
+                Mode::Light => {
+                    modes.insert(m, Mode::Hierarchy(vec![v]));
+                }
+                Mode::Full => {}
+            }
+        }
+    }
     let n_records = st.records.len();
     let flip: Vec<u32> = tr
         .iter()
@@ -391,169 +536,161 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             before != after_alive.get(&r).copied().unwrap_or(before)
         })
         .collect();
-    let tu_b: Vec<u32> = tu
-        .iter()
-        .copied()
-        .filter(|&u| (u as usize) < n_users)
-        .collect();
-    let tr_b: Vec<u32> = tr
-        .iter()
-        .copied()
-        .filter(|&r| (r as usize) < n_records)
-        .collect();
-    let flip_b: Vec<u32> = flip
-        .iter()
-        .copied()
-        .filter(|&r| (r as usize) < n_records)
-        .collect();
-    let side_b = collect(st, &tu_b, &tr_b, &flip_b);
-    // pass 2 needs the after-side user candidates too: gather them from pass 2 below
-    let mut pairs: Map<(u32, u32), (u8, u8)> = new_map();
-    let mut user_cands: Map<u32, Vec<u32>> = new_map();
-    for &u in &tu {
-        let mut c = side_b.user_cands.get(&u).cloned().unwrap_or_default();
-        c.extend_from_slice(&tr);
-        user_cands.insert(u, c);
-    }
-    side_a.pairs.extend(side_b.pairs.iter().copied());
-    // before decisions for what is known now; after-side user candidates are added in pass 2
-    let eval = |st: &State, u: u32, r: u32| -> u8 {
-        if (u as usize) < st.users.len() && (r as usize) < st.records.len() {
-            rights_of(st, u, r, RightSet::FULL).0
-        } else {
-            0
-        }
-    };
-    for (&u, recs) in &user_cands {
-        for &r in recs {
-            pairs.entry((u, r)).or_insert_with(|| (eval(st, u, r), 0));
-        }
-    }
-    for &(u, r) in &side_a.pairs {
-        pairs.entry((u, r)).or_insert_with(|| (eval(st, u, r), 0));
-    }
+    let side_b = collect(st, &modes, &tr, &flip);
     let tables_before: Vec<Vec<u32>> = st.by_table.clone();
 
-    // ---- pass 2
+    // ---- pass 2: after-side candidates and decisions
     let out2 = run(st, changes);
     if !out2.errors.is_empty() {
         revert_all(st, out2.log);
         return Err(Errors(out2.errors));
     }
-    let side_a2 = collect(st, &tu, &[], &flip);
-    for &(u, r) in &side_a2.pairs {
-        // records created by the changeset: nobody had them before
-        pairs.entry((u, r)).or_insert((0, 0));
-    }
-    // after-side user candidates not seen before: their before decision needs the before state,
-    // which we get back by rolling back once more
-    let mut missing: Vec<(u32, u32)> = Vec::new();
-    for (&u, recs) in &side_a2.user_cands {
-        let entry = user_cands.entry(u).or_default();
-        for &r in recs {
-            if !pairs.contains_key(&(u, r)) {
-                missing.push((u, r));
-                entry.push(r);
-            }
-        }
-    }
-    if !missing.is_empty() {
-        revert_all(st, out2.log);
-        for &(u, r) in &missing {
-            pairs.insert((u, r), (eval(st, u, r), 0));
-        }
-        let out3 = run(st, changes);
-        if !out3.errors.is_empty() {
-            revert_all(st, out3.log);
-            return Err(Errors(out3.errors));
-        }
-        let impact = report(
-            st,
-            changes,
-            &out3.effects,
-            &tu,
-            &tr,
-            &mut pairs,
-            &user_cands,
-            &side_b,
-            &side_a2,
-            &tables_before,
-            &after_alive,
-            before_records,
-            &assertions_before,
+    let side_a = collect(st, &modes, &tr, &flip);
+    let mut per_user: Map<u32, Compared> = new_map();
+    for &u in modes.keys() {
+        let mut items: Vec<u32> = Vec::new();
+        items.extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
+        items.extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
+        items.extend_from_slice(&tr);
+        items.sort_unstable();
+        items.dedup();
+        let after = items.iter().map(|&r| eval(st, u, r)).collect();
+        per_user.insert(
+            u,
+            Compared {
+                items,
+                before: Vec::new(),
+                after,
+            },
         );
-        revert_all(st, out3.log);
-        return Ok(impact);
     }
-    let impact = report(
+    let mut pairs: Vec<(u32, u32)> = side_b.pairs.clone();
+    pairs.extend_from_slice(&side_a.pairs);
+    pairs.sort_unstable();
+    pairs.dedup();
+    let pair_after: Vec<u8> = pairs.iter().map(|&(u, r)| eval(st, u, r)).collect();
+    let mut facts = AfterFacts {
+        record_ids: new_map(),
+        user_ids: new_map(),
+        tables: st.by_table.clone(),
+        records: st.live_records(),
+        assertions: st
+            .assertions
+            .iter()
+            .map(|a| (a.clone(), assertion_holds(st, a)))
+            .collect(),
+        warnings: Vec::new(),
+        alive_after: after_alive.clone(),
+    };
+    let mut users_touched: Vec<u32> = modes.keys().copied().collect();
+    users_touched.sort_unstable();
+    facts.warnings = warnings(st, &users_touched, &tr);
+    for &r in &tr {
+        if (r as usize) >= n_records {
+            facts
+                .record_ids
+                .insert(r, (st.records.id(r).to_string(), st.records.table(r)));
+        }
+    }
+    let n_users_before = st.users.len()
+        - changes
+            .iter()
+            .filter(|c| matches!(c, Change::CreateUser { .. }))
+            .count()
+            .min(st.users.len());
+    for &u in modes.keys() {
+        if (u as usize) >= n_users_before {
+            facts.user_ids.insert(u, st.user_id(u).to_string());
+        }
+    }
+    let effects = out2.effects;
+    revert_all(st, out2.log);
+
+    // ---- before decisions, then the report
+    for (&u, c) in per_user.iter_mut() {
+        c.before = c.items.iter().map(|&r| eval(st, u, r)).collect();
+    }
+    let pair_before: Vec<u8> = pairs.iter().map(|&(u, r)| eval(st, u, r)).collect();
+    Ok(report(
         st,
-        changes,
-        &out2.effects,
-        &tu,
-        &tr,
-        &mut pairs,
-        &user_cands,
+        &per_user,
+        &pairs,
+        &pair_before,
+        &pair_after,
         &side_b,
-        &side_a2,
+        &side_a,
         &tables_before,
-        &after_alive,
+        &tr,
+        facts,
+        effects,
         before_records,
         &assertions_before,
-    );
-    revert_all(st, out2.log);
-    Ok(impact)
+    ))
 }
 
-/// Build the report in the after state (`pairs` hold before decisions; after ones are taken here).
+/// Tally the compared decisions into the impact (in the before state).
 #[allow(clippy::too_many_arguments)]
 fn report(
     st: &State,
-    _changes: &[Change],
-    effects: &[SideEffect],
-    tu: &[u32],
-    tr: &[u32],
-    pairs: &mut Map<(u32, u32), (u8, u8)>,
-    user_cands: &Map<u32, Vec<u32>>,
+    per_user: &Map<u32, Compared>,
+    pairs: &[(u32, u32)],
+    pair_before: &[u8],
+    pair_after: &[u8],
     before: &Side,
     after: &Side,
     tables_before: &[Vec<u32>],
-    after_alive: &Map<u32, bool>,
+    tr: &[u32],
+    facts: AfterFacts,
+    effects: Vec<SideEffect>,
     before_records: usize,
     assertions_before: &[(Assertion, bool)],
 ) -> Impact {
-    for (&(u, r), v) in pairs.iter_mut() {
-        if (u as usize) < st.users.len() && (r as usize) < st.records.len() {
-            v.1 = rights_of(st, u, r, RightSet::FULL).0;
+    let table_of = |r: u32| -> u32 {
+        if (r as usize) < st.records.len() {
+            st.records.table(r)
+        } else {
+            facts.record_ids.get(&r).map(|x| x.1).unwrap_or(NONE)
         }
-    }
-    let _ = after_alive;
+    };
     let mut per: Map<PerKey, (usize, Vec<u32>)> = new_map();
-    for (&(u, r), &(b, a)) in pairs.iter() {
+    let mut add = |key: PerKey, r: u32| {
+        let e = per.entry(key).or_insert((0, Vec::new()));
+        e.0 += 1;
+        if e.1.len() < SAMPLE * 4 {
+            e.1.push(r);
+        }
+    };
+    // record-side pairs (users whose own access did not change)
+    for ((&(u, r), &b), &a) in pairs.iter().zip(pair_before).zip(pair_after) {
         if b == a {
             continue;
         }
-        let t = st.records.table(r);
-        let user_side = user_cands.contains_key(&u);
-        let gb = before.global.get(&(u, t)).copied().unwrap_or_default();
-        let ga = after.global.get(&(u, t)).copied().unwrap_or_default();
+        let t = table_of(r);
         for right in Right::ALL {
             let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
-            if hb == ha {
-                continue;
-            }
-            // rights that are organization-wide on one side only are counted below
-            if user_side && gb.has(right) != ga.has(right) {
-                continue;
-            }
-            let e = per.entry((u, t, right, ha)).or_insert((0, Vec::new()));
-            e.0 += 1;
-            if e.1.len() < SAMPLE * 4 {
-                e.1.push(r);
+            if hb != ha {
+                add((u, t, right, ha), r);
             }
         }
     }
+    // user-side: per pair, except rights organization-wide on one side only
     let empty: Vec<u32> = Vec::new();
-    for &u in tu {
+    let mut counted: Vec<(PerKey, usize, Vec<u32>)> = Vec::new();
+    for (&u, c) in per_user {
+        for ((&r, &b), &a) in c.items.iter().zip(&c.before).zip(&c.after) {
+            if b == a {
+                continue;
+            }
+            let t = table_of(r);
+            let gb = before.global.get(&(u, t)).copied().unwrap_or_default();
+            let ga = after.global.get(&(u, t)).copied().unwrap_or_default();
+            for right in Right::ALL {
+                let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
+                if hb != ha && gb.has(right) == ga.has(right) {
+                    add((u, t, right, ha), r);
+                }
+            }
+        }
         for t in 0..st.tables.len() as u32 {
             let gb = before.global.get(&(u, t)).copied().unwrap_or_default();
             let ga = after.global.get(&(u, t)).copied().unwrap_or_default();
@@ -562,69 +699,70 @@ fn report(
                     continue;
                 }
                 let bit = right.bit();
-                // global before: every record alive before of t had it; global after: every record alive after has it
-                let (population, lost_side): (&[u32], bool) = if gb.has(right) {
-                    (tables_before.get(t as usize).unwrap_or(&empty), true)
+                // organization-wide on the lost side: every record alive there had the right
+                let lost_side = gb.has(right);
+                let population: &[u32] = if lost_side {
+                    tables_before.get(t as usize).unwrap_or(&empty)
                 } else {
-                    (st.by_table.get(t as usize).unwrap_or(&empty), false)
+                    facts.tables.get(t as usize).unwrap_or(&empty)
                 };
                 let other_has = |r: u32| {
-                    pairs.get(&(u, r)).is_some_and(|p| {
-                        if lost_side {
-                            p.1 & bit != 0
-                        } else {
-                            p.0 & bit != 0
-                        }
-                    })
+                    let v = if lost_side {
+                        c.after_of(r)
+                    } else {
+                        c.before_of(r)
+                    };
+                    v & bit != 0
                 };
-                let mut count = 0usize;
+                let mut n = 0usize;
                 let mut sample = Vec::new();
                 for &r in population {
                     if !other_has(r) {
-                        count += 1;
+                        n += 1;
                         if sample.len() < SAMPLE * 4 {
                             sample.push(r);
                         }
                     }
                 }
-                if count > 0 {
-                    let e = per
-                        .entry((u, t, right, !lost_side))
-                        .or_insert((0, Vec::new()));
-                    e.0 += count;
-                    e.1.extend(sample);
-                }
-                // records created (global after) or deleted (global before) that the other side reaches
+                // records alive on one side only (created / deleted) that the other side reaches
                 for &r in tr {
-                    if st.records.table(r) != t {
-                        continue;
-                    }
-                    let Some(&(b, a)) = pairs.get(&(u, r)) else {
-                        continue;
-                    };
-                    let in_population = population.contains(&r);
-                    if in_population {
-                        continue;
-                    }
-                    let has = if lost_side {
-                        a & bit != 0
+                    let in_population = if lost_side {
+                        (r as usize) < st.records.len() && st.records.alive(r)
                     } else {
-                        b & bit != 0
+                        facts.alive_after.get(&r).copied().unwrap_or(false)
                     };
-                    if has {
-                        let e = per
-                            .entry((u, t, right, lost_side))
-                            .or_insert((0, Vec::new()));
-                        e.0 += 1;
-                        e.1.push(r);
+                    if table_of(r) != t || in_population {
+                        continue;
                     }
+                    if other_has(r) {
+                        counted.push(((u, t, right, lost_side), 1, vec![r]));
+                    }
+                }
+                if n > 0 {
+                    counted.push(((u, t, right, !lost_side), n, sample));
                 }
             }
         }
     }
+    for (key, n, sample) in counted {
+        let e = per.entry(key).or_insert((0, Vec::new()));
+        e.0 += n;
+        e.1.extend(sample);
+    }
+    let record_id = |r: u32| -> String {
+        if (r as usize) < st.records.len() {
+            st.records.id(r).to_string()
+        } else {
+            facts
+                .record_ids
+                .get(&r)
+                .map(|x| x.0.clone())
+                .unwrap_or_default()
+        }
+    };
     let mut tallies: Map<u32, (Vec<RightChange>, Vec<RightChange>)> = new_map();
     for ((u, t, right, gained), (count, recs)) in per {
-        let mut ids: Vec<String> = recs.iter().map(|&r| st.records.id(r).to_string()).collect();
+        let mut ids: Vec<String> = recs.iter().map(|&r| record_id(r)).collect();
         ids.sort();
         ids.dedup();
         ids.truncate(SAMPLE);
@@ -646,56 +784,41 @@ fn report(
         .map(|(u, (mut gained, mut lost))| {
             gained.sort_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
             lost.sort_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-            AccessChange {
-                user: st.user_id(u).to_string(),
-                gained,
-                lost,
-            }
+            let user = if (u as usize) < st.users.len() {
+                st.user_id(u).to_string()
+            } else {
+                facts.user_ids.get(&u).cloned().unwrap_or_default()
+            };
+            AccessChange { user, gained, lost }
         })
         .collect();
     access_changes.sort_by(|a, b| a.user.cmp(&b.user));
 
     let mut assertions = Vec::new();
-    for a in &st.assertions {
-        let after_v = assertion_holds(st, a);
+    for (a, after_v) in &facts.assertions {
         let before_v = assertions_before
             .iter()
             .find(|(b, _)| b == a)
             .map(|(_, v)| *v)
-            .unwrap_or(after_v);
-        if before_v != after_v {
+            .unwrap_or(*after_v);
+        if before_v != *after_v {
             assertions.push(AssertionChange {
                 assertion: a.clone(),
                 before: before_v,
-                after: after_v,
-                pass: after_v == a.expect,
+                after: *after_v,
+                pass: *after_v == a.expect,
             });
         }
     }
     Impact {
         access_changes,
-        side_effects: effects.to_vec(),
-        warnings: warnings(st, tu, tr),
+        side_effects: effects,
+        warnings: facts.warnings,
         assertions,
         records: RecordCounts {
             before: before_records,
-            after: st.live_records(),
+            after: facts.records,
         },
-    }
-}
-
-fn add_managers(st: &State, users: &mut Vec<u32>) {
-    let Some(h) = &st.hierarchy else { return };
-    let n = users.len();
-    for i in 0..n {
-        let mut cur = users.get(i).copied().unwrap_or(NONE);
-        for _ in 0..h.depth {
-            cur = st.user(cur).map(|u| u.manager).unwrap_or(NONE);
-            if cur == NONE {
-                break;
-            }
-            users.push(cur);
-        }
     }
 }
 
