@@ -10,9 +10,12 @@ let modPromise = null;
 export function loadEngine() {
   if (!modPromise) {
     modPromise = (async () => {
-      const mod = await import(PKG_URL);
-      await mod.default();
-      return mod;
+      const web = await import(PKG_URL);
+      await web.default();
+      if (typeof web.generateDemo === "function") return web;
+      // generateDemo may be exported by the glue without a re-export in web.js.
+      const glue = await import(new URL("../pkg/crm_policy.js", import.meta.url).href);
+      return typeof glue.generateDemo === "function" ? { ...web, generateDemo: glue.generateDemo } : web;
     })();
     modPromise.catch(() => {
       modPromise = null;

@@ -232,9 +232,8 @@ export function explanationSentence(ex, userId, right, recordId, idx) {
   if (ex.allowed) {
     const clauses = (ex.reasons || []).map((r) => reasonClause(r, right, N));
     const main = clauses[0] || "a rule grants it";
-    let s = `${who} can ${verb} ${rec} because ${main}`;
-    if (clauses.length > 1) s += `; also because ${clauses.slice(1).join("; ")}`;
-    return s + ".";
+    const more = clauses.length > 1 ? ` (${clauses.length - 1} more ${clauses.length === 2 ? "path" : "paths"} below)` : "";
+    return `${who} can ${verb} ${rec} because ${main}${more}.`;
   }
   const record = idx.recordById.get(recordId);
   return `${who} cannot ${verb} ${rec} because ${denialClause(ex.denial, who, right, N, record)}.`;

@@ -646,7 +646,11 @@ function userRow(u, i) {
       u.disabled ? h("span.chip.disabled", { style: { marginLeft: "6px" } }, "disabled") : null,
     ),
     h("div.cell", { title: unitPath(idx, u.businessUnit) }, unit ? unit.name : u.businessUnit),
-    h("div.cell", { title: roles.join(", ") }, roles.length ? roles.map((r) => h("span.chip", r)) : h("span.chip.warn", "no role")),
+    h(
+      "div.cell",
+      { title: roles.join(", ") },
+      roles.length ? [h("span.chip", roles[0]), roles.length > 1 ? h("span.chip", { "aria-label": `and ${roles.length - 1} more` }, `+${roles.length - 1}`) : null] : h("span.chip.warn", "no role"),
+    ),
     h("div.cell", u.category ? h(`span.chip.cat-${u.category}`, categoryLabel(u.category)) : null),
   );
   row.addEventListener("dragstart", (e) => {
@@ -1025,7 +1029,7 @@ function renderDecision(host) {
       h(
         "div",
         h("div.sentence", { id: "explanation-text" }, sentence),
-        reasons.length > 1 ? h("ul.reasons", reasons) : null,
+        reasons.length > 1 ? h("div", { style: { marginTop: "6px", fontSize: "13px" } }, h("strong", "Every path that grants it:"), h("ul.reasons", reasons)) : null,
         !ex.allowed && ex.denial ? h("div.muted", { style: { fontSize: "12.5px", marginTop: "4px" } }, h("code", ex.denial.kind)) : null,
       ),
     ),
@@ -1201,7 +1205,7 @@ function renderRisks() {
           const sev = list[0].severity || "info";
           return h(
             "details.group",
-            { open: ordered.length <= 3 },
+            { open: ordered.indexOf(ordered.find(([k]) => k === kind)) < 2 },
             h("summary", h("span", { class: `chip ${sev === "high" || sev === "critical" ? "bad" : sev === "medium" ? "warn" : ""}` }, sev), kindLabel(kind), h("span.count", n(list.length))),
             h(
               "div.group-body",

@@ -10,4 +10,14 @@ cd "$ROOT"
 export CHROMIUM="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)}"
 [[ -x "$CHROMIUM" ]] || { echo "tests/browser: no Chromium at $CHROMIUM (apt-get install -y chromium)" >&2; exit 1; }
 mkdir -p test-output/screenshots
+# Until the package exports generateDemo(), serve a natively generated demo
+# snapshot (seed 42) as www/demo-org.json; the playground falls back to it.
+if ! grep -q "generateDemo" pkg/crm_policy.js; then
+  DEMO_DIR="$ROOT/test-output/demo-org"
+  if [[ ! -f "$DEMO_DIR/org.json" ]]; then
+    echo "[playground] pkg/ has no generateDemo(): generating the demo org (cargo run --example gen_org)" >&2
+    cargo run --release --quiet --example gen_org -- --size demo --seed 42 --out "$DEMO_DIR" >&2
+  fi
+  export CRM_DEMO_JSON="$DEMO_DIR/org.json"
+fi
 exec node --test --test-reporter=spec --test-concurrency=1 tests/browser/playground.test.mjs

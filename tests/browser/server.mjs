@@ -41,9 +41,17 @@ function handler(req, res) {
     return;
   }
   let file = path.resolve(ROOT, "." + pathname);
+  // CRM_DEMO_JSON: a demo snapshot served as /www/demo-org.json, used by the
+  // playground when the package has no generateDemo().
+  if (process.env.CRM_DEMO_JSON && pathname === "/www/demo-org.json") file = path.resolve(process.env.CRM_DEMO_JSON);
   // CRM_PKG_DIR serves another build of the package under /pkg/ (development aid).
   if (process.env.CRM_PKG_DIR && pathname.startsWith("/pkg/")) file = path.resolve(process.env.CRM_PKG_DIR, "." + pathname.slice(4));
-  const allowed = [path.join(ROOT, "www"), path.join(ROOT, "pkg"), ...(process.env.CRM_PKG_DIR ? [path.resolve(process.env.CRM_PKG_DIR)] : [])];
+  const allowed = [
+    path.join(ROOT, "www"),
+    path.join(ROOT, "pkg"),
+    ...(process.env.CRM_PKG_DIR ? [path.resolve(process.env.CRM_PKG_DIR)] : []),
+    ...(process.env.CRM_DEMO_JSON ? [path.dirname(path.resolve(process.env.CRM_DEMO_JSON))] : []),
+  ];
   if (!allowed.some((dir) => file === dir || file.startsWith(dir + path.sep))) {
     res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     return;
