@@ -55,6 +55,15 @@ pub struct Org {
 impl Org {
     /// Load a snapshot from JSON text (SPEC §1), reporting every problem at once.
     pub fn from_json(json: &str) -> Result<Org, Errors> {
+        // serde reads structs from arrays too; a snapshot is an object (SPEC §1)
+        if json.trim_start().starts_with('[') {
+            return Err(PolicyError::new(
+                "bad-type",
+                "",
+                "a snapshot is a JSON object, not an array",
+            )
+            .into());
+        }
         let snapshot: Snapshot = validate::parse_json(json, "")?;
         Org::from_snapshot(&snapshot)
     }

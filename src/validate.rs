@@ -73,6 +73,11 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             ),
         ));
     }
+    // The fast path parses without tracking paths; only a failing input is parsed again
+    // with `serde_path_to_error` to report where it failed.
+    if let Ok(v) = serde_json::from_str::<T>(json) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_str(json);
     let value: T = match serde_path_to_error::deserialize(&mut de) {
         Ok(v) => v,
