@@ -1000,28 +1000,29 @@ impl Op<'_, '_> {
                 self.id_free("record", false, id, "/id")?;
                 let t = self.table(table, "/table")?;
                 let org = self.st().org_owned(t);
-                let (o, mut b) =
-                    match (org, owner) {
-                        (true, Some(_)) => return Err(e(
+                let (o, mut b) = match (org, owner) {
+                    (true, Some(_)) => {
+                        return Err(e(
                             "organization-owned",
                             "/owner",
                             format!(
                                 "table `{table}` is organization-owned; its records have no owner"
                             ),
-                        )),
-                        (true, None) => (NONE, NONE),
-                        (false, None) => {
-                            return Err(e(
-                                "missing-owner",
-                                "/owner",
-                                format!("records of `{table}` need an owner"),
-                            ))
-                        }
-                        (false, Some(p)) => {
-                            let o = self.owner(p, "/owner")?;
-                            (o, self.st().owner_unit(o))
-                        }
-                    };
+                        ))
+                    }
+                    (true, None) => (NONE, NONE),
+                    (false, None) => {
+                        return Err(e(
+                            "missing-owner",
+                            "/owner",
+                            format!("records of `{table}` need an owner"),
+                        ))
+                    }
+                    (false, Some(p)) => {
+                        let o = self.owner(p, "/owner")?;
+                        (o, self.st().owner_unit(o))
+                    }
+                };
                 if let Some(bu) = business_unit {
                     if org {
                         return Err(e("organization-owned", "/businessUnit", format!("table `{table}` is organization-owned; its records have no owning unit")));
