@@ -122,8 +122,10 @@ cp "$WORK/nodejs/$NAME.js" "$PKG/node.cjs"              # CommonJS glue, loads t
 # Patch the generated glue (checked: each pattern must match):
 #  - the snippet import points at the shipped policy-error module;
 #  - a freed (or never created) Org throws a clear Error instead of wasm-bindgen's
-#    "null pointer passed to rust"; a second free() is a no-op.
-node - "$PKG/$NAME.js" "$PKG/${NAME}_bg.js" "$PKG/node.cjs" <<'EOF'
+#    "null pointer passed to rust"; a second free() is a no-op;
+#  - pkg-template/glue-append.js is appended: that Error, and the JS fast paths of
+#    check / rights / checkMany (typed arguments go to wasm without call-backs).
+GLUE_APPEND="$TEMPLATE/glue-append.js" node - "$PKG/$NAME.js" "$PKG/${NAME}_bg.js" "$PKG/node.cjs" <<'EOF'
 const fs = require("node:fs");
 for (const file of process.argv.slice(2)) {
   let s = fs.readFileSync(file, "utf8");
@@ -141,15 +143,10 @@ for (const file of process.argv.slice(2)) {
   if (count(free) !== 1) throw new Error(`${file}: expected one Org free() call`);
   s = s.replace(free, "if (ptr !== 0) wasm.__wbg_org_free(ptr, 0);");
   if (/snippets\//.test(s)) throw new Error(`${file}: a snippet path is left`);
-  s += `
-function __crmPolicyLive(org) {
-    const ptr = org.__wbg_ptr;
-    if (!ptr) {
-        throw new Error("crm-policy: this Org has been freed (org.free() was called) or was not created by Org.fromJSON / Org.fromBytes; load the org again");
-    }
-    return ptr;
-}
-`;
+  for (const m of ["check", "rights", "checkMany", "__checkStr", "__rightsBits", "__checkManyPacked"]) {
+    if (!new RegExp(`^    ${m}\\(`, "m").test(s)) throw new Error(`${file}: no Org method ${m}`);
+  }
+  s += fs.readFileSync(process.env.GLUE_APPEND, "utf8");
   fs.writeFileSync(file, s);
 }
 EOF

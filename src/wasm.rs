@@ -114,46 +114,67 @@ fn describe(v: &JsValue) -> String {
     }
 }
 
-/// An id argument: a string of at most `MAX_ID_BYTES` characters.
-fn id_arg(v: &JsValue, path: &str, what: &str) -> JsResult<String> {
+/// An id value: a string of at most `MAX_ID_BYTES` characters (the error has no path yet).
+fn id_value(v: &JsValue, what: &str) -> Result<String, PolicyError> {
+    let wrong = |message: String| PolicyError::new("bad-type", "", message);
     match v.dyn_ref::<JsString>() {
-        Some(s) if (s.length() as usize) <= MAX_ID_BYTES => match v.as_string() {
-            Some(s) => Ok(s),
-            None => Err(bad_type(path, format!("expected {what} id (a string)"))),
-        },
-        Some(s) => Err(bad_type(
-            path,
-            format!(
-                "expected {what} id of at most {MAX_ID_BYTES} bytes, got a string of {} characters",
-                s.length()
-            ),
-        )),
-        None => Err(bad_type(
-            path,
-            format!("expected {what} id (a string), got {}", describe(v)),
-        )),
+        Some(s) if (s.length() as usize) <= MAX_ID_BYTES => v
+            .as_string()
+            .ok_or_else(|| wrong(format!("expected {what} id (a string)"))),
+        Some(s) => Err(wrong(format!(
+            "expected {what} id of at most {MAX_ID_BYTES} bytes, got a string of {} characters",
+            s.length()
+        ))),
+        None => Err(wrong(format!(
+            "expected {what} id (a string), got {}",
+            describe(v)
+        ))),
     }
 }
 
-/// A right name: one of the eight rights of SPEC §1.
-fn right_arg(v: &JsValue, path: &str) -> JsResult<Right> {
+/// An id argument at `path`.
+fn id_arg(v: &JsValue, path: &str, what: &str) -> JsResult<String> {
+    id_value(v, what).map_err(|e| throw_one(e.under(path)))
+}
+
+/// A right name: one of the eight rights of SPEC §1 (the error has no path yet).
+fn right_value(v: &JsValue) -> Result<Right, PolicyError> {
     let name = match v.dyn_ref::<JsString>() {
         Some(s) if s.length() <= 16 => v.as_string().unwrap_or_default(),
         Some(_) => String::from("(a long string)"),
         None => {
-            return Err(bad_type(
-                path,
+            return Err(PolicyError::new(
+                "bad-type",
+                "",
                 format!("expected a right name (a string), got {}", describe(v)),
             ))
         }
     };
     Right::parse(&name).ok_or_else(|| {
-        throw_one(
-            PolicyError::new("bad-right", path, format!("unknown right `{name}`")).with_help(
-                "rights are create, read, write, delete, append, appendTo, assign, share",
-            ),
-        )
+        PolicyError::new("bad-right", "", format!("unknown right `{name}`")).with_help(RIGHTS_HELP)
     })
+}
+
+const RIGHTS_HELP: &str = "rights are create, read, write, delete, append, appendTo, assign, share";
+
+/// A right argument at `path`.
+fn right_arg(v: &JsValue, path: &str) -> JsResult<Right> {
+    right_value(v).map_err(|e| throw_one(e.under(path)))
+}
+
+/// A right given by its index in SPEC §1 order (the JS fast paths pass indexes).
+fn right_index(i: u8, path: &str) -> JsResult<Right> {
+    Right::ALL
+        .get(usize::from(i))
+        .copied()
+        .ok_or_else(|| bad_right_index(i, path))
+}
+
+fn bad_right_index(i: u8, path: &str) -> JsValue {
+    throw_one(
+        PolicyError::new("bad-right", path, format!("unknown right index {i}"))
+            .with_help(RIGHTS_HELP),
+    )
 }
 
 /// An optional options object: `undefined`/`null` or a plain object whose keys are all in `allowed`.
@@ -302,6 +323,40 @@ fn changes_arg(v: &JsValue) -> Result<Vec<Change>, Errors> {
     Engine::parse_changes(&text)
 }
 
+/// Split `text` into consecutive pieces of the given lengths in UTF-16 code units
+/// (JS string lengths); `None` when the lengths do not add up.
+fn split_utf16<'a>(text: &'a str, lens: &[u32]) -> Option<Vec<&'a str>> {
+    let mut out = Vec::with_capacity(lens.len());
+    let total: u64 = lens.iter().map(|&l| u64::from(l)).sum();
+    if total == text.len() as u64 && text.is_ascii() {
+        // ASCII: one byte per code unit.
+        let mut rest = text;
+        for &l in lens {
+            let (piece, tail) = rest.split_at_checked(l as usize)?;
+            out.push(piece);
+            rest = tail;
+        }
+        return Some(out);
+    }
+    let mut chars = text.char_indices();
+    let mut start = 0usize;
+    for &l in lens {
+        let mut units = 0u32;
+        let mut end = start;
+        while units < l {
+            let (at, c) = chars.next()?;
+            units = units.saturating_add(c.len_utf16() as u32);
+            end = at + c.len_utf8();
+        }
+        if units != l {
+            return None;
+        }
+        out.push(text.get(start..end)?);
+        start = end;
+    }
+    (start == text.len()).then_some(out)
+}
+
 // ---------------------------------------------------------------------------
 // Outputs
 
@@ -322,6 +377,56 @@ fn string_array<S: AsRef<str>>(items: &[S]) -> Array {
         .iter()
         .map(|s| JsValue::from_str(s.as_ref()))
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Demo orgs
+
+/// A size argument of `generateDemo`: `undefined` for the default, else an integer in `1..=max`.
+fn size_arg(v: &JsValue, path: &str, default: usize, max: usize) -> JsResult<usize> {
+    if absent(v) {
+        return Ok(default);
+    }
+    let n = count_arg(v, path)?;
+    if n == 0 || n > max {
+        return Err(throw_one(PolicyError::new(
+            "limit-exceeded",
+            path,
+            format!("{n} is out of range: 1 to {max}"),
+        )));
+    }
+    Ok(n)
+}
+
+/// A deterministic Contoso-like demo org (the engine's generator) as snapshot JSON
+/// text, ready for `Org.fromJSON`: `generateDemo(seed?, users?, units?, records?)`;
+/// defaults are the playground's demo (2,000 users, 60 units, 50,000 records).
+#[wasm_bindgen(js_name = generateDemo)]
+pub fn generate_demo(
+    seed: &JsValue,
+    users: &JsValue,
+    units: &JsValue,
+    records: &JsValue,
+) -> JsResult<String> {
+    let demo = crate::generate::GenerateSize::demo();
+    let seed = if absent(seed) { 42 } else { count_arg(seed, "/seed")? as u64 };
+    let users = size_arg(users, "/users", demo.users, 1_000_000)?;
+    let units = size_arg(units, "/units", demo.business_units, 100_000)?;
+    let records = size_arg(records, "/records", demo.records, 5_000_000)?;
+    let size = crate::generate::GenerateSize {
+        users,
+        business_units: units,
+        teams: (users / 50).max(1),
+        records,
+        shares: records / 10,
+    };
+    serde_json::to_string(&crate::generate::generate(seed, &size)).map_err(|e| {
+        throw_one(PolicyError::new(
+            "internal",
+            "",
+            format!("cannot write the demo org: {e}"),
+        ))
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -442,9 +547,10 @@ impl Org {
                     ),
                 ));
             };
-            let user = id_arg(&req.get(0), &format!("/{i}/0"), "a user")?;
-            let right = right_arg(&req.get(1), &format!("/{i}/1"))?;
-            let record = id_arg(&req.get(2), &format!("/{i}/2"), "a record")?;
+            let at = |field: u8, e: PolicyError| throw_one(e.under(&format!("/{i}/{field}")));
+            let user = id_value(&req.get(0), "a user").map_err(|e| at(0, e))?;
+            let right = right_value(&req.get(1)).map_err(|e| at(1, e))?;
+            let record = id_value(&req.get(2), "a record").map_err(|e| at(2, e))?;
             owned.push((user, right, record));
         }
         let borrowed: Vec<(&str, Right, &str)> = owned
@@ -454,6 +560,52 @@ impl Org {
         let decisions = self.inner.check_many(&borrowed).map_err(throw_one)?;
         let bytes: Vec<u8> = decisions.into_iter().map(u8::from).collect();
         Ok(Uint8Array::from(bytes.as_slice()))
+    }
+
+    /// Fast path of `check` (string ids, the right's index in SPEC §1 order); the JS glue
+    /// calls it after checking the argument types, and `check` for anything else.
+    #[wasm_bindgen(js_name = __checkStr)]
+    pub fn check_str(&self, user: &str, right: u8, record: &str) -> JsResult<bool> {
+        let right = right_index(right, "/right")?;
+        self.inner.check(user, right, record).map_err(throw_one)
+    }
+
+    /// Fast path of `rights`: the rights as a bitmask (bit i = the i-th right of SPEC §1).
+    #[wasm_bindgen(js_name = __rightsBits)]
+    pub fn rights_bits(&self, user: &str, record: &str) -> JsResult<u8> {
+        Ok(self.inner.rights(user, record).map_err(throw_one)?.0)
+    }
+
+    /// Fast path of `checkMany`: every id concatenated in `ids` (user, record, user,
+    /// record, ...), their lengths in UTF-16 code units in `lens`, one right index per
+    /// request in `rights`. Returns one 0/1 byte per request.
+    #[wasm_bindgen(js_name = __checkManyPacked)]
+    pub fn check_many_packed(&self, ids: &str, lens: &[u32], rights: &[u8]) -> JsResult<Vec<u8>> {
+        if lens.len() != rights.len().saturating_mul(2) {
+            return Err(throw_one(PolicyError::new(
+                "internal",
+                "",
+                "checkMany: inconsistent packed requests",
+            )));
+        }
+        let pieces = split_utf16(ids, lens).ok_or_else(|| {
+            throw_one(PolicyError::new(
+                "internal",
+                "",
+                "checkMany: packed ids do not match their lengths",
+            ))
+        })?;
+        let mut requests: Vec<(&str, Right, &str)> = Vec::with_capacity(rights.len());
+        for (i, (pair, &r)) in pieces.chunks_exact(2).zip(rights).enumerate() {
+            let Some(&right) = Right::ALL.get(usize::from(r)) else {
+                return Err(bad_right_index(r, &format!("/{i}/1")));
+            };
+            if let [user, record] = pair {
+                requests.push((user, right, record));
+            }
+        }
+        let decisions = self.inner.check_many(&requests).map_err(throw_one)?;
+        Ok(decisions.into_iter().map(u8::from).collect())
     }
 
     /// The decision with every granting path, or why it is denied (SPEC §3).

@@ -128,6 +128,45 @@ describe("decisions and queries", () => {
   });
 });
 
+describe("non-ASCII ids", () => {
+  test("check, rights and checkMany agree on ids outside ASCII", () => {
+    const ids = { u: "Zoë-😀", w: "ünïcødé", a: "rec-é", b: "記録-2", c: "plain" };
+    const org = Org.fromJSON({
+      version: 1,
+      businessUnits: [{ id: "root", name: "Root", parent: null }],
+      tables: [{ name: "account", ownership: "user" }],
+      roles: [{ id: "r", name: "R", privileges: { account: { read: "basic", write: "basic" } } }],
+      users: [
+        { id: ids.u, name: "U", businessUnit: "root", roles: [{ role: "r" }] },
+        { id: ids.w, name: "W", businessUnit: "root", roles: [{ role: "r" }] },
+      ],
+      records: [
+        { id: ids.a, table: "account", owner: { user: ids.u } },
+        { id: ids.b, table: "account", owner: { user: ids.w } },
+        { id: ids.c, table: "account", owner: { user: ids.u } },
+      ],
+    });
+    const requests = [];
+    for (const user of [ids.u, ids.w]) for (const record of [ids.a, ids.b, ids.c]) for (const right of ["read", "delete"]) requests.push([user, right, record]);
+    const expected = requests.map(([user, right, record]) => (org.check(user, right, record) ? 1 : 0));
+    assert.deepEqual(expected, requests.map(([user, right, record]) => (right === "read" && (record === ids.b) === (user === ids.w) ? 1 : 0)));
+    assert.deepEqual([...org.checkMany(requests)], expected);
+    assert.deepEqual(org.rights(ids.u, ids.a), ["read", "write"]);
+    assert.throws(() => org.checkMany([[ids.u, "read", ids.a], [ids.u, "read", "rec-e"]]), (e) => e instanceof PolicyError && e.code === "unknown-record" && e.path === "/1/2");
+    org.free();
+  });
+
+  test("String objects, sparse arrays and odd rights take the checked path", () => {
+    const org = load();
+    throwsPolicy(() => org.check(new String("u1"), "read", "a1"), "bad-type", "/user");
+    throwsPolicy(() => org.checkMany([["u1", "read", "a1"], , ["u1", "read", "a1"]]), "bad-type", "/1");
+    throwsPolicy(() => org.checkMany([["u1", "toString", "a1"]]), "bad-right", "/0/1");
+    throwsPolicy(() => org.checkMany([["u1", "read", "a1", "extra"]]), "bad-type", "/0");
+    throwsPolicy(() => org.rights("u1", "x".repeat(1025)), "bad-type", "/record");
+    org.free();
+  });
+});
+
 describe("snapshots", () => {
   test("toJSON is a plain object; JSON.stringify(org) equals toJSONString()", () => {
     const org = load();
@@ -387,5 +426,24 @@ describe("lifecycle", () => {
       return; // no constructor at all: fine too
     }
     assert.throws(() => fake.check("u1", "read", "a1"), (e) => e instanceof Error && /freed|not created/.test(e.message));
+  });
+});
+
+describe("generateDemo", () => {
+  test("a deterministic, valid demo org as JSON text", async () => {
+    const { generateDemo } = await import("crm-policy");
+    const text = generateDemo(7, 100, 8, 2000);
+    assert.equal(typeof text, "string");
+    assert.equal(generateDemo(7, 100, 8, 2000), text, "same seed, same org");
+    assert.notEqual(generateDemo(8, 100, 8, 2000), text);
+    const org = Org.fromJSON(text);
+    const snap = org.toJSON();
+    assert.equal(snap.users.length, 100);
+    assert.equal(snap.records.length, 2000);
+    assert.equal(org.toJSONString(), text, "the generator writes the canonical form");
+    org.free();
+    throwsPolicy(() => generateDemo(1, 0), "limit-exceeded", "/users");
+    throwsPolicy(() => generateDemo(1, 10, 2, 1e9), "limit-exceeded", "/records");
+    throwsPolicy(() => generateDemo("x"), "bad-type", "/seed");
   });
 });

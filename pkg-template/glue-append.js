@@ -1,0 +1,75 @@
+
+// ---------------------------------------------------------------------------
+// Appended to the wasm-bindgen glue by build.sh (crm-policy).
+//
+// A freed Org (or one not made by fromJSON / fromBytes) throws a clear Error
+// instead of wasm-bindgen's "null pointer passed to rust".
+function __crmPolicyLive(org) {
+    const ptr = org.__wbg_ptr;
+    if (!ptr) {
+        throw new Error("crm-policy: this Org has been freed (org.free() was called) or was not created by Org.fromJSON / Org.fromBytes; load the org again");
+    }
+    return ptr;
+}
+
+// Fast paths for the hot calls: when every argument has the right type, strings go
+// to wasm directly (no call back into JS per argument) and checkMany passes all its
+// requests in one string; anything else takes the general method, which converts
+// each argument itself and throws the exact PolicyError.
+const __crmRights = ["create", "read", "write", "delete", "append", "appendTo", "assign", "share"];
+const __crmRightIndex = new Map(__crmRights.map((r, i) => [r, i]));
+const __crmIsId = (v) => typeof v === "string" && v.length <= 1024;
+{
+    const slowCheck = Org.prototype.check;
+    const slowRights = Org.prototype.rights;
+    const slowCheckMany = Org.prototype.checkMany;
+    Object.defineProperty(Org.prototype, "check", {
+        configurable: true,
+        writable: true,
+        value: function check(user, right, record) {
+            if (__crmIsId(user) && __crmIsId(record) && typeof right === "string") {
+                const r = __crmRightIndex.get(right);
+                if (r !== undefined) return this.__checkStr(user, r, record);
+            }
+            return slowCheck.call(this, user, right, record);
+        },
+    });
+    Object.defineProperty(Org.prototype, "rights", {
+        configurable: true,
+        writable: true,
+        value: function rights(user, record) {
+            if (!__crmIsId(user) || !__crmIsId(record)) return slowRights.call(this, user, record);
+            const bits = this.__rightsBits(user, record);
+            const out = [];
+            for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(__crmRights[i]);
+            return out;
+        },
+    });
+    Object.defineProperty(Org.prototype, "checkMany", {
+        configurable: true,
+        writable: true,
+        value: function checkMany(requests) {
+            if (!Array.isArray(requests)) return slowCheckMany.call(this, requests);
+            const n = requests.length;
+            const parts = new Array(2 * n);
+            const lens = new Uint32Array(2 * n);
+            const rights = new Uint8Array(n);
+            for (let i = 0; i < n; i++) {
+                const q = requests[i];
+                if (!Array.isArray(q) || q.length !== 3) return slowCheckMany.call(this, requests);
+                const user = q[0];
+                const right = q[1];
+                const record = q[2];
+                if (!__crmIsId(user) || !__crmIsId(record) || typeof right !== "string") return slowCheckMany.call(this, requests);
+                const r = __crmRightIndex.get(right);
+                if (r === undefined) return slowCheckMany.call(this, requests);
+                parts[2 * i] = user;
+                parts[2 * i + 1] = record;
+                lens[2 * i] = user.length;
+                lens[2 * i + 1] = record.length;
+                rights[i] = r;
+            }
+            return this.__checkManyPacked(parts.join(""), lens, rights);
+        },
+    });
+}
