@@ -190,9 +190,227 @@ pub enum Change {
     },
 }
 
+/// The same operations, externally tagged (`{ "moveUser": { ... } }`): parsing goes through
+/// this form so that `serde_path_to_error` can name the field at fault (an internally tagged
+/// enum buffers its content and loses paths). `remote` makes it build a [`Change`] directly,
+/// and the compiler checks both definitions stay identical.
+#[derive(Deserialize)]
+#[serde(
+    remote = "Change",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+#[allow(dead_code)]
+enum ChangeByName {
+    CreateBusinessUnit {
+        id: String,
+        name: String,
+        parent: String,
+    },
+    RenameBusinessUnit {
+        business_unit: String,
+        name: String,
+    },
+    ReparentBusinessUnit {
+        business_unit: String,
+        parent: String,
+    },
+    DisableBusinessUnit {
+        business_unit: String,
+    },
+    EnableBusinessUnit {
+        business_unit: String,
+    },
+    DeleteBusinessUnit {
+        business_unit: String,
+    },
+    MergeBusinessUnits {
+        from: String,
+        into: String,
+    },
+    CreateUser {
+        id: String,
+        name: String,
+        business_unit: String,
+        #[serde(default)]
+        manager: Option<String>,
+        #[serde(default)]
+        disabled: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+        #[serde(default)]
+        roles: Vec<RoleAssignment>,
+    },
+    MoveUser {
+        user: String,
+        business_unit: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        move_records: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reassign_records_to: Option<Principal>,
+    },
+    MoveUsers {
+        users: Vec<String>,
+        business_unit: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        move_records: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reassign_records_to: Option<Principal>,
+    },
+    SetManager {
+        user: String,
+        manager: Option<String>,
+    },
+    DisableUser {
+        user: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reassign_records_to: Option<Principal>,
+    },
+    EnableUser {
+        user: String,
+    },
+    AssignRole {
+        principal: Principal,
+        role: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_unit: Option<String>,
+    },
+    RemoveRole {
+        principal: Principal,
+        role: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_unit: Option<String>,
+    },
+    CreateTeam {
+        id: String,
+        name: String,
+        kind: TeamKind,
+        business_unit: String,
+        #[serde(default)]
+        members: Vec<String>,
+        #[serde(default)]
+        roles: Vec<RoleAssignment>,
+        #[serde(default)]
+        inheritance: Inheritance,
+    },
+    DeleteTeam {
+        team: String,
+    },
+    AddTeamMembers {
+        team: String,
+        users: Vec<String>,
+    },
+    RemoveTeamMembers {
+        team: String,
+        users: Vec<String>,
+    },
+    MoveTeam {
+        team: String,
+        business_unit: String,
+    },
+    AssignRecord {
+        record: String,
+        owner: Principal,
+    },
+    ReassignRecords {
+        from: Principal,
+        to: Principal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table: Option<String>,
+    },
+    SetRecordBusinessUnit {
+        record: String,
+        business_unit: String,
+    },
+    CreateRecord {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        table: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<Principal>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_unit: Option<String>,
+        #[serde(default)]
+        parent: Option<String>,
+        #[serde(default = "yes")]
+        active: bool,
+    },
+    DeleteRecord {
+        record: String,
+    },
+    Share {
+        record: String,
+        principal: Principal,
+        rights: Vec<Right>,
+    },
+    ModifyShare {
+        record: String,
+        principal: Principal,
+        rights: Vec<Right>,
+    },
+    Unshare {
+        record: String,
+        principal: Principal,
+    },
+    AddAccessTeamMember {
+        record: String,
+        template: String,
+        user: String,
+    },
+    RemoveAccessTeamMember {
+        record: String,
+        template: String,
+        user: String,
+    },
+    SetSetting {
+        name: String,
+        value: bool,
+    },
+}
+
+#[derive(Deserialize)]
+struct ByName(#[serde(with = "ChangeByName")] Change);
+
 fn yes() -> bool {
     true
 }
+
+/// Every operation name, as written in `op`.
+pub const OPS: [&str; 31] = [
+    "createBusinessUnit",
+    "renameBusinessUnit",
+    "reparentBusinessUnit",
+    "disableBusinessUnit",
+    "enableBusinessUnit",
+    "deleteBusinessUnit",
+    "mergeBusinessUnits",
+    "createUser",
+    "moveUser",
+    "moveUsers",
+    "setManager",
+    "disableUser",
+    "enableUser",
+    "assignRole",
+    "removeRole",
+    "createTeam",
+    "deleteTeam",
+    "addTeamMembers",
+    "removeTeamMembers",
+    "moveTeam",
+    "assignRecord",
+    "reassignRecords",
+    "setRecordBusinessUnit",
+    "createRecord",
+    "deleteRecord",
+    "share",
+    "modifyShare",
+    "unshare",
+    "addAccessTeamMember",
+    "removeAccessTeamMember",
+    "setSetting",
+];
 
 impl Change {
     /// The operation name.
@@ -274,23 +492,26 @@ pub struct Outcome {
     pub errors: Vec<PolicyError>,
 }
 
+fn not_a_changeset() -> PolicyError {
+    PolicyError::new(
+        "bad-type",
+        "/changes",
+        "a changeset is an array of operations or {\"changes\": [...]}",
+    )
+}
+
 /// Parse a changeset: a JSON array of operations or `{ "changes": [...] }`.
 pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Form {
-        List(Vec<serde_json::Value>),
-        Wrapped { changes: Vec<serde_json::Value> },
-    }
-    let form: Form = crate::validate::parse_json(json, "").map_err(|_| {
-        PolicyError::new(
-            "bad-type",
-            "/changes",
-            "a changeset is an array of operations or {\"changes\": [...]}",
-        )
-    })?;
-    let list = match form {
-        Form::List(l) | Form::Wrapped { changes: l } => l,
+    let crate::validate::StrictValue(value) = crate::validate::parse_json(json, "/changes")?;
+    let list = match value {
+        serde_json::Value::Array(l) => l,
+        serde_json::Value::Object(mut m) if m.len() == 1 && m.contains_key("changes") => {
+            match m.remove("changes") {
+                Some(serde_json::Value::Array(l)) => l,
+                _ => return Err(not_a_changeset().into()),
+            }
+        }
+        _ => return Err(not_a_changeset().into()),
     };
     if list.len() > crate::limits::MAX_CHANGES {
         return Err(PolicyError::new(
@@ -307,26 +528,56 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
     let mut errors = Vec::new();
     for (i, v) in list.into_iter().enumerate() {
         let root = format!("/changes/{i}");
-        let op_known = v.get("op").and_then(|o| o.as_str()).map(str::to_string);
-        match serde_path_to_error::deserialize::<_, Change>(v) {
-            Ok(c) => out.push(c),
+        let serde_json::Value::Object(mut obj) = v else {
+            errors.push(PolicyError::new(
+                "bad-type",
+                root,
+                "an operation is an object `{ \"op\": name, ... }`",
+            ));
+            continue;
+        };
+        let op = match obj.remove("op") {
+            Some(serde_json::Value::String(op)) => op,
+            None => {
+                errors.push(PolicyError::new(
+                    "missing-field",
+                    format!("{root}/op"),
+                    "every operation needs an `op`",
+                ));
+                continue;
+            }
+            Some(_) => {
+                errors.push(PolicyError::new(
+                    "bad-type",
+                    format!("{root}/op"),
+                    "`op` is the operation name, a string",
+                ));
+                continue;
+            }
+        };
+        if !OPS.contains(&op.as_str()) {
+            errors.push(
+                PolicyError::new(
+                    "unknown-operation",
+                    format!("{root}/op"),
+                    format!("unknown operation `{op}`"),
+                )
+                .with_help(format!("operations are {}", OPS.join(", "))),
+            );
+            continue;
+        }
+        let mut wrapped = serde_json::Map::new();
+        wrapped.insert(op, serde_json::Value::Object(obj));
+        match serde_path_to_error::deserialize::<_, ByName>(serde_json::Value::Object(wrapped)) {
+            Ok(ByName(c)) => out.push(c),
             Err(e) => {
                 let msg = e.inner().to_string();
-                let mut err = crate::validate::serde_error(e.path(), &msg, &root);
-                if msg.starts_with("unknown variant") && err.path == root {
-                    err = PolicyError::new(
-                        "unknown-operation",
-                        format!("{root}/op"),
-                        format!("unknown operation `{}`", op_known.unwrap_or_default()),
-                    );
-                } else if msg.contains("missing field `op`") {
-                    err = PolicyError::new(
-                        "missing-field",
-                        format!("{root}/op"),
-                        "every operation needs an `op`".to_string(),
-                    );
-                }
-                errors.push(err);
+                // the first segment is the operation name of the wrapped form
+                errors.push(crate::validate::error_at(
+                    e.path().iter().skip(1),
+                    &msg,
+                    &root,
+                ));
             }
         }
     }

@@ -12,8 +12,17 @@ use crate::state::{
 
 /// Turn a serde error with its path into a [`PolicyError`].
 pub fn serde_error(path: &serde_path_to_error::Path, msg: &str, root: &str) -> PolicyError {
+    error_at(path.iter(), msg, root)
+}
+
+/// Like [`serde_error`], from path segments.
+pub fn error_at<'a>(
+    segments: impl Iterator<Item = &'a serde_path_to_error::Segment>,
+    msg: &str,
+    root: &str,
+) -> PolicyError {
     let mut pointer = String::from(root);
-    for seg in path.iter() {
+    for seg in segments {
         use serde_path_to_error::Segment;
         match seg {
             Segment::Seq { index } => {
@@ -48,6 +57,12 @@ pub fn serde_error(path: &serde_path_to_error::Path, msg: &str, root: &str) -> P
     } else {
         "bad-type"
     };
+    if code == "duplicate-field" {
+        if let Some(key) = msg.split('`').nth(1) {
+            pointer.push('/');
+            pointer.push_str(&pointer_token(key));
+        }
+    }
     let mut e = PolicyError::new(code, pointer, msg.to_string());
     if code == "bad-access-level" {
         e = e.with_help("levels are none, basic, local, deep, global");
@@ -1004,4 +1019,71 @@ pub fn find_cycles(next: &[u32]) -> Vec<usize> {
     }
     out.sort_unstable();
     out
+}
+
+/// A JSON value parsed strictly: a key repeated in one object is an error
+/// (`duplicate-field`) instead of silently keeping the last one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrictValue(pub serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = StrictValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
+        Ok(StrictValue(v.into()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
+        Ok(StrictValue(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
+        Ok(StrictValue(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<StrictValue, E> {
+        Ok(StrictValue(
+            serde_json::Number::from_f64(v)
+                .map(serde_json::Value::Number)
+                .unwrap_or_default(),
+        ))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
+        Ok(StrictValue(v.into()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<StrictValue, E> {
+        Ok(StrictValue(v.into()))
+    }
+    fn visit_unit<E>(self) -> Result<StrictValue, E> {
+        Ok(StrictValue(serde_json::Value::Null))
+    }
+    fn visit_none<E>(self) -> Result<StrictValue, E> {
+        Ok(StrictValue(serde_json::Value::Null))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
+        let mut v = Vec::new();
+        while let Some(StrictValue(x)) = seq.next_element()? {
+            v.push(x);
+        }
+        Ok(StrictValue(serde_json::Value::Array(v)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
+        let mut m = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if m.contains_key(&k) {
+                return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
+            }
+            let StrictValue(v) = map.next_value()?;
+            m.insert(k, v);
+        }
+        Ok(StrictValue(serde_json::Value::Object(m)))
+    }
 }
