@@ -1587,7 +1587,6 @@ impl Op<'_, '_> {
 
     /// Assign record `r` to `owner` (SPEC §6), cascading to children when `cascade`.
     fn assign(&mut self, r: u32, owner: u32, cascade: bool) {
-        let prev = self.st().records.owner(r);
         let mut stack = vec![r];
         let mut first = true;
         while let Some(x) = stack.pop() {
@@ -1606,7 +1605,7 @@ impl Op<'_, '_> {
                             |&k| match st.parent_rel(st.records.table(k)).map(|r| r.assign) {
                                 Some(CascadeScope::All) => true,
                                 Some(CascadeScope::Active) => st.records.active(k),
-                                Some(CascadeScope::UserOwned) => st.records.owner(k) == prev,
+                                Some(CascadeScope::UserOwned) => st.records.owner(k) == old_owner,
                                 _ => false,
                             },
                         )
@@ -1724,6 +1723,10 @@ impl Op<'_, '_> {
                 }
             }
         }
+        for a in row.roles.iter_mut().filter(|a| a.unit == b) {
+            a.unit = NONE; // an anchor equal to the holder's unit is implicit
+        }
+        row.roles.dedup();
         row.unit = b;
         let old_manager = row.manager;
         if old_manager != NONE && !self.manager_ok(b, old_manager) {
@@ -1828,6 +1831,10 @@ impl Op<'_, '_> {
                 eff.role = Some(role);
             }
         }
+        for a in row.roles.iter_mut().filter(|a| a.unit == b) {
+            a.unit = NONE;
+        }
+        row.roles.dedup();
         row.unit = b;
         self.tx.team(t, row);
         self.effect("teamMoved", format!("team {tid} moved to {new_name}"))
@@ -1960,6 +1967,10 @@ impl Op<'_, '_> {
             .unwrap_or(0);
         if shares > 0 {
             blockers.push(format!("{shares} records shared with its default team"));
+        }
+        let owned = st.owned_by(team_principal(row.default_team)).len();
+        if owned > 0 {
+            blockers.push(format!("{owned} records owned by its default team"));
         }
         if !blockers.is_empty() {
             return Err(vec![PolicyError::new(
@@ -2099,6 +2110,20 @@ impl Op<'_, '_> {
                 }),
             }
             self.tx.shares(r, list);
+        }
+        // records owned by the default team of `from` go to the default team of `into`
+        let mut owned = self.st().owned_by(team_principal(fd)).to_vec();
+        owned.sort_unstable();
+        let keep_unit = self.st().settings.ownership_across_business_units
+            && !self.st().settings.always_move_record_to_owner_business_unit;
+        for r in owned {
+            let unit = if keep_unit {
+                self.st().records.unit(r)
+            } else {
+                into
+            };
+            self.tx
+                .record_owner(r, team_principal(td), if unit == f { into } else { unit });
         }
         if let Some(mut team) = self.st().team(fd).cloned() {
             team.alive = false;

@@ -920,6 +920,13 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
         return Err(Errors(ctx.errors));
     }
     // derived: default team members, user teams, reports, grants
+    let n_users = st.users.len();
+    st.user_teams.resize_with(n_users, Vec::new);
+    st.reports.resize_with(n_users, Vec::new);
+    st.owned_by_user.resize_with(n_users, Vec::new);
+    st.grants.resize_with(n_users, Default::default);
+    let n_teams = st.teams.len();
+    st.owned_by_team.resize_with(n_teams, Vec::new);
     for u in 0..st.users.len() as u32 {
         if let Some(row) = st.user(u).cloned() {
             st.set_user(u, row);
