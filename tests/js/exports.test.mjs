@@ -59,3 +59,30 @@ test("one .wasm within budget", () => {
   const size = statSync(path.join(PKG, wasm[0])).size;
   assert.ok(size <= 400 * 1024, `${size} bytes`);
 });
+
+test("npm pack + npm install: the tarball works for import and require", { timeout: 120_000 }, async () => {
+  const { mkdtempSync, rmSync, writeFileSync, readdirSync } = await import("node:fs");
+  const { spawnSync } = await import("node:child_process");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(path.join(tmpdir(), "crm-policy-consumer-"));
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 100_000 });
+    assert.equal(r.status, 0, `${cmd} ${args.join(" ")}:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  try {
+    run("npm", ["pack", PKG, "--pack-destination", dir, "--silent"]);
+    const tgz = readdirSync(dir).find((f) => f.endsWith(".tgz"));
+    assert.ok(tgz, "no tarball");
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+    run("npm", ["install", `./${tgz}`, "--offline", "--no-audit", "--no-fund", "--silent"]);
+    const esm = run(process.execPath, ["--input-type=module", "-e",
+      'import { Org, PolicyError, generateDemo } from "crm-policy"; const o = Org.fromJSON(generateDemo(1, 20, 3, 200)); try { o.check(1, "read", "x") } catch (e) { console.log(e instanceof PolicyError, e.code, o.toJSON().records.length) }']);
+    assert.equal(esm.trim(), "true bad-type 200");
+    const cjs = run(process.execPath, ["-e",
+      'const { Org, PolicyError } = require("crm-policy"); try { Org.fromJSON("{") } catch (e) { console.log(e instanceof PolicyError, e.code) }']);
+    assert.equal(cjs.trim(), "true invalid-json");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
