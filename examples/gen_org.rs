@@ -44,7 +44,8 @@ fn run() -> Result<(), String> {
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let t = Instant::now();
     let snapshot = generate(seed, &size);
-    let org = Org::from_snapshot(&snapshot).map_err(|e| format!("generated org is invalid: {e}"))?;
+    let org =
+        Org::from_snapshot(&snapshot).map_err(|e| format!("generated org is invalid: {e}"))?;
     let bytes = org.to_bytes();
     let json = org.to_json();
     std::fs::write(out.join("org.bin"), &bytes).map_err(|e| e.to_string())?;

@@ -409,7 +409,11 @@ pub fn generate_demo(
     records: &JsValue,
 ) -> JsResult<String> {
     let demo = crate::generate::GenerateSize::demo();
-    let seed = if absent(seed) { 42 } else { count_arg(seed, "/seed")? as u64 };
+    let seed = if absent(seed) {
+        42
+    } else {
+        count_arg(seed, "/seed")? as u64
+    };
     let users = size_arg(users, "/users", demo.users, 1_000_000)?;
     let units = size_arg(units, "/units", demo.business_units, 100_000)?;
     let records = size_arg(records, "/records", demo.records, 5_000_000)?;
