@@ -575,6 +575,11 @@ proptest! {
                 "the applied state does not reload: {e:?}\napplied state:\n{after_json}\n{cx}"))),
         };
         prop_assert_eq!(&reloaded.to_json(), &after_json, "the applied state is not canonical (reload differs)\n{}", cx);
+        // the binary form of the applied state round-trips too
+        match Org::from_bytes(&org.to_bytes()) {
+            Ok(b) => prop_assert_eq!(&b.to_json(), &after_json, "to_bytes/from_bytes of the applied state differs\n{}", cx),
+            Err(e) => return Err(TestCaseError::fail(format!("the applied state's bytes do not load: {e:?}\n{cx}"))),
+        }
         let mine = all_rights(&org);
         prop_assert_eq!(&mine, &all_rights(&reloaded), "the mutated org decides unlike its reload\napplied state:\n{}\n{}", after_json, cx);
         let value: Value = serde_json::from_str(&after_json).unwrap();
