@@ -295,10 +295,21 @@ export interface AssertionResult {
   pass: boolean;
 }
 
+/** The kinds of risk findings and simulation warnings. */
+export type FindingKind =
+  | "globalPrivilege"
+  | "userWithoutRole"
+  | "recordsOwnedByDisabledUser"
+  | "ineffectiveShare"
+  | "accessTeamMemberWithoutPrivilege"
+  | "emptyBusinessUnit"
+  | "disabledUnitWithUsers"
+  | "ownerCannotRead";
+
+/** A risk finding (`riskReport`) or a simulation warning (`simulate().warnings`). */
 export interface Finding {
-  /** e.g. `globalPrivilege`, `noRole`, `disabledOwner`, `ineffectiveShare`, ... */
-  kind: string;
-  severity: string;
+  kind: FindingKind;
+  severity: "high" | "medium" | "low";
   message: string;
   user?: Id;
   record?: Id;
@@ -342,27 +353,19 @@ export interface SideEffect {
   count?: number;
 }
 
-export interface Warning {
-  kind: string;
-  message: string;
-  user?: Id;
-  team?: Id;
-  record?: Id;
-  count?: number;
-  sample?: Id[];
-}
-
 export interface AssertionChange {
   assertion: Assertion;
   before: boolean;
   after: boolean;
+  /** Whether the assertion holds after the changeset. */
+  pass: boolean;
 }
 
 /** What a changeset would do (SPEC §6 `simulate`). */
 export interface Impact {
   accessChanges: AccessChange[];
   sideEffects: SideEffect[];
-  warnings: Warning[];
+  warnings: Finding[];
   assertions: AssertionChange[];
   records: { before: number; after: number };
 }
