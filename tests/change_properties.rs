@@ -230,80 +230,6 @@ fn check_impact(impact: &Value, diff: &Diff, context: &str) -> Result<(), TestCa
     Ok(())
 }
 
-/// Engine bugs already reported (see tests/changes.rs, `#[ignore = "engine bug: ..."]`):
-/// the properties skip the cases that hit them, so they keep checking everything else.
-/// Remove an entry once the engine is fixed.
-fn known_engine_bug(snap: &Value, ops: &[Value]) -> Option<&'static str> {
-    let text = snap.to_string();
-    let all_ops = Value::Array(ops.to_vec()).to_string();
-    for op in ops {
-        if op["op"] == "mergeBusinessUnits" {
-            // BUG 1: records owned by the default team of `from` keep a dead owner
-            let from = op["from"].as_str().unwrap_or_default();
-            let owner = format!("{{\"team\":\"default:{from}\"}}");
-            if text.contains(&owner) || all_ops.contains(&owner) {
-                return Some("merge-default-team-records");
-            }
-        }
-    }
-    // BUG 2: a role assignment explicitly anchored at the unit its holder moves to (with
-    // doNotRemoveRolesOnChangeBusinessUnit) is not canonicalised to the implicit anchor
-    let moves = ops.iter().any(|o| {
-        matches!(
-            o["op"].as_str(),
-            Some("moveUser" | "moveUsers" | "mergeBusinessUnits" | "moveTeam")
-        )
-    });
-    let keeps_roles = snap["settings"]["doNotRemoveRolesOnChangeBusinessUnit"] == true
-        || all_ops.contains("doNotRemoveRolesOnChangeBusinessUnit");
-    if moves && keeps_roles && (explicit_anchor(snap) || all_ops.contains("\"businessUnit\"")) {
-        return Some("explicit-anchor-after-move");
-    }
-    // BUG 3: a user loaded disabled, after the last enabled user of the snapshot, loses
-    // its explicit team memberships in the indexes (seen after enableUser, and by
-    // simulate through hierarchy paths of its teams)
-    if trailing_disabled_member(snap) {
-        return Some("loaded-disabled-user-team-memberships");
-    }
-    None
-}
-
-/// Whether a disabled user that comes after every enabled user of the snapshot is a
-/// member of an explicit team.
-fn trailing_disabled_member(snap: &Value) -> bool {
-    let users = snap["users"].as_array().cloned().unwrap_or_default();
-    let last_enabled = users.iter().rposition(|u| u["disabled"] != true);
-    users.iter().enumerate().any(|(i, u)| {
-        u["disabled"] == true
-            && last_enabled.is_none_or(|l| i > l)
-            && snap["teams"].as_array().into_iter().flatten().any(|t| {
-                t["members"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|m| *m == u["id"])
-            })
-    })
-}
-
-/// Whether some role assignment of the snapshot names its unit explicitly.
-fn explicit_anchor(snap: &Value) -> bool {
-    let lists = [
-        ("users", "roles"),
-        ("teams", "roles"),
-        ("businessUnits", "defaultTeamRoles"),
-    ];
-    lists.iter().any(|(k, f)| {
-        snap[*k].as_array().into_iter().flatten().any(|x| {
-            x[*f]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|a| a.get("businessUnit").is_some())
-        })
-    })
-}
-
 /// Add assertions `(user seed, right, record seed, expect)` to a built snapshot.
 fn add_assertions(snap: &mut Value, list: &[(usize, usize, usize, bool)]) {
     let users: Vec<Value> = snap["users"]
@@ -375,9 +301,6 @@ proptest! {
         let mut ctx = Ctx::new(&snap);
         let ops = materialize(&mut ctx, &cs);
         let changes = parse(&ops)?;
-        if trailing_disabled_member(&snap) {
-            return Ok(()); // BUG 3 (see known_engine_bug)
-        }
         let cx = context(&text, &ops);
 
         let validation = org.validate_changes(&changes);
@@ -555,9 +478,6 @@ proptest! {
         let mut ctx = Ctx::new(&snap);
         let ops = materialize(&mut ctx, &cs);
         let changes = parse(&ops)?;
-        if known_engine_bug(&snap, &ops).is_some() {
-            return Ok(());
-        }
         let cx = context(&text, &ops);
         let before: BTreeSet<String> = ids(&org).1.into_iter().map(|x| x.0).collect();
         if org.apply(changes).is_err() {
@@ -611,9 +531,6 @@ proptest! {
             shares: 30,
         };
         let snapshot = crm_policy::generate::generate(seed, &size);
-        if trailing_disabled_member(&serde_json::to_value(&snapshot).unwrap()) {
-            return Ok(()); // BUG 3
-        }
         let mut org = Org::from_snapshot(&snapshot).unwrap();
         let text = org.to_json();
         let snap: Value = serde_json::from_str(&text).unwrap();

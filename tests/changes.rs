@@ -2323,7 +2323,6 @@ fn disable_user_hands_records_over() {
 }
 
 #[test]
-#[ignore = "engine bug: a user loaded disabled loses its explicit team memberships once enabled"]
 fn enable_user_loaded_disabled_keeps_team_memberships() {
     // minimal: one disabled user, member of an owner team that owns the record
     let v = json!({"version": 1,
@@ -3092,7 +3091,6 @@ fn applied_state_reloads(v: &Value, ops: Value) -> Org {
 }
 
 #[test]
-#[ignore = "engine bug: mergeBusinessUnits leaves records owned by the merged unit's default team with a dead owner"]
 fn merge_business_units_moves_records_of_the_default_team() {
     let v = json!({"version": 1,
         "businessUnits": [{"id": "root", "name": "Root", "parent": null},
@@ -3110,7 +3108,6 @@ fn merge_business_units_moves_records_of_the_default_team() {
 }
 
 #[test]
-#[ignore = "engine bug: deleteBusinessUnit ignores records owned by its default team in another unit"]
 fn delete_business_unit_blocked_by_records_of_its_default_team() {
     let v = json!({"version": 1,
         "settings": {"ownershipAcrossBusinessUnits": true},
@@ -3128,7 +3125,6 @@ fn delete_business_unit_blocked_by_records_of_its_default_team() {
 }
 
 #[test]
-#[ignore = "engine bug: a kept role explicitly anchored at the unit its holder moves to is not canonicalised"]
 fn move_user_with_kept_role_anchored_at_the_new_unit() {
     // both assignments mean `reader` anchored at east once bob is in east: the export
     // lists the role twice and does not reload (duplicate-id)
@@ -3147,7 +3143,6 @@ fn move_user_with_kept_role_anchored_at_the_new_unit() {
 }
 
 #[test]
-#[ignore = "engine bug: a kept role explicitly anchored at the unit its holder moves to is not canonicalised"]
 fn move_user_explicit_anchor_becomes_implicit() {
     // one assignment: the export keeps `businessUnit: east` while a reload drops it, so the
     // applied org and its reload differ (and behave differently on the next move)
@@ -3201,7 +3196,6 @@ fn simulate_hierarchy_through_a_disabled_reports_team_share() {
 }
 
 #[test]
-#[ignore = "engine bug: a user loaded disabled (after the last enabled user) loses its team memberships in the indexes; simulate misses hierarchy access through its teams"]
 fn simulate_hierarchy_through_a_disabled_reports_team_share_last_user() {
     let mut org = load(&hierarchy_through_disabled_report(false));
     assert!(can(&org, "m", Right::Write, "r"));
@@ -3261,7 +3255,6 @@ fn assign_record_cascades_through_grandchildren() {
 }
 
 #[test]
-#[ignore = "engine bug: cascade userOwned compares grandchildren with the top record's previous owner, not their parent's"]
 fn assign_record_user_owned_cascade_uses_the_parents_previous_owner() {
     // a1 (ana) -> c3 (bob) by `all`; c3 -> k3 (bob), k4 (ana) by `userOwned`: k3 is owned by
     // its parent's previous owner (bob) and follows; k4 is not and stays with ana
