@@ -459,10 +459,10 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
  * Load the WebAssembly module. Needed once in browsers (`crm-policy/web`); everywhere else
  * (Node, bundlers, workerd, Deno) the package is ready on import and this resolves at once.
  */
-export default function init(input?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<unknown>;
+export default function init(input?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<void>;
 export { init };
 /** Synchronous `init` from bytes or a compiled `WebAssembly.Module`. */
-export declare function initSync(options: { module: BufferSource | WebAssembly.Module }): unknown;
+export declare function initSync(options: { module: BufferSource | WebAssembly.Module }): void;
 
 /**
  * A deterministic Contoso-like demo org, as snapshot JSON text for `Org.fromJSON`.
