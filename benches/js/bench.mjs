@@ -3,6 +3,7 @@
 // checkMany() throughput through the wasm build.
 //
 //   bash build.sh && node benches/js/bench.mjs [--dir target/bench-org] [--requests 1000000]
+//                                              [--single 200000] [--repeat 3] [--pkg pkg]
 //
 // The org is generated natively (examples/gen_org.rs) when DIR/org.bin is missing.
 import { existsSync, readFileSync } from "node:fs";
@@ -20,13 +21,14 @@ const DIR = path.resolve(ROOT, opt("--dir", "target/bench-org"));
 const REQUESTS = Number(opt("--requests", "1000000"));
 const SINGLE = Number(opt("--single", "200000"));
 const REPEAT = Number(opt("--repeat", "3"));
+const PKG = path.resolve(ROOT, opt("--pkg", "pkg"));
 
-if (!existsSync(path.join(ROOT, "pkg/package.json"))) {
-  console.error("bench: pkg/ is missing; run bash build.sh first");
+if (!existsSync(path.join(PKG, "package.json"))) {
+  console.error(`bench: ${PKG} has no package; run bash build.sh first`);
   process.exit(1);
 }
 // Import the package as a user does (the Node ESM entry, chosen by the exports map).
-const { Org } = await import(pathToFileURL(path.join(ROOT, "pkg/node.mjs")).href);
+const { Org } = await import(pathToFileURL(path.join(PKG, "node.mjs")).href);
 
 if (!existsSync(path.join(DIR, "org.bin")) || !existsSync(path.join(DIR, "org.json"))) {
   console.log(`bench: generating the org into ${path.relative(ROOT, DIR)} (cargo run --release --example gen_org)`);

@@ -330,6 +330,24 @@ describe("errors", () => {
     }
   });
 
+  test("mutated bytes load or throw a PolicyError, never trap", () => {
+    const good = load().toBytes();
+    let seed = 12345;
+    const rnd = (n) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 1500; i++) {
+      const b = good.slice();
+      for (let k = 1 + rnd(4); k > 0; k--) b[rnd(b.length)] = rnd(256);
+      try {
+        Org.fromBytes(b).free();
+      } catch (e) {
+        assert.ok(e instanceof PolicyError, `mutation ${i}: ${e && e.stack}`);
+      }
+    }
+  });
+
   test("wrong argument types throw bad-type with the argument's path", () => {
     const org = load();
     throwsPolicy(() => org.check(1, "read", "a1"), "bad-type", "/user");
