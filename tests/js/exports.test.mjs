@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { PKG } from "./helpers.mjs";
 
@@ -56,8 +57,11 @@ test("Node resolves import to node.mjs and require to node.cjs", () => {
 test("one .wasm within budget", () => {
   const wasm = pkg.files.filter((f) => f.endsWith(".wasm"));
   assert.deepEqual(wasm, ["crm_policy_bg.wasm"]);
-  const size = statSync(path.join(PKG, wasm[0])).size;
-  assert.ok(size <= 400 * 1024, `${size} bytes`);
+  const file = path.join(PKG, wasm[0]);
+  const size = statSync(file).size;
+  const gz = gzipSync(readFileSync(file), { level: 9 }).length;
+  assert.ok(size <= 400 * 1024 && gz <= 150 * 1024,
+    `crm_policy_bg.wasm is ${size} bytes raw (budget ${400 * 1024}) and ${gz} bytes gzipped (budget ${150 * 1024})`);
 });
 
 test("npm pack + npm install: the tarball works for import and require", { timeout: 120_000 }, async () => {
