@@ -99,12 +99,11 @@ fn pack(s: &str) -> Option<u128> {
     if b.len() > 15 {
         return None;
     }
-    let mut buf = [0u8; 16];
-    buf.get_mut(..b.len())?.copy_from_slice(b);
-    if let Some(last) = buf.last_mut() {
-        *last = b.len() as u8;
-    }
-    Some(u128::from_le_bytes(buf))
+    let v = b
+        .iter()
+        .rev()
+        .fold(0u128, |acc, &c| (acc << 8) | u128::from(c));
+    Some(v | (u128::from(b.len() as u8) << 120))
 }
 
 fn zigzag(d: i64) -> u64 {

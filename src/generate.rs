@@ -1498,7 +1498,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
                 ownership: *ownership,
             })
             .collect();
-        t.sort_by(|a, b| a.name.cmp(&b.name));
+        t.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         t
     };
 
@@ -1514,7 +1514,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
                     business_unit: None,
                 })
                 .collect();
-            roles.sort();
+            roles.sort_unstable();
             User {
                 id: user_id(i),
                 name: p.name.clone(),
@@ -1594,6 +1594,13 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
     let owner_teams: Vec<usize> = (0..team_defs.len())
         .filter(|&t| team_defs.get(t).is_some_and(|d| !d.access))
         .collect();
+    let units_with = |f: Func| -> Vec<usize> {
+        (0..units.len())
+            .filter(|&u| units.get(u).is_some_and(|x| x.func == f))
+            .collect()
+    };
+    let sales_units = units_with(Func::Sales);
+    let service_units = units_with(Func::Service);
     let access_teams: Vec<usize> = (0..team_defs.len())
         .filter(|&t| team_defs.get(t).is_some_and(|d| d.access))
         .collect();
@@ -1617,14 +1624,36 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
         if r.owner == Owner::None {
             continue;
         }
+        // Mostly shared with colleagues who work with that table (cases with
+        // customer service, the rest with sales), sometimes with anyone.
+        let service = r.table == T_CASE;
+        let colleagues = if service {
+            &pools.service
+        } else {
+            &pools.sales
+        };
+        let (teams_of_kind, units_of_kind) = if service {
+            (&pools.service_teams, &service_units)
+        } else {
+            (&pools.sales_teams, &sales_units)
+        };
         // kind: 0 user, 1 owner/access team, 2 default team of a unit.
         let roll = rng.below(100);
-        let (kind, who) = if roll < 70 {
+        let (kind, who) = if roll < 58 && !colleagues.is_empty() {
+            (0u8, rng.pick(colleagues).unwrap_or(0))
+        } else if roll < 70 {
             (0u8, rng.below(people.len()))
         } else if roll < 82 && !owner_teams.is_empty() {
-            (1u8, rng.pick(&owner_teams).unwrap_or(0))
+            let t = if teams_of_kind.is_empty() || rng.chance(200) {
+                rng.pick(&owner_teams)
+            } else {
+                rng.pick(teams_of_kind)
+            };
+            (1u8, t.unwrap_or(0))
         } else if roll < 92 && !access_teams.is_empty() {
             (1u8, rng.pick(&access_teams).unwrap_or(0))
+        } else if !units_of_kind.is_empty() && !rng.chance(200) {
+            (2u8, rng.pick(units_of_kind).unwrap_or(0))
         } else {
             (2u8, rng.below(units.len()))
         };
@@ -1653,7 +1682,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
             rights,
         })
         .collect();
-    shares.sort_by(|a, b| {
+    shares.sort_unstable_by(|a, b| {
         a.record
             .cmp(&b.record)
             .then_with(|| a.principal.cmp(&b.principal))
@@ -1720,7 +1749,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
         members.sort_unstable();
         at_defs.push((template, rec, members));
     }
-    at_defs.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    at_defs.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let template_id = |t: u8| {
         if t == 0 {
             "account-team"

@@ -1,0 +1,350 @@
+//! Engine benchmark on the generated benchmark org (`GenerateSize::bench()`:
+//! 10,000 users, 500 units, 200 teams, 1,000,000 records, 100,000 shares).
+//!
+//! `cargo bench --bench engine` (add `BENCH_SCALE=0.1` for a quick run). Prints
+//! medians and p90 of: JSON and bytes load, resident memory per record, `check`,
+//! `rights`, `check_many`, `explain`, `who_can`, `accessible_records`. Requests
+//! are random (fixed seed), precomputed outside the timings, and go through the
+//! public string-id API. Wall-clock times; also prints the process CPU time of
+//! the load phases, which is steadier on a busy machine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use crm_policy::generate::{generate, GenerateSize};
+use crm_policy::{Org, Right};
+
+// ---- tiny harness -----------------------------------------------------------
+
+fn scale() -> f64 {
+    std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .unwrap_or(1.0)
+}
+
+/// Resident set size in bytes (`/proc/self/statm`, second field, in pages).
+fn rss() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// CPU time of this thread in nanoseconds (`/proc/thread-self/schedstat`).
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
+struct Stats {
+    median: f64,
+    p90: f64,
+    min: f64,
+    n: usize,
+}
+
+fn stats(mut xs: Vec<f64>) -> Stats {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    let at = |q: f64| xs[((n as f64 - 1.0) * q).round() as usize];
+    Stats {
+        median: at(0.5),
+        p90: at(0.9),
+        min: xs[0],
+        n,
+    }
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.1} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+fn report(name: &str, s: &Stats, unit: &str) {
+    println!(
+        "{name:<44} median {:>10}{unit}   p90 {:>10}{unit}   min {:>10}{unit}   (n={})",
+        fmt_ns(s.median),
+        fmt_ns(s.p90),
+        fmt_ns(s.min),
+        s.n
+    );
+}
+
+/// Time `f` `runs` times; per-run nanoseconds.
+fn time_runs<T>(runs: usize, mut f: impl FnMut() -> T) -> Stats {
+    let mut xs = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = f();
+        xs.push(t.elapsed().as_nanos() as f64);
+        drop(black_box(out));
+    }
+    stats(xs)
+}
+
+/// splitmix64 for the request mix.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+// ---- the benchmark ----------------------------------------------------------
+
+fn main() {
+    let scale = scale();
+    let size = GenerateSize::bench().times(scale);
+    println!(
+        "engine bench: BENCH_SCALE={scale} -> {} users, {} units, {} teams, {} records, {} shares",
+        size.users, size.business_units, size.teams, size.records, size.shares
+    );
+    let heavy = size.records >= 200_000;
+    let load_runs = if heavy { 5 } else { 11 };
+
+    let t = Instant::now();
+    let snapshot = generate(42, &size);
+    println!(
+        "generate                                     {:>10}",
+        fmt_ns(t.elapsed().as_nanos() as f64)
+    );
+
+    let user_ids: Vec<String> = snapshot.users.iter().map(|u| u.id.clone()).collect();
+    let record_ids: Vec<String> = snapshot.records.iter().map(|r| r.id.clone()).collect();
+    let tables: Vec<String> = snapshot.tables.iter().map(|t| t.name.clone()).collect();
+    let records = snapshot.records.len().max(1);
+
+    let t = Instant::now();
+    let json = serde_json::to_string(&snapshot).unwrap();
+    let json_ser = t.elapsed();
+    let t = Instant::now();
+    let bytes = crm_policy::bytes::encode(&snapshot);
+    let bytes_enc = t.elapsed();
+    println!(
+        "snapshot sizes: JSON {:.1} MB (serialize {}), bytes {:.1} MB (encode {}), ratio {:.1}x",
+        json.len() as f64 / 1e6,
+        fmt_ns(json_ser.as_nanos() as f64),
+        bytes.len() as f64 / 1e6,
+        fmt_ns(bytes_enc.as_nanos() as f64),
+        json.len() as f64 / bytes.len().max(1) as f64
+    );
+    drop(snapshot);
+
+    // ---- memory: two loads in a row; the second reuses the first's freed temporaries
+    let r0 = rss();
+    let org = Org::from_bytes(&bytes).expect("bench org loads");
+    let r1 = rss();
+    let org2 = Org::from_bytes(&bytes).expect("bench org loads");
+    let r2 = rss();
+    println!(
+        "resident memory per record: first load {:.0} B (+{:.1} MB), second load {:.0} B (+{:.1} MB)",
+        r1.saturating_sub(r0) as f64 / records as f64,
+        r1.saturating_sub(r0) as f64 / 1e6,
+        r2.saturating_sub(r1) as f64 / records as f64,
+        r2.saturating_sub(r1) as f64 / 1e6,
+    );
+    drop(org2);
+
+    // ---- load times
+    let c = cpu_ns();
+    let s = time_runs(load_runs, || Org::from_json(&json).expect("loads"));
+    report("load: Org::from_json (parse + validate + index)", &s, "");
+    println!(
+        "{:<44} {:>10} per run",
+        "  cpu time",
+        fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+    );
+    let c = cpu_ns();
+    let s = time_runs(load_runs, || Org::from_bytes(&bytes).expect("loads"));
+    report("load: Org::from_bytes (decode + validate + index)", &s, "");
+    println!(
+        "{:<44} {:>10} per run",
+        "  cpu time",
+        fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+    );
+    let c = cpu_ns();
+    let s = time_runs(load_runs, || {
+        crm_policy::bytes::decode(&bytes).expect("decodes")
+    });
+    report("  of which bytes::decode alone", &s, "");
+    println!(
+        "{:<44} {:>10} per run",
+        "  cpu time",
+        fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+    );
+    let snap = org.to_snapshot();
+    let s = time_runs(load_runs, || Org::from_snapshot(&snap).expect("loads"));
+    report("  of which Org::from_snapshot (validate+index)", &s, "");
+    drop(snap);
+    let s = time_runs(load_runs.min(5), || org.to_json());
+    report("export: org.to_json()", &s, "");
+    let s = time_runs(load_runs.min(5), || org.to_bytes());
+    report("export: org.to_bytes()", &s, "");
+
+    // ---- point queries
+    let mut rng = Rng(7);
+    let n_req = 200_000;
+    let reqs: Vec<(String, Right, String)> = (0..n_req)
+        .map(|_| {
+            (
+                user_ids[rng.below(user_ids.len())].clone(),
+                Right::ALL[rng.below(8)],
+                record_ids[rng.below(record_ids.len())].clone(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, Right, &str)> = reqs
+        .iter()
+        .map(|(u, r, x)| (u.as_str(), *r, x.as_str()))
+        .collect();
+    let batch = 1000;
+
+    // warm-up
+    for (u, r, x) in refs.iter().take(20_000) {
+        black_box(org.check(u, *r, x).unwrap());
+    }
+
+    let mut per_op = Vec::new();
+    let mut allowed = 0usize;
+    for chunk in refs.chunks(batch) {
+        let t = Instant::now();
+        for (u, r, x) in chunk {
+            if black_box(org.check(u, *r, x).unwrap()) {
+                allowed += 1;
+            }
+        }
+        per_op.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);
+    }
+    report("check (per call, batches of 1000)", &stats(per_op), "");
+    println!(
+        "  allowed {:.1}% of {} random requests",
+        100.0 * allowed as f64 / n_req as f64,
+        n_req
+    );
+
+    let mut per_op = Vec::new();
+    for chunk in refs.chunks(batch) {
+        let t = Instant::now();
+        for (u, _, x) in chunk {
+            black_box(org.rights(u, x).unwrap());
+        }
+        per_op.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);
+    }
+    report("rights (per call, batches of 1000)", &stats(per_op), "");
+
+    let mut per_call = Vec::new();
+    let mut per_req = Vec::new();
+    for chunk in refs.chunks(batch) {
+        let t = Instant::now();
+        black_box(org.check_many(chunk).unwrap());
+        let ns = t.elapsed().as_nanos() as f64;
+        per_call.push(ns);
+        per_req.push(ns / chunk.len() as f64);
+    }
+    report("check_many (1000 requests per call)", &stats(per_call), "");
+    report("  per request", &stats(per_req), "");
+
+    let mut per_op = Vec::new();
+    for chunk in refs.chunks(batch).take(50) {
+        let t = Instant::now();
+        for (u, r, x) in chunk {
+            black_box(org.explain(u, *r, x).unwrap());
+        }
+        per_op.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);
+    }
+    report("explain (per call, batches of 1000)", &stats(per_op), "");
+
+    // ---- reverse queries
+    let calls = if heavy { 60 } else { 200 };
+    let mut xs = Vec::new();
+    let mut found = 0usize;
+    for i in 0..calls {
+        let (_, right, rec) = refs[i * 7919 % refs.len()];
+        let t = Instant::now();
+        let users = org.who_can(right, rec).unwrap();
+        xs.push(t.elapsed().as_nanos() as f64);
+        found += users.len();
+        black_box(users);
+    }
+    report("who_can(random right, random record)", &stats(xs), "");
+    println!(
+        "  {:.1} users per answer on average",
+        found as f64 / calls as f64
+    );
+
+    let mut xs = Vec::new();
+    let mut xs_all = Vec::new();
+    let mut totals = 0usize;
+    for i in 0..calls {
+        let (user, _, _) = refs[i * 104_729 % refs.len()];
+        let table = tables[i % tables.len()].as_str();
+        let t = Instant::now();
+        let page = org
+            .accessible_records(user, Right::Read, Some(table), 0, Some(50))
+            .unwrap();
+        xs.push(t.elapsed().as_nanos() as f64);
+        totals += page.total;
+        black_box(page);
+        if i % 4 == 0 {
+            let t = Instant::now();
+            let page = org
+                .accessible_records(user, Right::Read, None, 0, Some(50))
+                .unwrap();
+            xs_all.push(t.elapsed().as_nanos() as f64);
+            black_box(page);
+        }
+    }
+    report(
+        "accessible_records(user, read, one table, limit 50)",
+        &stats(xs),
+        "",
+    );
+    println!(
+        "  {:.0} records in total per answer on average",
+        totals as f64 / calls as f64
+    );
+    report(
+        "accessible_records(user, read, all tables, limit 50)",
+        &stats(xs_all),
+        "",
+    );
+
+    let mut xs = Vec::new();
+    for i in 0..calls {
+        let user = user_ids[i * 31 % user_ids.len()].as_str();
+        let t = Instant::now();
+        black_box(org.effective_privileges(user).unwrap());
+        xs.push(t.elapsed().as_nanos() as f64);
+    }
+    report("effective_privileges(user)", &stats(xs), "");
+
+    let s = time_runs(if heavy { 3 } else { 9 }, || org.check_assertions());
+    report("check_assertions()", &s, "");
+    let s = time_runs(3, || org.risk_report());
+    report("risk_report()", &s, "");
+}
