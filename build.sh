@@ -33,7 +33,7 @@ sizes() {
   for f in "$PKG"/*.js "$PKG"/*.mjs "$PKG"/*.cjs; do js=$((js + $(wc -c < "$f"))); done
   printf 'js glue and entries: %d bytes in all\n' "$js"
   if (( raw > MAX_RAW || gz > MAX_GZ )); then
-    log "WARNING: the .wasm is over its size budget (the JS test 'one .wasm within budget' fails)"
+    log "WARNING: the .wasm is over its size budget (see README: the budget is not met yet)"
     if [[ "${CRM_POLICY_STRICT_SIZE:-0}" == 1 ]]; then
       die "over the size budget (CRM_POLICY_STRICT_SIZE=1)"
     fi
@@ -73,15 +73,16 @@ if ! { [[ -x "$WASM_BINDGEN" ]] && [[ "$("$WASM_BINDGEN" --version)" == "wasm-bi
 fi
 
 # Dev tools from npm (binaryen's wasm-opt, typescript, workerd, deno, playwright-core).
-if [[ ! -x node_modules/.bin/wasm-opt || ! -f node_modules/.package-lock.json ||
-      ( -f package-lock.json && package-lock.json -nt node_modules/.package-lock.json ) ]]; then
-  if [[ -f package-lock.json ]]; then
-    log "npm ci"
-    npm ci --no-audit --no-fund
-  else
-    log "npm install"
-    npm install --no-audit --no-fund
-  fi
+# Exact versions are pinned in package.json; the lock file names no registry, so it is
+# not authoritative (npm ci would refuse it): install from package.json.
+need_npm=0
+for tool in wasm-opt tsc workerd deno; do
+  [[ -x "node_modules/.bin/$tool" ]] || need_npm=1
+done
+[[ -d node_modules/playwright-core ]] || need_npm=1
+if (( need_npm )); then
+  log "npm install (dev tools)"
+  npm install --no-audit --no-fund --package-lock=false
 fi
 WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
 [[ -x "$WASM_OPT" ]] || die "wasm-opt missing from node_modules/.bin (npm package binaryen)"
@@ -90,8 +91,7 @@ WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
 
 # opt-level "z" (size) for the wasm build unless the caller says otherwise: about 20%
 # smaller than "s" for this crate (see the size budget below).
-export CARGO_PROFILE_WASM_OPT_LEVEL="${CARGO_PROFILE_WASM_OPT_LEVEL:-z}"
-log "cargo build --lib --target wasm32-unknown-unknown --profile wasm (opt-level $CARGO_PROFILE_WASM_OPT_LEVEL)"
+log "cargo build --lib --target wasm32-unknown-unknown --profile wasm "
 cargo build --lib --target wasm32-unknown-unknown --profile wasm
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 RAW_WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm/$NAME.wasm"

@@ -17,7 +17,7 @@ fn assignments(st: &State, list: &[Assignment]) -> Vec<RoleAssignment> {
             business_unit: (a.unit != NONE).then(|| st.unit_id(a.unit).to_string()),
         })
         .collect();
-    out.sort();
+    out.sort_unstable();
     out
 }
 
@@ -42,7 +42,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .unwrap_or_default(),
         })
         .collect();
-    business_units.sort_by(|a, b| a.id.cmp(&b.id));
+    business_units.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 
     let mut tables: Vec<Table> = st
         .tables
@@ -52,7 +52,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             ownership: t.ownership,
         })
         .collect();
-    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    tables.sort_unstable_by(|a, b| a.name.cmp(&b.name));
 
     let mut relationships: Vec<Relationship> = st
         .rels
@@ -69,7 +69,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             },
         })
         .collect();
-    relationships.sort_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
+    relationships.sort_unstable_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
 
     let mut roles: Vec<Role> = st
         .roles
@@ -94,7 +94,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .collect(),
         })
         .collect();
-    roles.sort_by(|a, b| a.id.cmp(&b.id));
+    roles.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 
     let mut users: Vec<User> = st
         .users
@@ -110,7 +110,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             roles: assignments(st, &u.roles),
         })
         .collect();
-    users.sort_by(|a, b| a.id.cmp(&b.id));
+    users.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 
     let mut teams: Vec<Team> = st
         .teams
@@ -122,7 +122,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .iter()
                 .map(|&m| st.user_id(m).to_string())
                 .collect();
-            members.sort();
+            members.sort_unstable();
             Team {
                 id: t.id.clone(),
                 name: t.name.clone(),
@@ -134,7 +134,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             }
         })
         .collect();
-    teams.sort_by(|a, b| a.id.cmp(&b.id));
+    teams.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 
     let mut access_team_templates: Vec<AccessTeamTemplate> = st
         .templates
@@ -145,7 +145,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             rights: t.rights.to_vec(),
         })
         .collect();
-    access_team_templates.sort_by(|a, b| a.id.cmp(&b.id));
+    access_team_templates.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 
     let mut order: Vec<u32> = (0..st.records.len() as u32)
         .filter(|&r| st.records.alive(r))
@@ -180,7 +180,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 rights: s.rights.to_vec(),
             })
             .collect();
-        list.sort_by(|a, b| principal_key(&a.principal).cmp(&principal_key(&b.principal)));
+        list.sort_unstable_by(|a, b| principal_key(&a.principal).cmp(&principal_key(&b.principal)));
         shares.extend(list);
         let mut ats: Vec<AccessTeam> = st
             .access_teams_of(r)
@@ -191,7 +191,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                     .iter()
                     .map(|&m| st.user_id(m).to_string())
                     .collect();
-                members.sort();
+                members.sort_unstable();
                 AccessTeam {
                     template: st
                         .templates
@@ -203,7 +203,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 }
             })
             .collect();
-        ats.sort_by(|a, b| a.template.cmp(&b.template));
+        ats.sort_unstable_by(|a, b| a.template.cmp(&b.template));
         access_teams.extend(ats);
     }
     let _ = as_team;
@@ -215,7 +215,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             .filter(|t| t.hierarchy)
             .map(|t| t.name.clone())
             .collect();
-        tables.sort();
+        tables.sort_unstable();
         Hierarchy {
             model: h.model,
             depth: h.depth,

@@ -763,7 +763,7 @@ fn report(
     let mut tallies: Map<u32, (Vec<RightChange>, Vec<RightChange>)> = new_map();
     for ((u, t, right, gained), (count, recs)) in per {
         let mut ids: Vec<String> = recs.iter().map(|&r| record_id(r)).collect();
-        ids.sort();
+        ids.sort_unstable();
         ids.dedup();
         ids.truncate(SAMPLE);
         let change = RightChange {
@@ -782,8 +782,8 @@ fn report(
     let mut access_changes: Vec<AccessChange> = tallies
         .into_iter()
         .map(|(u, (mut gained, mut lost))| {
-            gained.sort_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-            lost.sort_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
+            gained.sort_unstable_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
+            lost.sort_unstable_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
             let user = if (u as usize) < st.users.len() {
                 st.user_id(u).to_string()
             } else {
@@ -792,7 +792,7 @@ fn report(
             AccessChange { user, gained, lost }
         })
         .collect();
-    access_changes.sort_by(|a, b| a.user.cmp(&b.user));
+    access_changes.sort_unstable_by(|a, b| a.user.cmp(&b.user));
 
     let mut assertions = Vec::new();
     for (a, after_v) in &facts.assertions {
@@ -867,7 +867,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
                 .iter()
                 .map(|&r| st.records.id(r).to_string())
                 .collect();
-            s.sort();
+            s.sort_unstable();
             s.truncate(SAMPLE);
             f.sample = s;
             out.push(f);
@@ -959,7 +959,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
         f.user = Some(st.user_id(u).to_string());
         f.count = Some(recs.len());
         let mut s: Vec<String> = recs.iter().map(|&r| st.records.id(r).to_string()).collect();
-        s.sort();
+        s.sort_unstable();
         s.truncate(SAMPLE);
         f.sample = s;
         out.push(f);

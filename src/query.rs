@@ -145,7 +145,7 @@ impl Org {
             .filter(|&u| rights_of(st, u, r, right.bit_set()).has(right))
             .map(|u| st.user_id(u).to_string())
             .collect();
-        out.sort();
+        out.sort_unstable();
         Ok(out)
     }
 
@@ -204,7 +204,7 @@ impl Org {
                 .into_iter()
                 .map(|right| {
                     let mut src = grant_sources(st, u, t, right);
-                    src.sort_by_key(|s| std::cmp::Reverse(s.grant.level));
+                    src.sort_unstable_by_key(|s| std::cmp::Reverse(s.grant.level));
                     RightAccess {
                         right,
                         level: src.first().map(|s| s.grant.level).unwrap_or(Level::None),
@@ -217,7 +217,7 @@ impl Org {
                 rights,
             });
         }
-        out.sort_by(|a, b| a.table.cmp(&b.table));
+        out.sort_unstable_by(|a, b| a.table.cmp(&b.table));
         Ok(out)
     }
 
@@ -244,7 +244,7 @@ impl Org {
         let mut users: Vec<u32> = (0..st.users.len() as u32)
             .filter(|&u| st.user(u).is_some_and(|x| x.alive))
             .collect();
-        users.sort_by(|&a, &b| st.user_id(a).cmp(st.user_id(b)));
+        users.sort_unstable_by(|&a, &b| st.user_id(a).cmp(st.user_id(b)));
         for &u in &users {
             if !st.user_enabled(u) {
                 continue;
@@ -304,7 +304,7 @@ impl Org {
                         .iter()
                         .map(|&r| st.records.id(r).to_string())
                         .collect();
-                    sample.sort();
+                    sample.sort_unstable();
                     sample.truncate(20);
                     let mut f = Finding::new(
                         "recordsOwnedByDisabledUser",
@@ -323,7 +323,7 @@ impl Org {
             }
         }
         let mut shared: Vec<u32> = st.shares.keys().copied().collect();
-        shared.sort_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+        shared.sort_unstable_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
         for r in shared {
             for s in st.shares_of(r) {
                 let bad = ineffective_share_rights(st, r, s.principal, s.rights);
@@ -352,7 +352,7 @@ impl Org {
             }
         }
         let mut with_teams: Vec<u32> = st.access_teams.keys().copied().collect();
-        with_teams.sort_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+        with_teams.sort_unstable_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
         for r in with_teams {
             let table = st.records.table(r);
             for a in st.access_teams_of(r) {
@@ -393,7 +393,7 @@ impl Org {
         let mut units: Vec<u32> = (0..st.units.len() as u32)
             .filter(|&b| st.unit(b).is_some_and(|x| x.alive))
             .collect();
-        units.sort_by(|&a, &b| st.unit_id(a).cmp(st.unit_id(b)));
+        units.sort_unstable_by(|&a, &b| st.unit_id(a).cmp(st.unit_id(b)));
         for b in units {
             let n = unit_users.get(b as usize).copied().unwrap_or(0);
             let row = st.unit(b);

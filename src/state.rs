@@ -889,7 +889,7 @@ impl State {
 
     /// Replace a record's shares; returns the old list.
     pub fn set_shares(&mut self, r: u32, mut list: Vec<ShareEntry>) -> Vec<ShareEntry> {
-        list.sort();
+        list.sort_unstable();
         let old = if list.is_empty() {
             self.shares.remove(&r).unwrap_or_default()
         } else {
@@ -912,7 +912,7 @@ impl State {
         r: u32,
         mut list: Vec<AccessTeamEntry>,
     ) -> Vec<AccessTeamEntry> {
-        list.sort();
+        list.sort_unstable();
         let old = if list.is_empty() {
             self.access_teams.remove(&r).unwrap_or_default()
         } else {

@@ -90,6 +90,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     }
     // The fast path parses without tracking paths; only a failing input is parsed again
     // with `serde_path_to_error` to report where it failed.
+    // (Not on wasm: a second instantiation of every deserializer would cost ~90 KB there.)
+    #[cfg(not(target_arch = "wasm32"))]
     if let Ok(v) = serde_json::from_str::<T>(json) {
         return Ok(v);
     }
