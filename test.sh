@@ -19,7 +19,7 @@ step "cargo clippy (-D warnings)"
 cargo clippy --all-targets -- -D warnings
 
 step "Rust tests"
-cargo test --all-targets
+cargo test --lib --bins --tests --examples
 cargo test --doc
 
 step "wasm build (pkg/)"
