@@ -80,7 +80,7 @@ fn fmt_ns(ns: f64) -> String {
 
 fn report(name: &str, s: &Stats, unit: &str) {
     println!(
-        "{name:<44} median {:>10}{unit}   p90 {:>10}{unit}   min {:>10}{unit}   (n={})",
+        "{name:<52} median {:>10}{unit}   p90 {:>10}{unit}   min {:>10}{unit}   (n={})",
         fmt_ns(s.median),
         fmt_ns(s.p90),
         fmt_ns(s.min),
@@ -117,7 +117,37 @@ impl Rng {
 
 // ---- the benchmark ----------------------------------------------------------
 
+/// Child process: load the org twice from a bytes file, print the RSS growths and the peak.
+fn memprobe(path: &str) {
+    let bytes = std::fs::read(path).unwrap();
+    let r0 = rss();
+    let org = Org::from_bytes(&bytes).expect("loads");
+    let r1 = rss();
+    let org2 = Org::from_bytes(&bytes).expect("loads");
+    let r2 = rss();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        * 1024;
+    println!(
+        "{} {} {}",
+        r1.saturating_sub(r0),
+        r2.saturating_sub(r1),
+        peak
+    );
+    drop(black_box((org, org2)));
+}
+
 fn main() {
+    if let Ok(path) = std::env::var("CRM_BENCH_MEMPROBE") {
+        memprobe(&path);
+        return;
+    }
     let scale = scale();
     let size = GenerateSize::bench().times(scale);
     println!(
@@ -137,6 +167,15 @@ fn main() {
     let user_ids: Vec<String> = snapshot.users.iter().map(|u| u.id.clone()).collect();
     let record_ids: Vec<String> = snapshot.records.iter().map(|r| r.id.clone()).collect();
     let tables: Vec<String> = snapshot.tables.iter().map(|t| t.name.clone()).collect();
+    // Records owned by users, with their owner: requests that usually succeed.
+    let owned: Vec<(String, String)> = snapshot
+        .records
+        .iter()
+        .filter_map(|r| match &r.owner {
+            Some(crm_policy::Principal::User(u)) => Some((u.clone(), r.id.clone())),
+            _ => None,
+        })
+        .collect();
     let records = snapshot.records.len().max(1);
 
     let t = Instant::now();
@@ -155,20 +194,37 @@ fn main() {
     );
     drop(snapshot);
 
-    // ---- memory: two loads in a row; the second reuses the first's freed temporaries
-    let r0 = rss();
+    // ---- memory, measured in a fresh child process (no generator garbage around):
+    // the first load's growth includes the decoder's freed temporaries, the second
+    // load reuses them, so its growth is close to the org's own footprint.
+    let path = std::env::temp_dir().join(format!("crm-policy-bench-{}.bin", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("CRM_BENCH_MEMPROBE", &path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let probe = String::from_utf8_lossy(&out.stdout);
+    let nums: Vec<f64> = probe
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    if let [first, second, peak] = nums[..] {
+        println!(
+            "resident memory per record: {:.0} B after the first load (+{:.1} MB), {:.0} B for a second org (+{:.1} MB); peak RSS {:.1} MB",
+            first / records as f64,
+            first / 1e6,
+            second / records as f64,
+            second / 1e6,
+            peak / 1e6
+        );
+    } else {
+        println!(
+            "memory probe failed: {probe} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let org = Org::from_bytes(&bytes).expect("bench org loads");
-    let r1 = rss();
-    let org2 = Org::from_bytes(&bytes).expect("bench org loads");
-    let r2 = rss();
-    println!(
-        "resident memory per record: first load {:.0} B (+{:.1} MB), second load {:.0} B (+{:.1} MB)",
-        r1.saturating_sub(r0) as f64 / records as f64,
-        r1.saturating_sub(r0) as f64 / 1e6,
-        r2.saturating_sub(r1) as f64 / records as f64,
-        r2.saturating_sub(r1) as f64 / 1e6,
-    );
-    drop(org2);
 
     // ---- load times
     let c = cpu_ns();
@@ -245,6 +301,31 @@ fn main() {
         "  allowed {:.1}% of {} random requests",
         100.0 * allowed as f64 / n_req as f64,
         n_req
+    );
+
+    // The owner asking about their own records (mostly allowed: the ownership path).
+    let own_reqs: Vec<(&str, Right, &str)> = (0..n_req.min(owned.len() * 8).max(1))
+        .filter_map(|_| {
+            let (u, x) = owned.get(rng.below(owned.len()))?;
+            Some((u.as_str(), Right::ALL[rng.below(8)], x.as_str()))
+        })
+        .collect();
+    let mut per_op = Vec::new();
+    let mut allowed = 0usize;
+    for chunk in own_reqs.chunks(batch) {
+        let t = Instant::now();
+        for (u, r, x) in chunk {
+            if black_box(org.check(u, *r, x).unwrap()) {
+                allowed += 1;
+            }
+        }
+        per_op.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);
+    }
+    report("check, owner on own record (per call)", &stats(per_op), "");
+    println!(
+        "  allowed {:.1}% of {} requests",
+        100.0 * allowed as f64 / own_reqs.len().max(1) as f64,
+        own_reqs.len()
     );
 
     let mut per_op = Vec::new();
