@@ -112,12 +112,12 @@ pub fn owner_depth_rights(
 
 /// All rights of user `u` on record `r` among `want`.
 pub fn rights_of(st: &State, u: u32, r: u32, want: RightSet) -> RightSet {
-    if !st.user_enabled(u) || !st.records.alive(r) {
+    let rec = st.records.core(r);
+    if rec.flags & crate::state::ALIVE == 0 || !st.user_enabled(u) {
         return RightSet::EMPTY;
     }
-    let table = st.records.table(r);
-    let owner = st.records.owner(r);
-    let unit = st.records.unit(r);
+    let table = u32::from(rec.table);
+    let (owner, unit) = (rec.owner, rec.unit);
     let got = owner_depth_rights(st, u, table, owner, unit, want);
     let rest = RightSet(want.0 & !got.0 & !Right::Create.bit());
     if rest.is_empty() || st.org_owned(table) {

@@ -589,11 +589,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
 
     // ---- records
     let n = s.records.len();
-    st.records.table.reserve(n);
-    st.records.owner.reserve(n);
-    st.records.unit.reserve(n);
-    st.records.parent.reserve(n);
-    st.records.flags.reserve(n);
+    st.records.core.reserve(n);
     st.records.name_at.reserve(n);
     let mut parents: Vec<(usize, &str)> = Vec::new();
     for (i, r) in s.records.iter().enumerate() {
@@ -727,7 +723,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
         st.set_record_parent(ci, pi);
     }
     if positions_match {
-        let parent_col = st.records.parent.clone();
+        let parent_col: Vec<u32> = st.records.core.iter().map(|c| c.parent).collect();
         for i in find_cycles(&parent_col) {
             ctx.err(
                 "cycle",
