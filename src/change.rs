@@ -815,6 +815,21 @@ impl Op<'_, '_> {
     }
 
     fn run(&mut self, c: &Change) -> R {
+        let name = match c {
+            Change::CreateBusinessUnit { name, .. }
+            | Change::RenameBusinessUnit { name, .. }
+            | Change::CreateUser { name, .. }
+            | Change::CreateTeam { name, .. } => Some(name.as_str()),
+            Change::CreateRecord { name, .. } => name.as_deref(),
+            _ => None,
+        };
+        if name.is_some_and(|n| n.len() > crate::limits::MAX_ID_BYTES) {
+            return Err(e(
+                "limit-exceeded",
+                "/name",
+                format!("names are limited to {} bytes", crate::limits::MAX_ID_BYTES),
+            ));
+        }
         match c {
             Change::CreateBusinessUnit { id, name, parent } => {
                 self.id_free(
@@ -1155,15 +1170,19 @@ impl Op<'_, '_> {
                 let Some(mut row) = self.st().team(t).cloned() else {
                     return Ok(());
                 };
+                let mut ids = Vec::with_capacity(users.len());
                 for (j, id) in users.iter().enumerate() {
                     let u = self.user(id, &format!("/users/{j}"))?;
-                    if add {
-                        if !row.members.contains(&u) {
-                            row.members.push(u);
-                        }
-                    } else {
-                        row.members.retain(|&m| m != u);
-                    }
+                    ids.push(u);
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                if add {
+                    row.members.extend_from_slice(&ids);
+                    row.members.sort_unstable();
+                    row.members.dedup();
+                } else {
+                    row.members.retain(|m| ids.binary_search(m).is_err());
                 }
                 self.tx.team(t, row);
                 Ok(())

@@ -390,6 +390,12 @@ impl Org {
                 }
             }
         }
+        let mut has_child = vec![false; st.units.len()];
+        for c in st.units.iter().filter(|c| c.alive) {
+            if let Some(x) = has_child.get_mut(c.parent as usize) {
+                *x = true;
+            }
+        }
         let mut units: Vec<u32> = (0..st.units.len() as u32)
             .filter(|&b| st.unit(b).is_some_and(|x| x.alive))
             .collect();
@@ -409,7 +415,7 @@ impl Org {
             } else if n == 0
                 && row.is_some_and(|x| x.parent != crate::state::NONE)
                 && st.by_unit.get(b as usize).is_none_or(Vec::is_empty)
-                && !st.units.iter().any(|c| c.alive && c.parent == b)
+                && !has_child.get(b as usize).copied().unwrap_or(false)
             {
                 let mut f = Finding::new(
                     "emptyBusinessUnit",

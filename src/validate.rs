@@ -748,6 +748,8 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
         }
     };
     let mut share_lists: crate::state::Map<u32, Vec<ShareEntry>> = crate::state::new_map();
+    let mut seen_shares: hashbrown::HashSet<(u32, u32), crate::state::FixedHasher> =
+        hashbrown::HashSet::with_hasher(crate::state::FixedHasher::with_seed(1));
     for (i, sh) in s.shares.iter().enumerate() {
         let r = record_ref(&mut ctx, &st, &sh.record, format!("/shares/{i}/record"));
         let p = principal_ref(
@@ -771,7 +773,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             continue;
         }
         let list = share_lists.entry(r).or_default();
-        if list.iter().any(|e| e.principal == p) {
+        if !seen_shares.insert((r, p)) {
             ctx.err(
                 "duplicate-id",
                 format!("/shares/{i}"),
