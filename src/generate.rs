@@ -784,8 +784,39 @@ fn width(count: usize, min: usize) -> usize {
     digits.max(min)
 }
 
+/// `prefix` then `n` zero-padded to `w` digits (hand-rolled: a million ids, no `format!`).
 fn pad(prefix: &str, n: usize, w: usize) -> String {
-    format!("{prefix}{n:0w$}")
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut v = n;
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        len += 1;
+        v /= 10;
+        if v == 0 || len == digits.len() {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(prefix.len() + w.max(len));
+    s.push_str(prefix);
+    for _ in len..w {
+        s.push('0');
+    }
+    for d in digits.iter().take(len).rev() {
+        s.push(char::from(*d));
+    }
+    s
+}
+
+/// Concatenate pieces into a string allocated once.
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 // ---------------------------------------------------------------------------
@@ -914,7 +945,7 @@ fn category(f: Func) -> &'static str {
 fn person_name(rng: &mut Rng) -> String {
     let first = rng.pick(&FIRST).unwrap_or("Alex");
     let last = rng.pick(&LAST).unwrap_or("Doe");
-    format!("{first} {last}")
+    concat(&[first, " ", last])
 }
 
 fn build_people(rng: &mut Rng, units: &[Unit], total: usize) -> Vec<Person> {
@@ -1213,7 +1244,7 @@ fn company_name(rng: &mut Rng) -> String {
     let a = rng.pick(&COMPANY).unwrap_or("Contoso");
     let b = rng.pick(&COMPANY_MID).unwrap_or("");
     let c = rng.pick(&COMPANY_SUFFIX).unwrap_or("Ltd");
-    format!("{a}{b} {c}")
+    concat(&[a, b, " ", c])
 }
 
 struct Pools {
@@ -1374,7 +1405,7 @@ fn build_records(rng: &mut Rng, pools: &Pools, total: usize) -> Vec<Rec> {
             owner: o,
             parent: None,
             active: rng.chance(600),
-            name: format!("{who} ({company})"),
+            name: concat(&[&who, " (", company, ")"]),
         });
     }
     // Opportunities: under an account, mostly owned by the account's owner.
@@ -1397,7 +1428,7 @@ fn build_records(rng: &mut Rng, pools: &Pools, total: usize) -> Vec<Rec> {
             owner: o,
             parent,
             active: rng.chance(700),
-            name: format!("{qty} {product} {topic}"),
+            name: concat(&[&pad("", qty, 1), " ", product, " ", topic]),
         });
     }
     // Products (organization-owned).
@@ -1465,7 +1496,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
             rec_w.get(r.table as usize).copied().unwrap_or(7),
         )
     };
-    let rec_ids: Vec<String> = recs.iter().map(rec_id).collect();
+    let mut rec_ids: Vec<String> = recs.iter().map(rec_id).collect();
     let rid = |i: usize| rec_ids.get(i).cloned().unwrap_or_default();
 
     let team_unit = |t: usize| team_defs.get(t).map_or(0, |d| d.unit);
@@ -1906,26 +1937,28 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
         );
     }
 
-    let records: Vec<Record> = recs
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let (owner, unit) = match r.owner {
-                Owner::None => (None, None),
-                Owner::User(u) => (Some(Principal::User(user_id(u))), Some(bu_id(user_unit(u)))),
-                Owner::Team(t) => (Some(Principal::Team(team_id(t))), Some(bu_id(team_unit(t)))),
-            };
-            Record {
-                id: rid(i),
-                name: Some(r.name),
-                table: table_name(r.table).to_string(),
-                owner,
-                business_unit: unit,
-                parent: r.parent.map(rid),
-                active: r.active,
-            }
-        })
-        .collect();
+    // Built backwards so that each record's id can be moved out of `rec_ids`:
+    // parents (accounts) always come before their children.
+    let mut records: Vec<Record> = Vec::with_capacity(recs.len());
+    for (i, r) in recs.into_iter().enumerate().rev() {
+        let (owner, unit) = match r.owner {
+            Owner::None => (None, None),
+            Owner::User(u) => (Some(Principal::User(user_id(u))), Some(bu_id(user_unit(u)))),
+            Owner::Team(t) => (Some(Principal::Team(team_id(t))), Some(bu_id(team_unit(t)))),
+        };
+        let parent = r.parent.and_then(|p| rec_ids.get(p).cloned());
+        let id = rec_ids.get_mut(i).map(std::mem::take).unwrap_or_default();
+        records.push(Record {
+            id,
+            name: Some(r.name),
+            table: table_name(r.table).to_string(),
+            owner,
+            business_unit: unit,
+            parent,
+            active: r.active,
+        });
+    }
+    records.reverse();
 
     let hierarchy = Some(Hierarchy {
         model: HierarchyModel::Manager,
