@@ -406,7 +406,13 @@ pub fn run_changes(org: &mut Org, changes: Vec<crm_policy::Change>, deep: bool) 
                             let diff: Vec<_> = a
                                 .iter()
                                 .filter(|(k, v)| b.get(*k) != Some(*v))
-                                .map(|(k, v)| (k, rights_names(RightSet(*v)), b.get(k).map(|x| rights_names(RightSet(*x)))))
+                                .map(|(k, v)| {
+                                    (
+                                        k,
+                                        rights_names(RightSet(*v)),
+                                        b.get(k).map(|x| rights_names(RightSet(*x))),
+                                    )
+                                })
                                 .take(10)
                                 .collect();
                             panic!("[{}] state after apply decides differently from a fresh load of its snapshot (incremental, fresh): {diff:?}\nchanges: {changes:?}\nbefore: {before}\nafter: {after}", Check::FRESH);
