@@ -125,6 +125,16 @@ fn memprobe(path: &str) {
     let r0 = rss();
     let org = Org::from_bytes(&bytes).expect("loads");
     let r1 = rss();
+    // Peak while loading (before the clones below).
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        * 1024;
     let mut keep = Vec::new();
     let mut last = r1;
     let mut growth = Vec::new();
@@ -135,15 +145,6 @@ fn memprobe(path: &str) {
         last = r;
     }
     let steady = growth.iter().rev().take(2).copied().max().unwrap_or(0);
-    let peak = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .unwrap_or(0)
-        * 1024;
     println!("{} {} {}", r1.saturating_sub(r0), steady, peak);
     drop(black_box((org, keep)));
 }
@@ -216,7 +217,7 @@ fn main() {
         .collect();
     if let [load, footprint, peak] = nums[..] {
         println!(
-            "resident memory per record: {:.0} B RSS growth on load (+{:.1} MB), {:.0} B org footprint (+{:.1} MB per clone); peak RSS {:.1} MB",
+            "resident memory per record: {:.0} B RSS growth on load (+{:.1} MB), {:.0} B org footprint (+{:.1} MB per clone); peak RSS while loading {:.1} MB",
             load / records as f64,
             load / 1e6,
             footprint / records as f64,
