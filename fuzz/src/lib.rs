@@ -660,7 +660,7 @@ pub fn random_changes(rng: &mut TestRng, snap: &Value) -> Value {
             v
         }
     };
-    let n = 1 + num(rng, 5);
+    let n = 1 + num(rng, 3);
     let mut out = Vec::new();
     for k in 0..n {
         let op = match num(rng, 30) {
