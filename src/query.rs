@@ -4,11 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right, RightSet};
-use crate::decide::{coverage, rights_of, team_scoped};
+use crate::decide::{
+    coverage, owner_depth_rights, share_chain, team_scoped, HIERARCHY_FAR, HIERARCHY_NEAR,
+};
 use crate::explain::{grant_info, GrantInfo};
 use crate::grants::grant_sources;
 use crate::model::Assertion;
-use crate::state::{as_team, State};
+use crate::state::{as_team, as_user, State, NONE};
 use crate::{Org, PolicyError};
 
 /// A page of record ids.
@@ -137,12 +139,15 @@ pub fn has_any_role(st: &State, u: u32) -> bool {
 
 impl Org {
     /// Users holding `right` on `record`, ids ascending.
+    ///
+    /// Linear in users + the shares reaching the record: the shares (direct, inherited and
+    /// access teams) and hierarchy holders are summarised once, then each user is decided
+    /// from its own grants and teams (the same rules as `rights_of`).
     pub fn who_can(&self, right: Right, record: &str) -> Result<Vec<String>, PolicyError> {
         let r = self.record_index(record, "/record")?;
         let st = &self.st;
-        let mut out: Vec<String> = (0..st.users.len() as u32)
-            .filter(|&u| st.user(u).is_some_and(|x| x.alive))
-            .filter(|&u| rights_of(st, u, r, right.bit_set()).has(right))
+        let mut out: Vec<String> = who_can_users(st, right, r)
+            .into_iter()
             .map(|u| st.user_id(u).to_string())
             .collect();
         out.sort_unstable();
@@ -150,6 +155,9 @@ impl Org {
     }
 
     /// Records `user` holds `right` on (optionally of one table), ids ascending, paged.
+    ///
+    /// Linear in the records of the tables: the shares a record inherits are memoised per
+    /// record, so a chain of parents is walked once, not once per descendant.
     pub fn accessible_records(
         &self,
         user: &str,
@@ -164,24 +172,10 @@ impl Org {
             Some(t) => vec![self.table_index(t)?],
             None => (0..st.tables.len() as u32).collect(),
         };
-        let mut ids: Vec<&str> = Vec::new();
-        if st.user_enabled(u) {
-            for t in tables {
-                if coverage(st, u, t, right.bit_set()).privileged.is_empty() {
-                    continue;
-                }
-                for &r in st
-                    .by_table
-                    .get(t as usize)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[])
-                {
-                    if rights_of(st, u, r, right.bit_set()).has(right) {
-                        ids.push(st.records.id(r));
-                    }
-                }
-            }
-        }
+        let mut ids: Vec<&str> = accessible_indexes(st, u, right, &tables)
+            .into_iter()
+            .map(|r| st.records.id(r))
+            .collect();
         ids.sort_unstable();
         let total = ids.len();
         let records = ids
@@ -431,4 +425,421 @@ impl Org {
         }
         out
     }
+}
+
+/// Whether a manager at distance `d` may get `right` through the hierarchy.
+fn hierarchy_base_has(d: u32, right: Right) -> bool {
+    if d == 1 {
+        HIERARCHY_NEAR.has(right)
+    } else {
+        HIERARCHY_FAR.has(right)
+    }
+}
+
+/// Whether the hierarchy applies to records of `table`.
+fn hierarchy_table(st: &State, table: u32) -> bool {
+    st.hierarchy.is_some() && st.tables.get(table as usize).is_some_and(|t| t.hierarchy)
+}
+
+/// Whether `m` has direct reports (the hierarchy path needs some).
+fn has_reports(st: &State, m: u32) -> bool {
+    st.reports.get(m as usize).is_some_and(|x| !x.is_empty())
+}
+
+fn set(v: &mut [bool], i: u32) {
+    if let Some(x) = v.get_mut(i as usize) {
+        *x = true;
+    }
+}
+
+fn get(v: &[bool], i: u32) -> bool {
+    v.get(i as usize).copied().unwrap_or(false)
+}
+
+/// The users holding `right` on record `r` (indexes, any order): exactly the users `u` with
+/// `rights_of(u, r, right).has(right)`, in O(users + teams + shares reaching `r` × depth).
+fn who_can_users(st: &State, right: Right, r: u32) -> Vec<u32> {
+    let rec = st.records.core(r);
+    if rec.flags & crate::state::ALIVE == 0 {
+        return Vec::new();
+    }
+    let n = st.users.len();
+    let table = u32::from(rec.table);
+    let want = right.bit_set();
+    let sharing = right != Right::Create && !st.org_owned(table);
+    let hier = sharing && hierarchy_table(st, table);
+    // users named (directly or through an access team) by a share carrying `right`
+    let mut direct = vec![false; if sharing { n } else { 0 }];
+    // teams named by a share carrying `right`
+    let mut team_hit = vec![false; if sharing { st.teams.len() } else { 0 }];
+    let mut any_team = false;
+    // users whose ownership or shares make their managers hold `right` (hierarchy)
+    let mut holder = vec![false; if hier { n } else { 0 }];
+    if sharing {
+        for x in share_chain(st, r) {
+            for s in st.shares_of(x) {
+                if !s.rights.has(right) {
+                    continue;
+                }
+                match as_team(s.principal) {
+                    Some(t) => {
+                        set(&mut team_hit, t);
+                        any_team = true;
+                    }
+                    None => {
+                        set(&mut direct, s.principal);
+                        set(&mut holder, s.principal);
+                    }
+                }
+            }
+            for a in st.access_teams_of(x) {
+                if st.template_rights(a.template).has(right) {
+                    for &m in &a.members {
+                        set(&mut direct, m);
+                        set(&mut holder, m);
+                    }
+                }
+            }
+        }
+    }
+    let mut boss = vec![false; if hier { n } else { 0 }];
+    if let (true, Some(h)) = (hier, &st.hierarchy) {
+        let members = |t: u32| st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]);
+        for (t, _) in team_hit.iter().enumerate().filter(|x| *x.1) {
+            for &v in members(t as u32) {
+                set(&mut holder, v);
+            }
+        }
+        let owner = rec.owner;
+        if let Some(v) = as_user(owner) {
+            set(&mut holder, v);
+        } else if let Some(t) = as_team(owner) {
+            for &v in members(t) {
+                set(&mut holder, v);
+            }
+        }
+        // each holder's managers within depth, as long as the distance still gives `right`
+        for (v, _) in holder.iter().enumerate().filter(|x| *x.1) {
+            let v = v as u32;
+            let mut cur = v;
+            for d in 1..=h.depth {
+                let Some(row) = st.user(cur) else { break };
+                cur = row.manager;
+                if cur == NONE || !hierarchy_base_has(d, right) {
+                    break;
+                }
+                if cur != v {
+                    set(&mut boss, cur);
+                }
+            }
+        }
+    }
+    (0..n as u32)
+        .filter(|&u| {
+            if !st.user(u).is_some_and(|x| x.alive) || !st.user_enabled(u) {
+                return false;
+            }
+            if owner_depth_rights(st, u, table, rec.owner, rec.unit, want).has(right) {
+                return true;
+            }
+            if !sharing {
+                return false;
+            }
+            let cov = coverage(st, u, table, want);
+            if !cov.privileged.has(right) {
+                return false;
+            }
+            let teams = st.teams_of(u);
+            if cov.personal.has(right)
+                && (get(&direct, u) || (any_team && teams.iter().any(|&t| get(&team_hit, t))))
+            {
+                return true;
+            }
+            if any_team
+                && teams
+                    .iter()
+                    .any(|&t| get(&team_hit, t) && team_scoped(st, u, table, t, want).has(right))
+            {
+                return true;
+            }
+            hier && get(&boss, u) && has_reports(st, u)
+        })
+        .collect()
+}
+
+/// Bit: a share reaching the record names the user, one of the user's teams, or an access
+/// team the user is on (covered by personal grants).
+const PERSONAL_BIT: u64 = 1 << 63;
+/// Bit: a share reaching the record names one of the user's reports (or a team of one).
+const HIERARCHY_BIT: u64 = 1 << 62;
+/// Bit: memo entry computed.
+const DONE_BIT: u64 = 1 << 61;
+/// Teams with team-scoped grants get one bit each, in chunks of this many.
+const TEAM_BITS: usize = 61;
+
+/// What one user needs to know about shares, for `accessible_indexes`.
+struct ShareLens<'a> {
+    st: &'a State,
+    u: u32,
+    right: Right,
+    /// Reports of `u` at a distance giving `right`.
+    reports: Vec<bool>,
+    /// Teams with a member in `reports`.
+    report_teams: Vec<bool>,
+    /// Team -> 1 + its bit in the current chunk (0: none).
+    team_bit: Vec<u8>,
+}
+
+impl ShareLens<'_> {
+    /// The bits record `x` itself contributes (its own shares and access teams).
+    fn own(&self, x: u32) -> u64 {
+        let st = self.st;
+        let mut bits = 0;
+        for s in st.shares_of(x) {
+            if !s.rights.has(self.right) {
+                continue;
+            }
+            match as_team(s.principal) {
+                Some(t) => {
+                    if st.is_member(self.u, t) {
+                        bits |= PERSONAL_BIT;
+                        if let Some(&b) = self.team_bit.get(t as usize) {
+                            if b > 0 {
+                                bits |= 1 << (b - 1);
+                            }
+                        }
+                    }
+                    if get(&self.report_teams, t) {
+                        bits |= HIERARCHY_BIT;
+                    }
+                }
+                None => {
+                    if s.principal == self.u {
+                        bits |= PERSONAL_BIT;
+                    }
+                    if get(&self.reports, s.principal) {
+                        bits |= HIERARCHY_BIT;
+                    }
+                }
+            }
+        }
+        for a in st.access_teams_of(x) {
+            if st.template_rights(a.template).has(self.right) {
+                if a.members.binary_search(&self.u).is_ok() {
+                    bits |= PERSONAL_BIT;
+                }
+                if !self.reports.is_empty() && a.members.iter().any(|&v| get(&self.reports, v)) {
+                    bits |= HIERARCHY_BIT;
+                }
+            }
+        }
+        bits
+    }
+
+    /// The bits of every record on `r`'s share chain (`decide::share_chain`), memoised so a
+    /// chain shared by many records is walked once.
+    fn chain(&self, r: u32, memo: &mut [u64], stack: &mut Vec<u32>) -> u64 {
+        let st = self.st;
+        let p = st.records.parent(r);
+        if p == NONE || !st.inherits(r, p) {
+            return self.own(r);
+        }
+        stack.clear();
+        let mut cur = r;
+        let mut acc = 0;
+        loop {
+            match memo.get(cur as usize) {
+                Some(&m) if m & DONE_BIT != 0 => {
+                    acc = m & !DONE_BIT;
+                    break;
+                }
+                Some(_) => {}
+                None => break,
+            }
+            stack.push(cur);
+            let p = st.records.parent(cur);
+            if p == NONE || stack.len() > st.records.len() || !st.inherits(cur, p) {
+                break;
+            }
+            cur = p;
+        }
+        while let Some(x) = stack.pop() {
+            acc |= self.own(x);
+            if let Some(m) = memo.get_mut(x as usize) {
+                *m = acc | DONE_BIT;
+            }
+        }
+        acc
+    }
+}
+
+/// The records of `tables` on which `u` holds `right` (indexes, any order): exactly the
+/// records `r` with `rights_of(u, r, right).has(right)`, linear in the records.
+fn accessible_indexes(st: &State, u: u32, right: Right, tables: &[u32]) -> Vec<u32> {
+    let mut out = Vec::new();
+    if !st.user_enabled(u) {
+        return out;
+    }
+    let want = right.bit_set();
+    let n = st.users.len();
+    // reports at a distance that gives `right` (SPEC §5), as `manager_distance` counts it
+    let mut reports = Vec::new();
+    if let (Some(h), true) = (&st.hierarchy, has_reports(st, u) && right != Right::Create) {
+        let mut level = vec![u];
+        let mut seen = vec![false; n];
+        set(&mut seen, u);
+        for d in 1..=h.depth {
+            if !hierarchy_base_has(d, right) || level.is_empty() {
+                break;
+            }
+            let mut next = Vec::new();
+            for &m in &level {
+                for &v in st.reports.get(m as usize).map(Vec::as_slice).unwrap_or(&[]) {
+                    if !get(&seen, v) {
+                        set(&mut seen, v);
+                        next.push(v);
+                    }
+                }
+            }
+            for &v in &next {
+                if st
+                    .manager_distance(u, v, h.depth)
+                    .is_some_and(|d| hierarchy_base_has(d, right))
+                {
+                    reports.push(v);
+                }
+            }
+            level = next;
+        }
+    }
+    let mut lens = ShareLens {
+        st,
+        u,
+        right,
+        reports: vec![false; if reports.is_empty() { 0 } else { n }],
+        report_teams: vec![
+            false;
+            if reports.is_empty() {
+                0
+            } else {
+                st.teams.len()
+            }
+        ],
+        team_bit: Vec::new(),
+    };
+    for &v in &reports {
+        set(&mut lens.reports, v);
+        for &t in st.teams_of(v) {
+            set(&mut lens.report_teams, t);
+        }
+    }
+    let owned_by_report = |owner: u32| match as_team(owner) {
+        Some(t) => get(&lens.report_teams, t),
+        None => owner != NONE && get(&lens.reports, owner),
+    };
+    // teams whose team-scoped grants give `right` on some of the tables, in chunks of bits
+    let mut scoped: Vec<u32> = Vec::new();
+    if let Some(g) = st.grants.get(u as usize) {
+        for &t in tables {
+            scoped.extend(
+                g.get(t, right)
+                    .iter()
+                    .filter(|x| !x.personal())
+                    .map(|x| x.team),
+            );
+        }
+    }
+    scoped.sort_unstable();
+    scoped.dedup();
+    let chunks: Vec<&[u32]> = if scoped.is_empty() {
+        vec![&[]]
+    } else {
+        scoped.chunks(TEAM_BITS).collect()
+    };
+    let mut memo: Vec<u64> = Vec::new();
+    let mut stack = Vec::new();
+    // records not decided by the first chunk, with their table
+    let mut pending: Vec<(u32, u32)> = Vec::new();
+    for (k, chunk) in chunks.iter().enumerate() {
+        lens.team_bit = vec![0; st.teams.len()];
+        for (i, &t) in chunk.iter().enumerate() {
+            if let Some(b) = lens.team_bit.get_mut(t as usize) {
+                *b = i as u8 + 1;
+            }
+        }
+        // per table: the mask of this chunk's teams whose grants cover `right` there
+        let team_mask = |table: u32| -> u64 {
+            let mut m = 0u64;
+            for (i, &t) in chunk.iter().enumerate() {
+                if team_scoped(st, u, table, t, want).has(right) {
+                    m |= 1 << i;
+                }
+            }
+            m
+        };
+        memo.clear();
+        memo.resize(st.records.len(), 0);
+        if k == 0 {
+            for &t in tables {
+                let cov = coverage(st, u, t, want);
+                if !cov.privileged.has(right) {
+                    continue;
+                }
+                let sharing = right != Right::Create && !st.org_owned(t);
+                let mask = team_mask(t);
+                let personal = cov.personal.has(right);
+                let hier = !reports.is_empty() && hierarchy_table(st, t);
+                for &r in st
+                    .by_table
+                    .get(t as usize)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                {
+                    let rec = st.records.core(r);
+                    if rec.flags & crate::state::ALIVE == 0 {
+                        continue;
+                    }
+                    if owner_depth_rights(st, u, t, rec.owner, rec.unit, want).has(right) {
+                        out.push(r);
+                        continue;
+                    }
+                    if !sharing {
+                        continue;
+                    }
+                    if hier && owned_by_report(rec.owner) {
+                        out.push(r);
+                        continue;
+                    }
+                    let bits = lens.chain(r, &mut memo, &mut stack);
+                    if (personal && bits & PERSONAL_BIT != 0)
+                        || bits & mask != 0
+                        || (hier && bits & HIERARCHY_BIT != 0)
+                    {
+                        out.push(r);
+                    } else if chunks.len() > 1 {
+                        pending.push((r, t));
+                    }
+                }
+            }
+        } else {
+            let mut masks: Vec<(u32, u64)> = Vec::new();
+            pending.retain(|&(r, t)| {
+                let mask = match masks.iter().find(|x| x.0 == t) {
+                    Some(x) => x.1,
+                    None => {
+                        let m = team_mask(t);
+                        masks.push((t, m));
+                        m
+                    }
+                };
+                if mask != 0 && lens.chain(r, &mut memo, &mut stack) & mask != 0 {
+                    out.push(r);
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+    }
+    out
 }
