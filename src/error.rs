@@ -1,7 +1,46 @@
 //! `PolicyError` (SPEC §7): a stable kebab-case code, a message, a JSON-pointer path and help.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
+
+/// Ids up to this many characters are quoted in full in messages; longer ones are shortened
+/// by [`short_id`] (a 10 MB unknown id must not make a 10 MB message).
+pub const MAX_SHOWN_ID_CHARS: usize = 64;
+/// Characters of a long id kept by [`short_id`].
+const SHOWN_PREFIX_CHARS: usize = 40;
+/// Messages and help texts longer than this are cut (a backstop for whatever a message
+/// quotes: input text echoed by the JSON parser, names, ids not passed through [`short_id`]).
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// An id as quoted in a message: itself when at most [`MAX_SHOWN_ID_CHARS`] characters,
+/// else its first 40 characters, an ellipsis and its length in bytes.
+pub fn short_id(id: &str) -> Cow<'_, str> {
+    if id.len() <= MAX_SHOWN_ID_CHARS || id.chars().nth(MAX_SHOWN_ID_CHARS).is_none() {
+        return Cow::Borrowed(id);
+    }
+    let cut = id
+        .char_indices()
+        .nth(SHOWN_PREFIX_CHARS)
+        .map_or(id.len(), |(i, _)| i);
+    Cow::Owned(format!(
+        "{}… ({} bytes)",
+        id.get(..cut).unwrap_or(""),
+        id.len()
+    ))
+}
+
+/// `text` cut to at most [`MAX_MESSAGE_BYTES`] (at a character boundary), with its length.
+fn bounded(text: String) -> String {
+    if text.len() <= MAX_MESSAGE_BYTES {
+        return text;
+    }
+    let mut cut = MAX_MESSAGE_BYTES - 32;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} bytes)", text.get(..cut).unwrap_or(""), text.len())
+}
 
 /// One problem with an input: never a panic, always a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,19 +58,19 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
-    /// A new error.
+    /// A new error (a message longer than [`MAX_MESSAGE_BYTES`] is cut).
     pub fn new(code: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
         PolicyError {
             code: code.to_string(),
-            message: message.into(),
+            message: bounded(message.into()),
             path: path.into(),
             help: None,
         }
     }
 
-    /// Attach help text.
+    /// Attach help text (cut like the message).
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(bounded(help.into()));
         self
     }
 
@@ -92,4 +131,30 @@ impl std::error::Error for Errors {}
 /// Escape one JSON-pointer token (RFC 6901).
 pub fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_ids_stay_short() {
+        assert_eq!(short_id("u1"), "u1");
+        let exact = "é".repeat(MAX_SHOWN_ID_CHARS);
+        assert_eq!(short_id(&exact), exact.as_str());
+        let long = "é".repeat(MAX_SHOWN_ID_CHARS + 1);
+        let s = short_id(&long);
+        assert_eq!(s, format!("{}… (130 bytes)", "é".repeat(40)));
+        let big = "x".repeat(10 << 20);
+        assert!(short_id(&big).chars().count() <= MAX_SHOWN_ID_CHARS);
+    }
+
+    #[test]
+    fn messages_are_bounded() {
+        let e = PolicyError::new("x", "/a", "€".repeat(10_000)).with_help("h".repeat(5000));
+        assert!(e.message.len() <= MAX_MESSAGE_BYTES);
+        assert!(e.message.ends_with("… (30000 bytes)"));
+        assert!(e.help.is_some_and(|h| h.len() <= MAX_MESSAGE_BYTES));
+        assert_eq!(PolicyError::new("x", "", "short").message, "short");
+    }
 }

@@ -43,6 +43,7 @@ pub use impact::Impact;
 pub use model::{Principal, Snapshot};
 pub use query::{AssertionResult, Finding, RecordPage, TableAccess};
 
+use error::short_id;
 use state::{State, NONE};
 
 /// A compiled org: decisions, queries, and versioned changes.
@@ -102,7 +103,7 @@ impl Org {
             PolicyError::new(
                 "unknown-user",
                 "/user",
-                format!("user `{user}` does not exist"),
+                format!("user `{}` does not exist", short_id(user)),
             )
         })
     }
@@ -112,7 +113,7 @@ impl Org {
             PolicyError::new(
                 "unknown-record",
                 path,
-                format!("record `{record}` does not exist"),
+                format!("record `{}` does not exist", short_id(record)),
             )
         })
     }
@@ -122,7 +123,7 @@ impl Org {
             PolicyError::new(
                 "unknown-table",
                 "/table",
-                format!("table `{table}` does not exist"),
+                format!("table `{}` does not exist", short_id(table)),
             )
         })
     }
@@ -183,7 +184,7 @@ impl Org {
                         "unknown-team"
                     },
                     "/owner",
-                    format!("owner `{}` does not exist", p.id()),
+                    format!("owner `{}` does not exist", short_id(p.id())),
                 )
             })?,
         };
@@ -193,7 +194,7 @@ impl Org {
                 PolicyError::new(
                     "unknown-business-unit",
                     "/businessUnit",
-                    format!("business unit `{b}` does not exist"),
+                    format!("business unit `{}` does not exist", short_id(b)),
                 )
             })?,
         };
