@@ -2,7 +2,7 @@
 //! checked (all problems collected at once), and compilation into a [`State`].
 
 use crate::access::{Level, Right, RightSet};
-use crate::error::{pointer_token, Errors, PolicyError};
+use crate::error::{pointer_token, short_id, Errors, PolicyError};
 use crate::limits;
 use crate::model::{Ownership, Principal, RoleAssignment, Snapshot, TeamKind};
 use crate::state::{
@@ -133,7 +133,7 @@ fn dup(ctx: &mut Ctx, kind: &str, id: &str, path: String) {
     ctx.err(
         "duplicate-id",
         path,
-        format!("{kind} id `{id}` is used twice"),
+        format!("{kind} id `{id}` is used twice", id = short_id(id)),
     );
 }
 
@@ -189,7 +189,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-business-unit",
                     format!("/businessUnits/{i}/parent"),
-                    format!("parent business unit `{p}` does not exist"),
+                    format!("parent business unit `{p}` does not exist", p = short_id(p)),
                 ),
             },
         }
@@ -207,7 +207,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             format!("/businessUnits/{i}/parent"),
             format!(
                 "business unit `{}` is a second root; only one unit may have parent null",
-                s.business_units.get(i).map(|b| b.id.as_str()).unwrap_or("")
+                short_id(s.business_units.get(i).map(|b| b.id.as_str()).unwrap_or(""))
             ),
         );
     }
@@ -218,7 +218,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             format!("/businessUnits/{i}/parent"),
             format!(
                 "business unit `{}` is its own ancestor",
-                st.unit_id(i as u32)
+                short_id(st.unit_id(i as u32))
             ),
         );
     }
@@ -229,7 +229,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-business-unit",
                     path,
-                    format!("business unit `{id}` does not exist"),
+                    format!("business unit `{id}` does not exist", id = short_id(id)),
                 );
                 NONE
             }
@@ -257,7 +257,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-table",
                     path,
-                    format!("table `{name}` does not exist"),
+                    format!("table `{name}` does not exist", name = short_id(name)),
                 );
                 NONE
             }
@@ -282,7 +282,10 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             ctx.err(
                 "multiple-parent-relationships",
                 format!("/relationships/{i}/child"),
-                format!("table `{}` already has a parental relationship", r.child),
+                format!(
+                    "table `{}` already has a parental relationship",
+                    short_id(&r.child)
+                ),
             );
             continue;
         }
@@ -341,7 +344,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     ctx.err(
                         "unknown-role",
                         format!("{path}/{j}/role"),
-                        format!("role `{}` does not exist", a.role),
+                        format!("role `{}` does not exist", short_id(&a.role)),
                     );
                     continue;
                 }
@@ -354,7 +357,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                         ctx.err(
                             "unknown-business-unit",
                             format!("{path}/{j}/businessUnit"),
-                            format!("business unit `{b}` does not exist"),
+                            format!("business unit `{b}` does not exist", b = short_id(b)),
                         );
                         continue;
                     }
@@ -365,10 +368,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     ctx.err(
                         "role-anchor-not-allowed",
                         format!("{path}/{j}/businessUnit"),
-                        format!(
-                            "role `{}` is anchored at `{b}`, another unit than its holder's; that needs ownershipAcrossBusinessUnits",
-                            a.role
-                        ),
+                        format!("role `{}` is anchored at `{b}`, another unit than its holder's; that needs ownershipAcrossBusinessUnits", short_id(&a.role), b = short_id(b)),
                     );
                 }
             }
@@ -377,7 +377,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 ctx.err(
                     "duplicate-id",
                     format!("{path}/{j}"),
-                    format!("role `{}` is assigned twice", a.role),
+                    format!("role `{}` is assigned twice", short_id(&a.role)),
                 );
                 continue;
             }
@@ -437,7 +437,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     ctx.err(
                         "unknown-user",
                         format!("/users/{i}/manager"),
-                        format!("manager `{m}` does not exist"),
+                        format!("manager `{m}` does not exist", m = short_id(m)),
                     );
                     NONE
                 }
@@ -463,7 +463,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             format!("/users/{i}/manager"),
             format!(
                 "user `{}` is their own (indirect) manager",
-                st.user_id(i as u32)
+                short_id(st.user_id(i as u32))
             ),
         );
     }
@@ -475,12 +475,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     ctx.err(
                         "manager-out-of-scope",
                         format!("/users/{i}/manager"),
-                        format!(
-                            "manager `{}` is in `{}`, which is neither `{}` nor one of its ancestors",
-                            m.id,
-                            st.unit_id(m.unit),
-                            st.unit_id(u.unit)
-                        ),
+                        format!("manager `{}` is in `{}`, which is neither `{}` nor one of its ancestors", short_id(&m.id), short_id(st.unit_id(m.unit)), short_id(st.unit_id(u.unit))),
                     );
                 }
             }
@@ -493,7 +488,10 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             ctx.err(
                 "reserved-id",
                 format!("/teams/{i}/id"),
-                format!("team id `{}` is reserved for default teams", t.id),
+                format!(
+                    "team id `{}` is reserved for default teams",
+                    short_id(&t.id)
+                ),
             );
             continue;
         }
@@ -514,7 +512,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/teams/{i}/members/{j}"),
-                    format!("member `{m}` does not exist"),
+                    format!("member `{m}` does not exist", m = short_id(m)),
                 ),
             }
         }
@@ -525,14 +523,14 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             ctx.err(
                 "duplicate-id",
                 format!("/teams/{i}/members"),
-                format!("team `{}` lists a member twice", t.id),
+                format!("team `{}` lists a member twice", short_id(&t.id)),
             );
         }
         if t.kind == TeamKind::Access && !t.roles.is_empty() {
             ctx.err(
                 "access-team-roles",
                 format!("/teams/{i}/roles"),
-                format!("access team `{}` cannot hold roles", t.id),
+                format!("access team `{}` cannot hold roles", short_id(&t.id)),
             );
         }
         let roles = assignments(&mut ctx, &st, &t.roles, unit, &format!("/teams/{i}/roles"));
@@ -574,7 +572,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/accessTeamTemplates/{i}/table"),
                 format!(
                     "table `{}` is organization-owned; its records cannot be shared",
-                    t.table
+                    short_id(&t.table)
                 ),
             );
         }
@@ -607,7 +605,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/records/{i}/owner"),
                 format!(
                     "table `{}` is organization-owned; its records have no owner",
-                    r.table
+                    short_id(&r.table)
                 ),
             ),
             (Some(Ownership::User), None) => ctx.err(
@@ -615,7 +613,8 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/records/{i}/owner"),
                 format!(
                     "record `{}` of user-owned table `{}` needs an owner",
-                    r.id, r.table
+                    short_id(&r.id),
+                    short_id(&r.table)
                 ),
             ),
             (_, Some(Principal::User(u))) => match st.user_ids.get(u) {
@@ -626,7 +625,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/records/{i}/owner/user"),
-                    format!("owner `{u}` does not exist"),
+                    format!("owner `{u}` does not exist", u = short_id(u)),
                 ),
             },
             (_, Some(Principal::Team(t))) => match st.team_ids.get(t) {
@@ -636,7 +635,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                         ctx.err(
                             "access-team-owner",
                             format!("/records/{i}/owner/team"),
-                            format!("access team `{t}` cannot own records"),
+                            format!("access team `{t}` cannot own records", t = short_id(t)),
                         );
                     }
                     owner = team_principal(x);
@@ -645,7 +644,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-team",
                     format!("/records/{i}/owner/team"),
-                    format!("owner team `{t}` does not exist"),
+                    format!("owner team `{t}` does not exist", t = short_id(t)),
                 ),
             },
             _ => {}
@@ -657,7 +656,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     format!("/records/{i}/businessUnit"),
                     format!(
                         "table `{}` is organization-owned; its records have no owning unit",
-                        r.table
+                        short_id(&r.table)
                     ),
                 );
             } else {
@@ -666,11 +665,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     ctx.err(
                         "business-unit-mismatch",
                         format!("/records/{i}/businessUnit"),
-                        format!(
-                            "record `{}` is in `{b}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits",
-                            r.id,
-                            st.unit_id(unit)
-                        ),
+                        format!("record `{}` is in `{b}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits", short_id(&r.id), short_id(st.unit_id(unit)), b = short_id(b)),
                     );
                 }
                 if bu != NONE {
@@ -698,7 +693,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             ctx.err(
                 "unknown-record",
                 format!("/records/{i}/parent"),
-                format!("parent record `{p}` does not exist"),
+                format!("parent record `{p}` does not exist", p = short_id(p)),
             );
             continue;
         };
@@ -714,8 +709,8 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/records/{i}/parent"),
                 format!(
                     "no parental relationship links table `{}` to table `{}`",
-                    st.table_name(pt),
-                    st.table_name(ct)
+                    short_id(st.table_name(pt)),
+                    short_id(st.table_name(ct))
                 ),
             );
             continue;
@@ -728,7 +723,10 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             ctx.err(
                 "cycle",
                 format!("/records/{i}/parent"),
-                format!("record `{}` is its own ancestor", st.records.id(i as u32)),
+                format!(
+                    "record `{}` is its own ancestor",
+                    short_id(st.records.id(i as u32))
+                ),
             );
         }
     }
@@ -741,7 +739,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-record",
                     path,
-                    format!("record `{id}` does not exist"),
+                    format!("record `{id}` does not exist", id = short_id(id)),
                 );
                 NONE
             }
@@ -767,7 +765,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/shares/{i}/record"),
                 format!(
                     "record `{}` is organization-owned and cannot be shared",
-                    sh.record
+                    short_id(&sh.record)
                 ),
             );
             continue;
@@ -779,7 +777,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/shares/{i}"),
                 format!(
                     "record `{}` is shared twice with the same principal",
-                    sh.record
+                    short_id(&sh.record)
                 ),
             );
             continue;
@@ -804,7 +802,10 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-template",
                     format!("/accessTeams/{i}/template"),
-                    format!("access team template `{}` does not exist", a.template),
+                    format!(
+                        "access team template `{}` does not exist",
+                        short_id(&a.template)
+                    ),
                 );
                 NONE
             }
@@ -817,7 +818,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/accessTeams/{i}/members/{j}"),
-                    format!("member `{m}` does not exist"),
+                    format!("member `{m}` does not exist", m = short_id(m)),
                 ),
             }
         }
@@ -835,10 +836,10 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/accessTeams/{i}/template"),
                 format!(
                     "template `{}` is for table `{}`, record `{}` is a `{}`",
-                    a.template,
-                    st.table_name(ttable),
-                    a.record,
-                    st.table_name(st.records.table(r))
+                    short_id(&a.template),
+                    short_id(st.table_name(ttable)),
+                    short_id(&a.record),
+                    short_id(st.table_name(st.records.table(r)))
                 ),
             );
             continue;
@@ -860,7 +861,8 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/accessTeams/{i}"),
                 format!(
                     "record `{}` has two access teams of template `{}`",
-                    a.record, a.template
+                    short_id(&a.record),
+                    short_id(&a.template)
                 ),
             );
             continue;
@@ -903,14 +905,14 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             ctx.err(
                 "unknown-user",
                 format!("/assertions/{i}/user"),
-                format!("user `{}` does not exist", a.user),
+                format!("user `{}` does not exist", short_id(&a.user)),
             );
         }
         if st.records.ids.find(&a.record).is_none() {
             ctx.err(
                 "unknown-record",
                 format!("/assertions/{i}/record"),
-                format!("record `{}` does not exist", a.record),
+                format!("record `{}` does not exist", short_id(&a.record)),
             );
         }
     }
@@ -957,7 +959,7 @@ fn principal_ref(ctx: &mut Ctx, st: &State, p: &Principal, path: String) -> u32 
                 ctx.err(
                     "unknown-user",
                     format!("{path}/user"),
-                    format!("user `{u}` does not exist"),
+                    format!("user `{u}` does not exist", u = short_id(u)),
                 );
                 NONE
             }
@@ -968,7 +970,7 @@ fn principal_ref(ctx: &mut Ctx, st: &State, p: &Principal, path: String) -> u32 
                 ctx.err(
                     "unknown-team",
                     format!("{path}/team"),
-                    format!("team `{t}` does not exist"),
+                    format!("team `{t}` does not exist", t = short_id(t)),
                 );
                 NONE
             }
@@ -1086,7 +1088,10 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         let mut m = serde_json::Map::new();
         while let Some(k) = map.next_key::<String>()? {
             if m.contains_key(&k) {
-                return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate field `{k}`",
+                    k = short_id(&k)
+                )));
             }
             let StrictValue(v) = map.next_value()?;
             m.insert(k, v);
