@@ -190,189 +190,6 @@ pub enum Change {
     },
 }
 
-/// The same operations, externally tagged (`{ "moveUser": { ... } }`): parsing goes through
-/// this form so that `serde_path_to_error` can name the field at fault (an internally tagged
-/// enum buffers its content and loses paths). `remote` makes it build a [`Change`] directly,
-/// and the compiler checks both definitions stay identical.
-#[derive(Deserialize)]
-#[serde(
-    remote = "Change",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
-#[allow(dead_code)]
-enum ChangeByName {
-    CreateBusinessUnit {
-        id: String,
-        name: String,
-        parent: String,
-    },
-    RenameBusinessUnit {
-        business_unit: String,
-        name: String,
-    },
-    ReparentBusinessUnit {
-        business_unit: String,
-        parent: String,
-    },
-    DisableBusinessUnit {
-        business_unit: String,
-    },
-    EnableBusinessUnit {
-        business_unit: String,
-    },
-    DeleteBusinessUnit {
-        business_unit: String,
-    },
-    MergeBusinessUnits {
-        from: String,
-        into: String,
-    },
-    CreateUser {
-        id: String,
-        name: String,
-        business_unit: String,
-        #[serde(default)]
-        manager: Option<String>,
-        #[serde(default)]
-        disabled: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        category: Option<String>,
-        #[serde(default)]
-        roles: Vec<RoleAssignment>,
-    },
-    MoveUser {
-        user: String,
-        business_unit: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        move_records: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reassign_records_to: Option<Principal>,
-    },
-    MoveUsers {
-        users: Vec<String>,
-        business_unit: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        move_records: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reassign_records_to: Option<Principal>,
-    },
-    SetManager {
-        user: String,
-        manager: Option<String>,
-    },
-    DisableUser {
-        user: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reassign_records_to: Option<Principal>,
-    },
-    EnableUser {
-        user: String,
-    },
-    AssignRole {
-        principal: Principal,
-        role: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        business_unit: Option<String>,
-    },
-    RemoveRole {
-        principal: Principal,
-        role: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        business_unit: Option<String>,
-    },
-    CreateTeam {
-        id: String,
-        name: String,
-        kind: TeamKind,
-        business_unit: String,
-        #[serde(default)]
-        members: Vec<String>,
-        #[serde(default)]
-        roles: Vec<RoleAssignment>,
-        #[serde(default)]
-        inheritance: Inheritance,
-    },
-    DeleteTeam {
-        team: String,
-    },
-    AddTeamMembers {
-        team: String,
-        users: Vec<String>,
-    },
-    RemoveTeamMembers {
-        team: String,
-        users: Vec<String>,
-    },
-    MoveTeam {
-        team: String,
-        business_unit: String,
-    },
-    AssignRecord {
-        record: String,
-        owner: Principal,
-    },
-    ReassignRecords {
-        from: Principal,
-        to: Principal,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        table: Option<String>,
-    },
-    SetRecordBusinessUnit {
-        record: String,
-        business_unit: String,
-    },
-    CreateRecord {
-        id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-        table: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        owner: Option<Principal>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        business_unit: Option<String>,
-        #[serde(default)]
-        parent: Option<String>,
-        #[serde(default = "yes")]
-        active: bool,
-    },
-    DeleteRecord {
-        record: String,
-    },
-    Share {
-        record: String,
-        principal: Principal,
-        rights: Vec<Right>,
-    },
-    ModifyShare {
-        record: String,
-        principal: Principal,
-        rights: Vec<Right>,
-    },
-    Unshare {
-        record: String,
-        principal: Principal,
-    },
-    AddAccessTeamMember {
-        record: String,
-        template: String,
-        user: String,
-    },
-    RemoveAccessTeamMember {
-        record: String,
-        template: String,
-        user: String,
-    },
-    SetSetting {
-        name: String,
-        value: bool,
-    },
-}
-
-#[derive(Deserialize)]
-struct ByName(#[serde(with = "ChangeByName")] Change);
-
 fn yes() -> bool {
     true
 }
@@ -566,19 +383,9 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
             );
             continue;
         }
-        let mut wrapped = serde_json::Map::new();
-        wrapped.insert(op, serde_json::Value::Object(obj));
-        match serde_path_to_error::deserialize::<_, ByName>(serde_json::Value::Object(wrapped)) {
-            Ok(ByName(c)) => out.push(c),
-            Err(e) => {
-                let msg = e.inner().to_string();
-                // the first segment is the operation name of the wrapped form
-                errors.push(crate::validate::error_at(
-                    e.path().iter().skip(1),
-                    &msg,
-                    &root,
-                ));
-            }
+        match parse_op(&op, obj, &root) {
+            Ok(c) => out.push(c),
+            Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
@@ -586,6 +393,348 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
     } else {
         Err(Errors(errors))
     }
+}
+
+/// The fields of one operation object, read as serde's derive would read them: keys in
+/// map order, the first failing key wins (an unknown key, or a value of the wrong type),
+/// then the first missing field in declaration order. Hand-written instead of a derived
+/// externally tagged twin of [`Change`]: one non-generic reader is a fraction of the code
+/// (it matters in the wasm build), with the same messages and JSON pointers.
+struct Fields {
+    root: String,
+    names: &'static [&'static str],
+    /// Per declared field: its rank among the object's keys and its value.
+    values: Vec<Option<(usize, serde_json::Value)>>,
+    /// The error to report, with the rank of its key (`usize::MAX`: a missing field).
+    error: Option<(usize, PolicyError)>,
+}
+
+impl Fields {
+    fn new(
+        obj: serde_json::Map<String, serde_json::Value>,
+        root: &str,
+        names: &'static [&'static str],
+    ) -> Fields {
+        let mut f = Fields {
+            root: root.to_string(),
+            names,
+            values: vec![None; names.len()],
+            error: None,
+        };
+        for (rank, (key, value)) in obj.into_iter().enumerate() {
+            match names.iter().position(|n| *n == key) {
+                Some(i) => {
+                    if let Some(slot) = f.values.get_mut(i) {
+                        *slot = Some((rank, value));
+                    }
+                }
+                None => {
+                    let msg = <serde_json::Error as serde::de::Error>::unknown_field(&key, names)
+                        .to_string();
+                    let at = f.key_path(&key);
+                    f.fail(
+                        rank,
+                        crate::validate::error_at(std::iter::empty(), &msg, &at),
+                    );
+                }
+            }
+        }
+        f
+    }
+
+    fn key_path(&self, key: &str) -> String {
+        format!("{}/{}", self.root, crate::error::pointer_token(key))
+    }
+
+    fn fail(&mut self, rank: usize, e: PolicyError) {
+        if self.error.as_ref().is_none_or(|(r, _)| rank < *r) {
+            self.error = Some((rank, e));
+        }
+    }
+
+    fn take(&mut self, name: &'static str) -> Option<(usize, serde_json::Value)> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        self.values.get_mut(i)?.take()
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(
+        &mut self,
+        name: &'static str,
+        rank: usize,
+        value: serde_json::Value,
+    ) -> Option<T> {
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let msg = e.inner().to_string();
+                let at = self.key_path(name);
+                self.fail(rank, crate::validate::error_at(e.path().iter(), &msg, &at));
+                None
+            }
+        }
+    }
+
+    /// A required field (`placeholder` is returned only along with an error).
+    fn req<T: serde::de::DeserializeOwned>(&mut self, name: &'static str, placeholder: T) -> T {
+        match self.take(name) {
+            Some((rank, v)) => self.parse(name, rank, v).unwrap_or(placeholder),
+            None => {
+                let msg = <serde_json::Error as serde::de::Error>::missing_field(name).to_string();
+                let e = crate::validate::error_at(std::iter::empty(), &msg, &self.root);
+                self.fail(usize::MAX, e);
+                placeholder
+            }
+        }
+    }
+
+    /// A required string.
+    fn s(&mut self, name: &'static str) -> String {
+        self.req(name, String::new())
+    }
+
+    /// A principal.
+    fn p(&mut self, name: &'static str) -> Principal {
+        self.req(name, Principal::User(String::new()))
+    }
+
+    /// A field with a default value.
+    fn or<T: serde::de::DeserializeOwned>(&mut self, name: &'static str, default: T) -> T {
+        match self.take(name) {
+            Some((rank, v)) => self.parse(name, rank, v).unwrap_or(default),
+            None => default,
+        }
+    }
+
+    /// An `Option` field: absent or `null` is `None`.
+    fn opt<T: serde::de::DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
+        match self.take(name) {
+            Some((_, serde_json::Value::Null)) | None => None,
+            Some((rank, v)) => self.parse(name, rank, v),
+        }
+    }
+
+    fn done(self, change: Change) -> Result<Change, PolicyError> {
+        match self.error {
+            Some((_, e)) => Err(e),
+            None => Ok(change),
+        }
+    }
+}
+
+/// The declared fields of each operation (camelCase, declaration order; `op` excluded).
+fn op_fields(op: &str) -> &'static [&'static str] {
+    match op {
+        "createBusinessUnit" => &["id", "name", "parent"],
+        "renameBusinessUnit" => &["businessUnit", "name"],
+        "reparentBusinessUnit" => &["businessUnit", "parent"],
+        "disableBusinessUnit" | "enableBusinessUnit" | "deleteBusinessUnit" => &["businessUnit"],
+        "mergeBusinessUnits" => &["from", "into"],
+        "createUser" => &[
+            "id",
+            "name",
+            "businessUnit",
+            "manager",
+            "disabled",
+            "category",
+            "roles",
+        ],
+        "moveUser" => &["user", "businessUnit", "moveRecords", "reassignRecordsTo"],
+        "moveUsers" => &["users", "businessUnit", "moveRecords", "reassignRecordsTo"],
+        "setManager" => &["user", "manager"],
+        "disableUser" => &["user", "reassignRecordsTo"],
+        "enableUser" => &["user"],
+        "assignRole" | "removeRole" => &["principal", "role", "businessUnit"],
+        "createTeam" => &[
+            "id",
+            "name",
+            "kind",
+            "businessUnit",
+            "members",
+            "roles",
+            "inheritance",
+        ],
+        "deleteTeam" => &["team"],
+        "addTeamMembers" | "removeTeamMembers" => &["team", "users"],
+        "moveTeam" => &["team", "businessUnit"],
+        "assignRecord" => &["record", "owner"],
+        "reassignRecords" => &["from", "to", "table"],
+        "setRecordBusinessUnit" => &["record", "businessUnit"],
+        "createRecord" => &[
+            "id",
+            "name",
+            "table",
+            "owner",
+            "businessUnit",
+            "parent",
+            "active",
+        ],
+        "deleteRecord" => &["record"],
+        "share" | "modifyShare" => &["record", "principal", "rights"],
+        "unshare" => &["record", "principal"],
+        "addAccessTeamMember" | "removeAccessTeamMember" => &["record", "template", "user"],
+        "setSetting" => &["name", "value"],
+        _ => &[],
+    }
+}
+
+/// One operation object (without its `op`) read as operation `op` (one of [`OPS`]).
+fn parse_op(
+    op: &str,
+    obj: serde_json::Map<String, serde_json::Value>,
+    root: &str,
+) -> Result<Change, PolicyError> {
+    let mut f = Fields::new(obj, root, op_fields(op));
+    let c = match op {
+        "createBusinessUnit" => Change::CreateBusinessUnit {
+            id: f.s("id"),
+            name: f.s("name"),
+            parent: f.s("parent"),
+        },
+        "renameBusinessUnit" => Change::RenameBusinessUnit {
+            business_unit: f.s("businessUnit"),
+            name: f.s("name"),
+        },
+        "reparentBusinessUnit" => Change::ReparentBusinessUnit {
+            business_unit: f.s("businessUnit"),
+            parent: f.s("parent"),
+        },
+        "disableBusinessUnit" => Change::DisableBusinessUnit {
+            business_unit: f.s("businessUnit"),
+        },
+        "enableBusinessUnit" => Change::EnableBusinessUnit {
+            business_unit: f.s("businessUnit"),
+        },
+        "deleteBusinessUnit" => Change::DeleteBusinessUnit {
+            business_unit: f.s("businessUnit"),
+        },
+        "mergeBusinessUnits" => Change::MergeBusinessUnits {
+            from: f.s("from"),
+            into: f.s("into"),
+        },
+        "createUser" => Change::CreateUser {
+            id: f.s("id"),
+            name: f.s("name"),
+            business_unit: f.s("businessUnit"),
+            manager: f.opt("manager"),
+            disabled: f.or("disabled", false),
+            category: f.opt("category"),
+            roles: f.or("roles", Vec::new()),
+        },
+        "moveUser" => Change::MoveUser {
+            user: f.s("user"),
+            business_unit: f.s("businessUnit"),
+            move_records: f.opt("moveRecords"),
+            reassign_records_to: f.opt("reassignRecordsTo"),
+        },
+        "moveUsers" => Change::MoveUsers {
+            users: f.req("users", Vec::new()),
+            business_unit: f.s("businessUnit"),
+            move_records: f.opt("moveRecords"),
+            reassign_records_to: f.opt("reassignRecordsTo"),
+        },
+        "setManager" => Change::SetManager {
+            user: f.s("user"),
+            manager: f.opt("manager"),
+        },
+        "disableUser" => Change::DisableUser {
+            user: f.s("user"),
+            reassign_records_to: f.opt("reassignRecordsTo"),
+        },
+        "enableUser" => Change::EnableUser { user: f.s("user") },
+        "assignRole" => Change::AssignRole {
+            principal: f.p("principal"),
+            role: f.s("role"),
+            business_unit: f.opt("businessUnit"),
+        },
+        "removeRole" => Change::RemoveRole {
+            principal: f.p("principal"),
+            role: f.s("role"),
+            business_unit: f.opt("businessUnit"),
+        },
+        "createTeam" => Change::CreateTeam {
+            id: f.s("id"),
+            name: f.s("name"),
+            kind: f.req("kind", TeamKind::Owner),
+            business_unit: f.s("businessUnit"),
+            members: f.or("members", Vec::new()),
+            roles: f.or("roles", Vec::new()),
+            inheritance: f.or("inheritance", Inheritance::default()),
+        },
+        "deleteTeam" => Change::DeleteTeam { team: f.s("team") },
+        "addTeamMembers" => Change::AddTeamMembers {
+            team: f.s("team"),
+            users: f.req("users", Vec::new()),
+        },
+        "removeTeamMembers" => Change::RemoveTeamMembers {
+            team: f.s("team"),
+            users: f.req("users", Vec::new()),
+        },
+        "moveTeam" => Change::MoveTeam {
+            team: f.s("team"),
+            business_unit: f.s("businessUnit"),
+        },
+        "assignRecord" => Change::AssignRecord {
+            record: f.s("record"),
+            owner: f.p("owner"),
+        },
+        "reassignRecords" => Change::ReassignRecords {
+            from: f.p("from"),
+            to: f.p("to"),
+            table: f.opt("table"),
+        },
+        "setRecordBusinessUnit" => Change::SetRecordBusinessUnit {
+            record: f.s("record"),
+            business_unit: f.s("businessUnit"),
+        },
+        "createRecord" => Change::CreateRecord {
+            id: f.s("id"),
+            name: f.opt("name"),
+            table: f.s("table"),
+            owner: f.opt("owner"),
+            business_unit: f.opt("businessUnit"),
+            parent: f.opt("parent"),
+            active: f.or("active", true),
+        },
+        "deleteRecord" => Change::DeleteRecord {
+            record: f.s("record"),
+        },
+        "share" => Change::Share {
+            record: f.s("record"),
+            principal: f.p("principal"),
+            rights: f.req("rights", Vec::new()),
+        },
+        "modifyShare" => Change::ModifyShare {
+            record: f.s("record"),
+            principal: f.p("principal"),
+            rights: f.req("rights", Vec::new()),
+        },
+        "unshare" => Change::Unshare {
+            record: f.s("record"),
+            principal: f.p("principal"),
+        },
+        "addAccessTeamMember" => Change::AddAccessTeamMember {
+            record: f.s("record"),
+            template: f.s("template"),
+            user: f.s("user"),
+        },
+        "removeAccessTeamMember" => Change::RemoveAccessTeamMember {
+            record: f.s("record"),
+            template: f.s("template"),
+            user: f.s("user"),
+        },
+        "setSetting" => Change::SetSetting {
+            name: f.s("name"),
+            value: f.req("value", false),
+        },
+        _ => {
+            return Err(PolicyError::new(
+                "unknown-operation",
+                format!("{root}/op"),
+                format!("unknown operation `{op}`"),
+            ))
+        }
+    };
+    f.done(c)
 }
 
 /// Run a changeset inside a transaction on `st`. The caller keeps or reverts `log`.

@@ -40,6 +40,11 @@ pub fn error_at<'a>(
             Segment::Unknown => {}
         }
     }
+    error_at_pointer(pointer, msg)
+}
+
+/// The error of serde message `msg` at JSON pointer `pointer` (the code follows the message).
+fn error_at_pointer(mut pointer: String, msg: &str) -> PolicyError {
     let code = if msg.starts_with("unknown field") {
         "unknown-field"
     } else if msg.starts_with("missing field") {
@@ -88,33 +93,140 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             ),
         ));
     }
-    // The fast path parses without tracking paths; only a failing input is parsed again
-    // with `serde_path_to_error` to report where it failed.
-    // (Not on wasm: a second instantiation of every deserializer would cost ~90 KB there.)
-    #[cfg(not(target_arch = "wasm32"))]
-    if let Ok(v) = serde_json::from_str::<T>(json) {
-        return Ok(v);
-    }
-    let mut de = serde_json::Deserializer::from_str(json);
-    let value: T = match serde_path_to_error::deserialize(&mut de) {
-        Ok(v) => v,
+    // serde_json reports where a data error was raised (line and column); the JSON
+    // pointer of that place is recovered by re-reading the text up to there
+    // (`pointer_at`), so no path-tracking deserializer is instantiated for every type.
+    // (A path-tracking twin of every deserializer would cost ~90 KB of wasm.)
+    match serde_json::from_str::<T>(json) {
+        Ok(v) => Ok(v),
         Err(err) => {
-            let inner = err.inner();
-            let msg = inner.to_string();
-            if inner.is_syntax() || inner.is_eof() {
-                let e = if msg.contains("recursion limit") {
+            let msg = err.to_string();
+            if err.is_syntax() || err.is_eof() {
+                return Err(if msg.contains("recursion limit") {
                     PolicyError::new("limit-exceeded", root, msg)
                 } else {
                     PolicyError::new("invalid-json", root, msg)
-                };
-                return Err(e);
+                });
             }
-            return Err(serde_error(err.path(), &msg, root));
+            let offset = byte_offset(json, err.line(), err.column());
+            let mut pointer = String::from(root);
+            pointer.push_str(&pointer_at(json, offset, msg.starts_with("unknown field")));
+            Err(error_at_pointer(pointer, &msg))
         }
-    };
-    de.end()
-        .map_err(|e| PolicyError::new("invalid-json", root, e.to_string()))?;
-    Ok(value)
+    }
+}
+
+/// The byte offset of serde_json's error position (1-based line, column = bytes consumed
+/// on that line).
+fn byte_offset(json: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    let mut lines = line.saturating_sub(1);
+    if lines > 0 {
+        for (i, b) in json.bytes().enumerate() {
+            if b == b'\n' {
+                lines -= 1;
+                if lines == 0 {
+                    start = i + 1;
+                    break;
+                }
+            }
+        }
+    }
+    start.saturating_add(column).min(json.len())
+}
+
+/// The JSON pointer (relative) of the value a data error raised at byte `offset` of
+/// `json` is about, as `serde_path_to_error` would name it: re-reads the (lexically
+/// valid) text up to `offset`, tracking the key or index of every open container.
+/// Raised right after an object key: an unknown field names the key (`key_error`);
+/// anything else there (a duplicate key, an unknown enum variant) names the object.
+fn pointer_at(json: &str, offset: usize, key_error: bool) -> String {
+    enum Frame {
+        Obj(Option<String>),
+        Arr(usize),
+    }
+    #[derive(PartialEq)]
+    enum Last {
+        Open,
+        Key,
+        Other,
+        Comma,
+    }
+    let bytes = json.as_bytes();
+    let end = offset.min(bytes.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut last = Last::Other;
+    let mut i = 0;
+    while i < end {
+        let Some(&b) = bytes.get(i) else { break };
+        match b {
+            b'{' => {
+                stack.push(Frame::Obj(None));
+                last = Last::Open;
+            }
+            b'[' => {
+                stack.push(Frame::Arr(0));
+                last = Last::Open;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                last = Last::Other;
+            }
+            b',' => {
+                match stack.last_mut() {
+                    Some(Frame::Arr(n)) => *n += 1,
+                    Some(Frame::Obj(k)) => *k = None,
+                    None => {}
+                }
+                last = Last::Comma;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    match c {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                let is_key = matches!(stack.last(), Some(Frame::Obj(_)))
+                    && (last == Last::Open || last == Last::Comma);
+                if is_key {
+                    let raw = json.get(start..=i).unwrap_or("\"\"");
+                    let key = serde_json::from_str::<String>(raw).unwrap_or_default();
+                    if let Some(Frame::Obj(k)) = stack.last_mut() {
+                        *k = Some(key);
+                    }
+                    last = Last::Key;
+                } else {
+                    last = Last::Other;
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => last = Last::Other,
+        }
+        i += 1;
+    }
+    let mut pointer = String::new();
+    let n = stack.len();
+    for (depth, frame) in stack.iter().enumerate() {
+        match frame {
+            Frame::Obj(Some(key)) => {
+                if depth + 1 == n && last == Last::Key && !key_error {
+                    break;
+                }
+                pointer.push('/');
+                pointer.push_str(&pointer_token(key));
+            }
+            Frame::Obj(None) => {}
+            Frame::Arr(index) => {
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+            }
+        }
+    }
+    pointer
 }
 
 struct Ctx {
@@ -589,7 +701,9 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
     let n = s.records.len();
     st.records.core.reserve(n);
     st.records.name_at.reserve(n);
-    let mut parents: Vec<(usize, &str)> = Vec::new();
+    let id_bytes: usize = s.records.iter().map(|r| r.id.len()).sum();
+    st.records.ids.reserve(n, id_bytes);
+    let mut parents: Vec<(usize, u32, &str)> = Vec::new();
     for (i, r) in s.records.iter().enumerate() {
         if st.records.ids.find(&r.id).is_some() {
             dup(&mut ctx, "record", &r.id, format!("/records/{i}/id"));
@@ -673,10 +787,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 }
             }
         }
-        if let Some(p) = &r.parent {
-            parents.push((i, p.as_str()));
-        }
-        let Some(_) = st.push_record(&r.id, r.name.as_deref(), table, owner, unit, NONE, r.active)
+        let Some(ci) = st.push_record(&r.id, r.name.as_deref(), table, owner, unit, NONE, r.active)
         else {
             ctx.err(
                 "limit-exceeded",
@@ -685,19 +796,19 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             );
             break;
         };
+        if let Some(p) = &r.parent {
+            parents.push((i, ci, p.as_str()));
+        }
     }
     // record indexes equal input positions only when no duplicate was skipped
     let positions_match = st.records.len() == s.records.len();
-    for (i, p) in parents {
+    for (i, ci, p) in parents {
         let Some(pi) = st.records.ids.find(p) else {
             ctx.err(
                 "unknown-record",
                 format!("/records/{i}/parent"),
                 format!("parent record `{p}` does not exist", p = short_id(p)),
             );
-            continue;
-        };
-        let Some(ci) = s.records.get(i).and_then(|r| st.records.ids.find(&r.id)) else {
             continue;
         };
         let ct = st.records.table(ci);

@@ -5,7 +5,7 @@
 //! `PolicyError` (`bad-type`) and never a trap; snapshots and changesets are
 //! stringified in JS and parsed by the engine's own `from_json` /
 //! `parse_changes`, so their error paths are exactly the Rust ones; outputs
-//! are plain JS objects (serde-wasm-bindgen, JSON-compatible). Every error is
+//! are plain JS objects (serialised to JSON text by serde_json, parsed by `JSON.parse`). Every error is
 //! thrown as an instance of the JS class `PolicyError` defined in
 //! `pkg-template/policy-error.js` (copied into the package by `build.sh`).
 
@@ -361,15 +361,17 @@ fn split_utf16<'a>(text: &'a str, lens: &[u32]) -> Option<Vec<&'a str>> {
 // Outputs
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            throw_one(PolicyError::new(
-                "internal",
-                "",
-                format!("cannot convert the result: {e}"),
-            ))
-        })
+    // JSON text parsed by the JS engine: one serializer (serde_json's, also used by
+    // `toJSON`) instead of a second one for JS values, which keeps the .wasm small;
+    // JSON.parse builds plain objects faster than one call into JS per field.
+    let text = serde_json::to_string(value).map_err(|e| {
+        throw_one(PolicyError::new(
+            "internal",
+            "",
+            format!("cannot convert the result: {e}"),
+        ))
+    })?;
+    JSON::parse(&text)
 }
 
 fn string_array<S: AsRef<str>>(items: &[S]) -> Array {
