@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Right, RightSet};
-use crate::error::{Errors, PolicyError};
+use crate::error::{short_id, Errors, PolicyError};
 use crate::journal::{Touched, Tx, Undo};
 use crate::model::{CascadeScope, DeleteCascade, Inheritance, Principal, RoleAssignment, TeamKind};
 use crate::state::{
@@ -377,7 +377,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
                 PolicyError::new(
                     "unknown-operation",
                     format!("{root}/op"),
-                    format!("unknown operation `{op}`"),
+                    format!("unknown operation `{op}`", op = short_id(&op)),
                 )
                 .with_help(format!("operations are {}", OPS.join(", "))),
             );
@@ -730,7 +730,7 @@ fn parse_op(
             return Err(PolicyError::new(
                 "unknown-operation",
                 format!("{root}/op"),
-                format!("unknown operation `{op}`"),
+                format!("unknown operation `{op}`", op = short_id(op)),
             ))
         }
     };
@@ -807,37 +807,43 @@ impl Op<'_, '_> {
             e(
                 "unknown-business-unit",
                 path,
-                format!("business unit `{id}` does not exist"),
+                format!("business unit `{id}` does not exist", id = short_id(id)),
             )
         })
     }
     fn user(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st()
-            .user_ids
-            .get(id)
-            .copied()
-            .ok_or_else(|| e("unknown-user", path, format!("user `{id}` does not exist")))
+        self.st().user_ids.get(id).copied().ok_or_else(|| {
+            e(
+                "unknown-user",
+                path,
+                format!("user `{id}` does not exist", id = short_id(id)),
+            )
+        })
     }
     fn team(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st()
-            .team_ids
-            .get(id)
-            .copied()
-            .ok_or_else(|| e("unknown-team", path, format!("team `{id}` does not exist")))
+        self.st().team_ids.get(id).copied().ok_or_else(|| {
+            e(
+                "unknown-team",
+                path,
+                format!("team `{id}` does not exist", id = short_id(id)),
+            )
+        })
     }
     fn role(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st()
-            .role_ids
-            .get(id)
-            .copied()
-            .ok_or_else(|| e("unknown-role", path, format!("role `{id}` does not exist")))
+        self.st().role_ids.get(id).copied().ok_or_else(|| {
+            e(
+                "unknown-role",
+                path,
+                format!("role `{id}` does not exist", id = short_id(id)),
+            )
+        })
     }
     fn record(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
         self.st().records.ids.find(id).ok_or_else(|| {
             e(
                 "unknown-record",
                 path,
-                format!("record `{id}` does not exist"),
+                format!("record `{id}` does not exist", id = short_id(id)),
             )
         })
     }
@@ -846,7 +852,7 @@ impl Op<'_, '_> {
             e(
                 "unknown-table",
                 path,
-                format!("table `{id}` does not exist"),
+                format!("table `{id}` does not exist", id = short_id(id)),
             )
         })
     }
@@ -868,14 +874,17 @@ impl Op<'_, '_> {
                 return Err(e(
                     "access-team-owner",
                     &format!("{path}/team"),
-                    format!("access team `{}` cannot own records", p.id()),
+                    format!("access team `{}` cannot own records", short_id(p.id())),
                 ));
             }
         } else if self.st().user(o).is_some_and(|u| u.disabled) {
             return Err(e(
                 "disabled-user",
                 &format!("{path}/user"),
-                format!("user `{}` is disabled and cannot own records", p.id()),
+                format!(
+                    "user `{}` is disabled and cannot own records",
+                    short_id(p.id())
+                ),
             ));
         }
         Ok(o)
@@ -895,7 +904,7 @@ impl Op<'_, '_> {
             return Err(e(
                 "duplicate-id",
                 path,
-                format!("{kind} id `{id}` already exists"),
+                format!("{kind} id `{id}` already exists", id = short_id(id)),
             ));
         }
         Ok(())
@@ -919,7 +928,7 @@ impl Op<'_, '_> {
                 Ok(_) => errs.push(PolicyError::new(
                     "duplicate-id",
                     format!("{path}/{j}"),
-                    format!("role `{}` is assigned twice", a.role),
+                    format!("role `{}` is assigned twice", short_id(&a.role)),
                 )),
                 Err(mut e) => errs.append(&mut e),
             }
@@ -944,7 +953,7 @@ impl Op<'_, '_> {
             if anchor == holder_unit {
                 anchor = NONE;
             } else if !self.st().settings.ownership_across_business_units {
-                return Err(e("role-anchor-not-allowed", &format!("{path}/businessUnit"), format!("a role anchored at `{b}`, another unit than its holder's, needs ownershipAcrossBusinessUnits")));
+                return Err(e("role-anchor-not-allowed", &format!("{path}/businessUnit"), format!("a role anchored at `{b}`, another unit than its holder's, needs ownershipAcrossBusinessUnits", b = short_id(b))));
             }
         }
         Ok(Assignment { role, unit: anchor })
@@ -1077,7 +1086,8 @@ impl Op<'_, '_> {
                         "/manager",
                         format!(
                             "manager `{}` is not in `{business_unit}` or one of its ancestors",
-                            manager.as_deref().unwrap_or("")
+                            short_id(manager.as_deref().unwrap_or("")),
+                            business_unit = short_id(business_unit)
                         ),
                     ));
                 }
@@ -1146,7 +1156,8 @@ impl Op<'_, '_> {
                             "/manager",
                             format!(
                                 "`{}` reports (indirectly) to `{user}`",
-                                manager.as_deref().unwrap_or("")
+                                short_id(manager.as_deref().unwrap_or("")),
+                                user = short_id(user)
                             ),
                         ));
                     }
@@ -1157,7 +1168,7 @@ impl Op<'_, '_> {
                             "/manager",
                             format!(
                                 "manager `{}` is not in the user's unit or one of its ancestors",
-                                manager.as_deref().unwrap_or("")
+                                short_id(manager.as_deref().unwrap_or(""))
                             ),
                         ));
                     }
@@ -1234,7 +1245,7 @@ impl Op<'_, '_> {
                             return Err(e(
                                 "access-team-roles",
                                 "/principal/team",
-                                format!("access team `{}` cannot hold roles", row.id),
+                                format!("access team `{}` cannot hold roles", short_id(&row.id)),
                             ));
                         }
                         let a = self.assignment(role, business_unit.as_deref(), row.unit, "")?;
@@ -1257,7 +1268,10 @@ impl Op<'_, '_> {
                     return Err(e(
                         "reserved-id",
                         "/id",
-                        format!("team id `{id}` is reserved for default teams"),
+                        format!(
+                            "team id `{id}` is reserved for default teams",
+                            id = short_id(id)
+                        ),
                     ));
                 }
                 self.id_free("team", self.st().team_ids.contains_key(id), id, "/id")?;
@@ -1266,7 +1280,7 @@ impl Op<'_, '_> {
                     return Err(e(
                         "access-team-roles",
                         "/roles",
-                        format!("access team `{id}` cannot hold roles"),
+                        format!("access team `{id}` cannot hold roles", id = short_id(id)),
                     ));
                 }
                 let mut ms = Vec::new();
@@ -1299,7 +1313,10 @@ impl Op<'_, '_> {
                     return Err(vec![PolicyError::new(
                         "not-empty",
                         "/team",
-                        format!("team `{team}` still owns {owned} records"),
+                        format!(
+                            "team `{team}` still owns {owned} records",
+                            team = short_id(team)
+                        ),
                     )
                     .with_help("reassign its records first (reassignRecords)")]);
                 }
@@ -1413,7 +1430,7 @@ impl Op<'_, '_> {
                     return Err(e(
                         "duplicate-id",
                         "/id",
-                        format!("record id `{id}` already exists"),
+                        format!("record id `{id}` already exists", id = short_id(id)),
                     ));
                 }
                 self.id_free("record", false, id, "/id")?;
@@ -1425,7 +1442,8 @@ impl Op<'_, '_> {
                             "organization-owned",
                             "/owner",
                             format!(
-                                "table `{table}` is organization-owned; its records have no owner"
+                                "table `{table}` is organization-owned; its records have no owner",
+                                table = short_id(table)
                             ),
                         ))
                     }
@@ -1434,7 +1452,10 @@ impl Op<'_, '_> {
                         return Err(e(
                             "missing-owner",
                             "/owner",
-                            format!("records of `{table}` need an owner"),
+                            format!(
+                                "records of `{table}` need an owner",
+                                table = short_id(table)
+                            ),
                         ))
                     }
                     (false, Some(p)) => {
@@ -1444,11 +1465,11 @@ impl Op<'_, '_> {
                 };
                 if let Some(bu) = business_unit {
                     if org {
-                        return Err(e("organization-owned", "/businessUnit", format!("table `{table}` is organization-owned; its records have no owning unit")));
+                        return Err(e("organization-owned", "/businessUnit", format!("table `{table}` is organization-owned; its records have no owning unit", table = short_id(table))));
                     }
                     let x = self.unit(bu, "/businessUnit")?;
                     if x != b && !self.st().settings.ownership_across_business_units {
-                        return Err(e("business-unit-mismatch", "/businessUnit", format!("record unit `{bu}` differs from its owner's; that needs ownershipAcrossBusinessUnits")));
+                        return Err(e("business-unit-mismatch", "/businessUnit", format!("record unit `{bu}` differs from its owner's; that needs ownershipAcrossBusinessUnits", bu = short_id(bu))));
                     }
                     b = x;
                 }
@@ -1462,7 +1483,8 @@ impl Op<'_, '_> {
                                 "/parent",
                                 format!(
                                     "no parental relationship links `{}` to `{table}`",
-                                    self.st().table_name(self.st().records.table(p))
+                                    short_id(self.st().table_name(self.st().records.table(p))),
+                                    table = short_id(table)
                                 ),
                             ));
                         }
@@ -1510,7 +1532,11 @@ impl Op<'_, '_> {
                         return Err(e(
                             "not-shared",
                             "/principal",
-                            format!("record `{record}` is not shared with `{}`", principal.id()),
+                            format!(
+                                "record `{record}` is not shared with `{}`",
+                                short_id(principal.id()),
+                                record = short_id(record)
+                            ),
                         ));
                     }
                     None => list.push(ShareEntry {
@@ -1532,7 +1558,11 @@ impl Op<'_, '_> {
                     return Err(e(
                         "not-shared",
                         "/principal",
-                        format!("record `{record}` is not shared with `{}`", principal.id()),
+                        format!(
+                            "record `{record}` is not shared with `{}`",
+                            short_id(principal.id()),
+                            record = short_id(record)
+                        ),
                     ));
                 }
                 self.tx.shares(r, list);
@@ -1559,7 +1589,10 @@ impl Op<'_, '_> {
                         e(
                             "unknown-template",
                             "/template",
-                            format!("access team template `{template}` does not exist"),
+                            format!(
+                                "access team template `{template}` does not exist",
+                                template = short_id(template)
+                            ),
                         )
                     })?;
                 if self.st().templates.get(tpl as usize).map(|t| t.table)
@@ -1569,7 +1602,9 @@ impl Op<'_, '_> {
                         "bad-value",
                         "/template",
                         format!(
-                            "template `{template}` is for another table than record `{record}`"
+                            "template `{template}` is for another table than record `{record}`",
+                            template = short_id(template),
+                            record = short_id(record)
                         ),
                     ));
                 }
@@ -1601,7 +1636,7 @@ impl Op<'_, '_> {
                     return Err(vec![PolicyError::new(
                         "unknown-setting",
                         "/name",
-                        format!("unknown setting `{name}`"),
+                        format!("unknown setting `{name}`", name = short_id(name)),
                     )
                     .with_help(format!(
                         "settings are {}",
@@ -1681,7 +1716,10 @@ impl Op<'_, '_> {
             return Err(e(
                 "organization-owned",
                 path,
-                format!("record `{}` is organization-owned", self.st().records.id(r)),
+                format!(
+                    "record `{}` is organization-owned",
+                    short_id(self.st().records.id(r))
+                ),
             ));
         }
         Ok(())
@@ -1700,7 +1738,7 @@ impl Op<'_, '_> {
                 return Err(e(
                     "duplicate-id",
                     "/role",
-                    format!("role `{role}` is already assigned"),
+                    format!("role `{role}` is already assigned", role = short_id(role)),
                 ));
             }
             roles.push(a);
@@ -1709,7 +1747,7 @@ impl Op<'_, '_> {
                 return Err(e(
                     "not-assigned",
                     "/role",
-                    format!("role `{role}` is not assigned"),
+                    format!("role `{role}` is not assigned", role = short_id(role)),
                 ));
             }
             roles.retain(|x| *x != a);
@@ -1743,8 +1781,8 @@ impl Op<'_, '_> {
                     path,
                     format!(
                         "`{}` has no read privilege on `{}` and cannot own its records",
-                        st.principal(owner).id(),
-                        st.table_name(t)
+                        short_id(st.principal(owner).id()),
+                        short_id(st.table_name(t))
                     ),
                 )
                 .with_help("assign a role with read on the table first")]);
@@ -2026,8 +2064,8 @@ impl Op<'_, '_> {
                 path,
                 format!(
                     "`{}` is inside `{}`; reparenting would create a cycle",
-                    self.st().unit_id(p),
-                    self.st().unit_id(b)
+                    short_id(self.st().unit_id(p)),
+                    short_id(self.st().unit_id(b))
                 ),
             ));
         }
@@ -2087,7 +2125,7 @@ impl Op<'_, '_> {
                 "/businessUnit",
                 format!(
                     "business unit `{}` must be disabled before it is deleted",
-                    row.id
+                    short_id(&row.id)
                 ),
             )
             .with_help("add a disableBusinessUnit operation first")]);
@@ -2146,7 +2184,7 @@ impl Op<'_, '_> {
                 "/businessUnit",
                 format!(
                     "business unit `{}` still holds {}",
-                    row.id,
+                    short_id(&row.id),
                     blockers.join(", ")
                 ),
             )
@@ -2184,8 +2222,8 @@ impl Op<'_, '_> {
                 "/into",
                 format!(
                     "`{}` is inside `{}`",
-                    self.st().unit_id(into),
-                    self.st().unit_id(f)
+                    short_id(self.st().unit_id(into)),
+                    short_id(self.st().unit_id(f))
                 ),
             ));
         }
@@ -2336,7 +2374,7 @@ impl Op<'_, '_> {
             for k in kids {
                 match st.parent_rel(st.records.table(k)).map(|r| r.delete) {
                     Some(DeleteCascade::Restrict) => {
-                        return Err(vec![PolicyError::new("restricted", "/record", format!("record `{}` has child record `{}` and their relationship restricts delete", st.records.id(x), st.records.id(k))).with_help("delete or re-link the children first")]);
+                        return Err(vec![PolicyError::new("restricted", "/record", format!("record `{}` has child record `{}` and their relationship restricts delete", short_id(st.records.id(x)), short_id(st.records.id(k)))).with_help("delete or re-link the children first")]);
                     }
                     Some(DeleteCascade::All) => stack.push(k),
                     _ => {}
