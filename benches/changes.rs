@@ -4,7 +4,9 @@
 //! 500 users to other business units (one `moveUser` each, records follow) and
 //! prints medians and p90 of `validate_changes`, `simulate` (the full impact:
 //! every user's gained and lost rights), `apply`, `undo` and `redo`, plus the
-//! same for 1 and 50 users (interactive sizes).
+//! same for 1 and 50 users (interactive sizes). `BENCH_MOVES=500` (or `1,50`) runs
+//! only those sizes. The `counts digest` line hashes every reported count, to compare
+//! implementations of `simulate` on the same org.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -119,6 +121,29 @@ fn moves(snapshot: &crm_policy::Snapshot, count: usize, seed: u64) -> Vec<Change
     out
 }
 
+/// FNV-1a over every (user, gained/lost, table, right, count): compares implementations.
+fn counts_digest(impact: &crm_policy::Impact) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |s: &str| {
+        for b in s.bytes().chain([0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for a in &impact.access_changes {
+        eat(&a.user);
+        for (side, list) in [("+", &a.gained), ("-", &a.lost)] {
+            for c in list {
+                eat(side);
+                eat(&c.table);
+                eat(c.right.as_str());
+                eat(&c.count.to_string());
+            }
+        }
+    }
+    h
+}
+
 fn main() {
     let scale = scale();
     let size = GenerateSize {
@@ -134,6 +159,12 @@ fn main() {
         size.users, size.business_units, size.teams, size.records, size.shares
     );
     let heavy = size.records >= 200_000;
+    // BENCH_MOVES=500 (or 1,50) runs only those changeset sizes
+    let only: Vec<usize> = std::env::var("BENCH_MOVES")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
 
     let t = Instant::now();
     let snapshot = generate(42, &size);
@@ -154,6 +185,9 @@ fn main() {
         (50, if heavy { 5 } else { 11 }),
         (500, if heavy { 3 } else { 7 }),
     ] {
+        if !only.is_empty() && !only.contains(&count) {
+            continue;
+        }
         let changes = moves(&snapshot, count, 1000 + count as u64);
         println!("-- move {} users to other business units", changes.len());
 
@@ -198,6 +232,7 @@ fn main() {
                 impact.warnings.len(),
                 impact.assertions.len()
             );
+            println!("  counts digest {:016x}", counts_digest(&impact));
         }
 
         let mut apply = Vec::new();

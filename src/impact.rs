@@ -13,6 +13,7 @@ use crate::error::Errors;
 use crate::journal::revert_all;
 use crate::model::Assertion;
 use crate::query::{has_any_role, ineffective_share_rights, Finding};
+use crate::reach::{difference, Base, CovPool, Low, DEAD, LOW_CAP};
 use crate::state::{as_team, as_user, new_map, Map, State, NONE};
 
 /// (user, table, right, gained).
@@ -86,15 +87,6 @@ pub struct Impact {
     pub records: RecordCounts,
 }
 
-/// Units in pre-order (index = pre number) for subtree enumeration.
-fn pre_order(st: &State) -> Vec<u32> {
-    let mut v: Vec<u32> = (0..st.units.len() as u32)
-        .filter(|&b| st.unit(b).is_some_and(|u| u.alive))
-        .collect();
-    v.sort_unstable_by_key(|&b| st.tree.pre.get(b as usize).copied().unwrap_or(u32::MAX));
-    v
-}
-
 /// Users holding local / deep grants per anchor unit.
 struct AnchorIndex {
     local: Map<u32, Vec<u32>>,
@@ -128,26 +120,6 @@ fn anchor_index(st: &State) -> AnchorIndex {
     idx
 }
 
-/// Rights with organization-wide coverage for `u` on table `t` (an enabled user's global
-/// grants, or any grant on an organization-owned table).
-fn global_rights(st: &State, u: u32, t: u32) -> RightSet {
-    let mut out = RightSet::EMPTY;
-    if !st.user_enabled(u) {
-        return out;
-    }
-    let Some(g) = st.grants.get(u as usize) else {
-        return out;
-    };
-    let org = st.org_owned(t);
-    for right in Right::ALL {
-        let gs = g.get(t, right);
-        if (org && !gs.is_empty()) || gs.iter().any(|x| x.level == Level::Global) {
-            out.insert(right);
-        }
-    }
-    out
-}
-
 fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
     let mut i = 0;
     let mut seen: Map<u32, ()> = new_map();
@@ -164,42 +136,15 @@ fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
     }
 }
 
-/// Records user `u` might reach without an organization-wide grant.
-fn user_candidates(st: &State, u: u32, mode: &Mode, pre: &[u32], out: &mut Vec<u32>) {
-    let Some(g) = st.grants.get(u as usize) else {
-        return;
-    };
+/// Records user `u` may reach other than by role depth: owned, shared, access-team and
+/// inherited-share records of the user (or of the `Hierarchy` seeds) and of their reports
+/// within the hierarchy depth, with their teams' owned and shared records.
+fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
     let seeds = match mode {
         Mode::Light => return,
         Mode::Hierarchy(seeds) => Some(seeds),
         Mode::Full => None,
     };
-    let start = out.len();
-    let mut anchors: Vec<(Level, u32)> = g
-        .entries()
-        .iter()
-        .filter(|x| matches!(x.level, Level::Local | Level::Deep))
-        .map(|x| (x.level, x.anchor))
-        .collect();
-    anchors.sort_unstable();
-    anchors.dedup();
-    if seeds.is_some() {
-        anchors.clear();
-    }
-    for (level, a) in anchors {
-        if level == Level::Local {
-            out.extend_from_slice(st.by_unit.get(a as usize).map(Vec::as_slice).unwrap_or(&[]));
-        } else {
-            let (Some(&lo), Some(&hi)) =
-                (st.tree.pre.get(a as usize), st.tree.post.get(a as usize))
-            else {
-                continue;
-            };
-            for &b in pre.get(lo as usize..=hi as usize).unwrap_or(&[]) {
-                out.extend_from_slice(st.by_unit.get(b as usize).map(Vec::as_slice).unwrap_or(&[]));
-            }
-        }
-    }
     let mut holders = match seeds {
         Some(s) => s.clone(),
         None => vec![u],
@@ -245,7 +190,6 @@ fn user_candidates(st: &State, u: u32, mode: &Mode, pre: &[u32], out: &mut Vec<u
     shared.retain(|&r| st.children.contains_key(&r));
     add_descendants(st, &mut shared);
     out.extend(shared);
-    let _ = start;
 }
 
 /// Users who might reach record `r` without an organization-wide grant.
@@ -343,30 +287,37 @@ fn ancestors(st: &State, v: u32, out: &mut Vec<u32>) {
 
 /// Candidates of one side (before or after).
 struct Side {
-    /// Per touched user: records to compare (unsorted, with repeats).
+    /// Per `Full` or `Hierarchy` user: records to compare (unsorted, with repeats).
     user_cands: Map<u32, Vec<u32>>,
-    /// Per touched user and table: organization-wide rights.
-    global: Map<(u32, u32), RightSet>,
-    /// (user, record) pairs from the record side.
+    /// Per `Full` user, per (table, right) slot: the role-depth coverage id in `pool`.
+    slots: Map<u32, Vec<u32>>,
+    /// Coverages of this state.
+    pool: CovPool,
+    /// Business units in this state (deleted ones included).
+    n_units: usize,
+    /// (user, record) pairs from the record side (every user but the `Full` ones).
     pairs: Vec<(u32, u32)>,
 }
 
 fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]) -> Side {
-    let pre = pre_order(st);
     let mut side = Side {
         user_cands: new_map(),
-        global: new_map(),
+        slots: new_map(),
+        pool: CovPool::new(st),
+        n_units: st.units.len(),
         pairs: Vec::new(),
     };
+    let full = |u: u32| matches!(modes.get(&u), Some(Mode::Full));
     for (&u, mode) in modes {
-        if (u as usize) >= st.users.len() {
+        if (u as usize) >= st.users.len() || *mode == Mode::Light {
             continue;
         }
         let mut c = Vec::new();
-        user_candidates(st, u, mode, &pre, &mut c);
+        user_candidates(st, u, mode, &mut c);
         side.user_cands.insert(u, c);
-        for t in 0..st.tables.len() as u32 {
-            side.global.insert((u, t), global_rights(st, u, t));
+        if *mode == Mode::Full {
+            let slots = side.pool.user_slots(st, u);
+            side.slots.insert(u, slots);
         }
     }
     let anchors = anchor_index(st);
@@ -379,18 +330,14 @@ fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]
         record_candidates(st, r, &anchors, &mut users);
         users.sort_unstable();
         users.dedup();
-        side.pairs.extend(
-            users
-                .iter()
-                .filter(|&&u| !modes.contains_key(&u))
-                .map(|&u| (u, r)),
-        );
+        side.pairs
+            .extend(users.iter().filter(|&&u| !full(u)).map(|&u| (u, r)));
     }
     for &r in all_users_for {
         if (r as usize) < st.records.len() {
             side.pairs.extend(
                 (0..st.users.len() as u32)
-                    .filter(|u| !modes.contains_key(u))
+                    .filter(|&u| !full(u))
                     .map(|u| (u, r)),
             );
         }
@@ -415,32 +362,15 @@ struct Compared {
     after: Vec<u8>,
 }
 
-impl Compared {
-    fn after_of(&self, r: u32) -> u8 {
-        self.items
-            .binary_search(&r)
-            .ok()
-            .and_then(|i| self.after.get(i).copied())
-            .unwrap_or(0)
-    }
-    fn before_of(&self, r: u32) -> u8 {
-        self.items
-            .binary_search(&r)
-            .ok()
-            .and_then(|i| self.before.get(i).copied())
-            .unwrap_or(0)
-    }
-}
-
 /// Facts of the after state kept for the report (the state itself is rolled back).
 struct AfterFacts {
     record_ids: Map<u32, (String, u32)>,
     user_ids: Map<u32, String>,
-    tables: Vec<Vec<u32>>,
+    /// Unit of each touched record after (`DEAD` when it does not exist), aligned with `tr`.
+    tr_after: Vec<u32>,
     records: usize,
     assertions: Vec<(Assertion, bool)>,
     warnings: Vec<Finding>,
-    alive_after: Map<u32, bool>,
 }
 
 /// Simulate `changes` on `st` and restore it exactly.
@@ -537,7 +467,6 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         })
         .collect();
     let side_b = collect(st, &modes, &tr, &flip);
-    let tables_before: Vec<Vec<u32>> = st.by_table.clone();
 
     // ---- pass 2: after-side candidates and decisions
     let out2 = run(st, changes);
@@ -547,13 +476,19 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     }
     let side_a = collect(st, &modes, &tr, &flip);
     let mut per_user: Map<u32, Compared> = new_map();
-    for &u in modes.keys() {
+    for (&u, mode) in &modes {
+        if *mode == Mode::Light {
+            continue; // compared on the touched records from the record side
+        }
         let mut items: Vec<u32> = Vec::new();
         items.extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
         items.extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-        items.extend_from_slice(&tr);
         items.sort_unstable();
         items.dedup();
+        if *mode != Mode::Full {
+            // touched records are compared from the record side
+            items.retain(|r| tr.binary_search(r).is_err());
+        }
         let after = items.iter().map(|&r| eval(st, u, r)).collect();
         per_user.insert(
             u,
@@ -564,6 +499,17 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             },
         );
     }
+    // where each touched record is after the changeset
+    let tr_after: Vec<u32> = tr
+        .iter()
+        .map(|&r| {
+            if (r as usize) < st.records.len() && st.records.alive(r) {
+                st.records.unit(r)
+            } else {
+                DEAD
+            }
+        })
+        .collect();
     let mut pairs: Vec<(u32, u32)> = side_b.pairs.clone();
     pairs.extend_from_slice(&side_a.pairs);
     pairs.sort_unstable();
@@ -572,7 +518,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     let mut facts = AfterFacts {
         record_ids: new_map(),
         user_ids: new_map(),
-        tables: st.by_table.clone(),
+        tr_after,
         records: st.live_records(),
         assertions: st
             .assertions
@@ -580,7 +526,6 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             .map(|a| (a.clone(), assertion_holds(st, a)))
             .collect(),
         warnings: Vec::new(),
-        alive_after: after_alive.clone(),
     };
     let mut users_touched: Vec<u32> = modes.keys().copied().collect();
     users_touched.sort_unstable();
@@ -617,9 +562,9 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         &pairs,
         &pair_before,
         &pair_after,
+        &modes,
         &side_b,
         &side_a,
-        &tables_before,
         &tr,
         facts,
         effects,
@@ -636,9 +581,9 @@ fn report(
     pairs: &[(u32, u32)],
     pair_before: &[u8],
     pair_after: &[u8],
+    modes: &Map<u32, Mode>,
     before: &Side,
     after: &Side,
-    tables_before: &[Vec<u32>],
     tr: &[u32],
     facts: AfterFacts,
     effects: Vec<SideEffect>,
@@ -652,15 +597,13 @@ fn report(
             facts.record_ids.get(&r).map(|x| x.1).unwrap_or(NONE)
         }
     };
-    let mut per: Map<PerKey, (usize, Vec<u32>)> = new_map();
+    let mut per: Map<PerKey, (usize, Low)> = new_map();
     let mut add = |key: PerKey, r: u32| {
-        let e = per.entry(key).or_insert((0, Vec::new()));
+        let e = per.entry(key).or_insert_with(|| (0, Low::default()));
         e.0 += 1;
-        if e.1.len() < SAMPLE * 4 {
-            e.1.push(r);
-        }
+        e.1.push(r);
     };
-    // record-side pairs (users whose own access did not change)
+    // record-side pairs (users whose own grants did not change)
     for ((&(u, r), &b), &a) in pairs.iter().zip(pair_before).zip(pair_after) {
         if b == a {
             continue;
@@ -673,81 +616,41 @@ fn report(
             }
         }
     }
-    // user-side: per pair, except rights organization-wide on one side only
-    let empty: Vec<u32> = Vec::new();
-    let mut counted: Vec<(PerKey, usize, Vec<u32>)> = Vec::new();
-    for (&u, c) in per_user {
+    // managers of re-linked reports: their reports' untouched records
+    let mut users: Vec<u32> = per_user.keys().copied().collect();
+    users.sort_unstable();
+    for &u in &users {
+        let Some(c) = per_user.get(&u) else { continue };
+        if matches!(modes.get(&u), Some(Mode::Full)) {
+            continue;
+        }
         for ((&r, &b), &a) in c.items.iter().zip(&c.before).zip(&c.after) {
             if b == a {
                 continue;
             }
             let t = table_of(r);
-            let gb = before.global.get(&(u, t)).copied().unwrap_or_default();
-            let ga = after.global.get(&(u, t)).copied().unwrap_or_default();
             for right in Right::ALL {
                 let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
-                if hb != ha && gb.has(right) == ga.has(right) {
+                if hb != ha {
                     add((u, t, right, ha), r);
                 }
             }
         }
-        for t in 0..st.tables.len() as u32 {
-            let gb = before.global.get(&(u, t)).copied().unwrap_or_default();
-            let ga = after.global.get(&(u, t)).copied().unwrap_or_default();
-            for right in Right::ALL {
-                if gb.has(right) == ga.has(right) {
-                    continue;
-                }
-                let bit = right.bit();
-                // organization-wide on the lost side: every record alive there had the right
-                let lost_side = gb.has(right);
-                let population: &[u32] = if lost_side {
-                    tables_before.get(t as usize).unwrap_or(&empty)
-                } else {
-                    facts.tables.get(t as usize).unwrap_or(&empty)
-                };
-                let other_has = |r: u32| {
-                    let v = if lost_side {
-                        c.after_of(r)
-                    } else {
-                        c.before_of(r)
-                    };
-                    v & bit != 0
-                };
-                let mut n = 0usize;
-                let mut sample = Vec::new();
-                for &r in population {
-                    if !other_has(r) {
-                        n += 1;
-                        if sample.len() < SAMPLE * 4 {
-                            sample.push(r);
-                        }
-                    }
-                }
-                // records alive on one side only (created / deleted) that the other side reaches
-                for &r in tr {
-                    let in_population = if lost_side {
-                        (r as usize) < st.records.len() && st.records.alive(r)
-                    } else {
-                        facts.alive_after.get(&r).copied().unwrap_or(false)
-                    };
-                    if table_of(r) != t || in_population {
-                        continue;
-                    }
-                    if other_has(r) {
-                        counted.push(((u, t, right, lost_side), 1, vec![r]));
-                    }
-                }
-                if n > 0 {
-                    counted.push(((u, t, right, !lost_side), n, sample));
-                }
-            }
-        }
     }
-    for (key, n, sample) in counted {
-        let e = per.entry(key).or_insert((0, Vec::new()));
-        e.0 += n;
-        e.1.extend(sample);
+    // users whose grants, teams or sign-in changed: counted by business unit
+    let mut full = FullCount::new(st, before, after, tr, &facts.tr_after, &table_of);
+    for &u in &users {
+        let Some(c) = per_user.get(&u) else { continue };
+        if !matches!(modes.get(&u), Some(Mode::Full)) {
+            continue;
+        }
+        for ((t, right, gained), (n, low)) in full.user(st, u, c) {
+            let e = per
+                .entry((u, t, right, gained))
+                .or_insert_with(|| (0, Low::default()));
+            e.0 += n;
+            e.1.merge(&low);
+        }
     }
     let record_id = |r: u32| -> String {
         if (r as usize) < st.records.len() {
@@ -761,8 +664,11 @@ fn report(
         }
     };
     let mut tallies: Map<u32, (Vec<RightChange>, Vec<RightChange>)> = new_map();
-    for ((u, t, right, gained), (count, recs)) in per {
-        let mut ids: Vec<String> = recs.iter().map(|&r| record_id(r)).collect();
+    for ((u, t, right, gained), (count, low)) in per {
+        if count == 0 {
+            continue;
+        }
+        let mut ids: Vec<String> = low.finish().iter().map(|&r| record_id(r)).collect();
         ids.sort_unstable();
         ids.dedup();
         ids.truncate(SAMPLE);
@@ -965,4 +871,253 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// Touched records with the same table and the same units before and after.
+struct TrGroup {
+    before: u32,
+    after: u32,
+    recs: Vec<u32>,
+}
+
+/// Rule changes of one coverage pair on one table: (count, lowest record indexes) gained, lost.
+struct RuleDiff {
+    gained: (usize, Vec<u32>),
+    lost: (usize, Vec<u32>),
+}
+
+/// Gained and lost counts of one user: (table, right, gained) -> (count, sample candidates).
+type UserTally = Vec<((u32, Right, bool), (usize, Low))>;
+
+/// Exact counts for users whose grants, teams or sign-in changed, by business unit.
+///
+/// Outside the user's candidates `P` (owned, shared, access-team, inherited-share and
+/// reports' records, in either state: the compared items) a right `x` on a record of table
+/// `t` holds exactly when the record exists and its unit is in the user's coverage for
+/// `(t, x)` (the *rule*). So the changes are the rule changes over all records, plus, for
+/// each record of `P`, its exact change minus its rule change. Untouched records keep their
+/// unit, so their rule changes are per-(unit, table) counts over the units reached on one
+/// side only; touched records are grouped by (table, unit before, unit after). Rule changes
+/// depend only on (table, coverage before, coverage after) and are shared between users.
+struct FullCount<'a> {
+    before: &'a Side,
+    after: &'a Side,
+    tr: &'a [u32],
+    tr_after: &'a [u32],
+    tr_table: Vec<u32>,
+    base: Base,
+    groups: Vec<Vec<TrGroup>>,
+    memo: Map<(u32, u32, u32), std::rc::Rc<RuleDiff>>,
+    n_units: usize,
+    ntables: usize,
+}
+
+/// Unit of record `r` in state `st`, `DEAD` when it does not exist there.
+fn unit_code(st: &State, r: u32) -> u32 {
+    if (r as usize) < st.records.len() && st.records.alive(r) {
+        st.records.unit(r)
+    } else {
+        DEAD
+    }
+}
+
+impl<'a> FullCount<'a> {
+    fn new(
+        st: &State,
+        before: &'a Side,
+        after: &'a Side,
+        tr: &'a [u32],
+        tr_after: &'a [u32],
+        table_of: &dyn Fn(u32) -> u32,
+    ) -> FullCount<'a> {
+        let ntables = st.tables.len();
+        let tr_table: Vec<u32> = tr.iter().map(|&r| table_of(r)).collect();
+        let mut groups: Vec<Vec<TrGroup>> = (0..ntables).map(|_| Vec::new()).collect();
+        let mut index: Map<(u32, u32, u32), usize> = new_map();
+        for ((&r, &t), &ua) in tr.iter().zip(&tr_table).zip(tr_after) {
+            let ub = unit_code(st, r);
+            let Some(list) = groups.get_mut(t as usize) else {
+                continue;
+            };
+            let i = *index.entry((t, ub, ua)).or_insert_with(|| {
+                list.push(TrGroup {
+                    before: ub,
+                    after: ua,
+                    recs: Vec::new(),
+                });
+                list.len() - 1
+            });
+            if let Some(g) = list.get_mut(i) {
+                g.recs.push(r);
+            }
+        }
+        FullCount {
+            before,
+            after,
+            tr,
+            tr_after,
+            tr_table,
+            base: Base::new(st, tr),
+            groups,
+            memo: new_map(),
+            n_units: before.n_units.max(after.n_units),
+            ntables,
+        }
+    }
+
+    /// Rule changes on table `t` between coverages `b` (before) and `a` (after).
+    fn rule_diff(&mut self, st: &State, t: u32, b: u32, a: u32) -> std::rc::Rc<RuleDiff> {
+        if let Some(d) = self.memo.get(&(t, b, a)) {
+            return d.clone();
+        }
+        let (pb, pa): (&'a CovPool, &'a CovPool) = (&self.before.pool, &self.after.pool);
+        let (cb, ca) = (pb.get(b), pa.get(a));
+        let mut units = Vec::new();
+        let mut side = |from: &crate::reach::Cov,
+                        to: &crate::reach::Cov,
+                        gained: bool,
+                        base: &mut Base|
+         -> (usize, Vec<u32>) {
+            let mut n = 0usize;
+            let mut low = Low::new(2 * LOW_CAP);
+            // reached by `to` and not by `from`
+            let none = difference(to, from, self.n_units, &mut units);
+            for &unit in &units {
+                if let Some(g) = base.group(st, unit, t) {
+                    n += g.count;
+                    low.extend_sorted(&g.low, |_| false);
+                }
+            }
+            if none {
+                if let Some(g) = base.group(st, NONE, t) {
+                    n += g.count;
+                    low.extend_sorted(&g.low, |_| false);
+                }
+            }
+            for g in self.groups.get(t as usize).map_or(&[][..], |v| v) {
+                let (was, is) = if gained {
+                    (cb.covers(g.before), ca.covers(g.after))
+                } else {
+                    (ca.covers(g.after), cb.covers(g.before))
+                };
+                if !was && is {
+                    n += g.recs.len();
+                    low.extend_sorted(&g.recs, |_| false);
+                }
+            }
+            (n, low.finish())
+        };
+        let gained = side(cb, ca, true, &mut self.base);
+        let lost = side(ca, cb, false, &mut self.base);
+        let d = std::rc::Rc::new(RuleDiff { gained, lost });
+        self.memo.insert((t, b, a), d.clone());
+        d
+    }
+
+    /// Sample candidates when the shared lists were all in `P` (rare): every rule change.
+    fn slow_sample(&mut self, st: &State, t: u32, b: u32, a: u32, gained: bool, p: &[u32]) -> Low {
+        let (cb, ca) = (self.before.pool.get(b), self.after.pool.get(a));
+        let (from, to) = if gained { (cb, ca) } else { (ca, cb) };
+        let mut units = Vec::new();
+        let none = difference(to, from, self.n_units, &mut units);
+        if none {
+            units.push(NONE);
+        }
+        let mut low = Low::default();
+        let mut recs = Vec::new();
+        for &unit in &units {
+            recs.clear();
+            self.base.scan(st, unit, t, &mut recs);
+            for &r in &recs {
+                if p.binary_search(&r).is_err() {
+                    low.push(r);
+                }
+            }
+        }
+        for g in self.groups.get(t as usize).map_or(&[][..], |v| v) {
+            let (was, is) = if gained {
+                (cb.covers(g.before), ca.covers(g.after))
+            } else {
+                (ca.covers(g.after), cb.covers(g.before))
+            };
+            if !was && is {
+                for &r in &g.recs {
+                    if p.binary_search(&r).is_err() {
+                        low.push(r);
+                    }
+                }
+            }
+        }
+        low
+    }
+
+    /// The gained and lost counts of `Full` user `u` whose candidates are compared in `c`.
+    fn user(&mut self, st: &State, u: u32, c: &Compared) -> UserTally {
+        let nslots = self.ntables * 8;
+        let zeros = vec![0u32; nslots];
+        let (before, after): (&'a Side, &'a Side) = (self.before, self.after);
+        let sb: &[u32] = before.slots.get(&u).map_or(&zeros, |v| v);
+        let sa: &[u32] = after.slots.get(&u).map_or(&zeros, |v| v);
+        let slot = |s: &[u32], t: u32, right: Right| -> u32 {
+            s.get(t as usize * 8 + right.index()).copied().unwrap_or(0)
+        };
+        let p = &c.items;
+        let mut acc: Map<(u32, Right, bool), (i64, Low)> = new_map();
+        // exact minus rule on the candidates
+        for ((&r, &eb), &ea) in p.iter().zip(&c.before).zip(&c.after) {
+            let (t, ub, ua) = match self.tr.binary_search(&r) {
+                Ok(k) => (
+                    self.tr_table.get(k).copied().unwrap_or(NONE),
+                    unit_code(st, r),
+                    self.tr_after.get(k).copied().unwrap_or(DEAD),
+                ),
+                Err(_) => {
+                    let code = unit_code(st, r);
+                    (st.records.table(r), code, code)
+                }
+            };
+            for right in Right::ALL {
+                let rb = before.pool.get(slot(sb, t, right)).covers(ub);
+                let ra = after.pool.get(slot(sa, t, right)).covers(ua);
+                let (hb, ha) = (eb & right.bit() != 0, ea & right.bit() != 0);
+                if hb != ha {
+                    let e = acc.entry((t, right, ha)).or_default();
+                    e.0 += 1;
+                    e.1.push(r);
+                }
+                if rb != ra {
+                    acc.entry((t, right, ra)).or_default().0 -= 1;
+                }
+            }
+        }
+        // rule changes
+        for t in 0..self.ntables as u32 {
+            for right in Right::ALL {
+                let (b, a) = (slot(sb, t, right), slot(sa, t, right));
+                if b == 0 && a == 0 {
+                    continue;
+                }
+                let d = self.rule_diff(st, t, b, a);
+                for (gained, (n, low)) in [(true, &d.gained), (false, &d.lost)] {
+                    if *n == 0 {
+                        continue;
+                    }
+                    let e = acc.entry((t, right, gained)).or_default();
+                    e.0 += *n as i64;
+                    e.1.extend_sorted(low, |r| p.binary_search(&r).is_ok());
+                }
+            }
+        }
+        let mut out: UserTally = Vec::new();
+        for ((t, right, gained), (n, mut low)) in acc {
+            if n <= 0 {
+                continue;
+            }
+            if low.is_empty() {
+                low = self.slow_sample(st, t, slot(sb, t, right), slot(sa, t, right), gained, p);
+            }
+            out.push(((t, right, gained), (n as usize, low)));
+        }
+        out
+    }
 }

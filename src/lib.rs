@@ -29,6 +29,7 @@ pub mod journal;
 pub mod limits;
 pub mod model;
 pub mod query;
+mod reach;
 pub mod state;
 pub mod units;
 pub mod validate;
