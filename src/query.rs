@@ -638,11 +638,14 @@ impl ShareLens<'_> {
 
     /// The bits of every record on `r`'s share chain (`decide::share_chain`), memoised so a
     /// chain shared by many records is walked once.
-    fn chain(&self, r: u32, memo: &mut [u64], stack: &mut Vec<u32>) -> u64 {
+    fn chain(&self, r: u32, memo: &mut Vec<u64>, stack: &mut Vec<u32>) -> u64 {
         let st = self.st;
         let p = st.records.parent(r);
         if p == NONE || !st.inherits(r, p) {
             return self.own(r);
+        }
+        if memo.is_empty() {
+            memo.resize(st.records.len(), 0);
         }
         stack.clear();
         let mut cur = r;
@@ -777,8 +780,7 @@ fn accessible_indexes(st: &State, u: u32, right: Right, tables: &[u32]) -> Vec<u
             }
             m
         };
-        memo.clear();
-        memo.resize(st.records.len(), 0);
+        memo.clear(); // allocated on first use: most records inherit nothing
         if k == 0 {
             for &t in tables {
                 let cov = coverage(st, u, t, want);
