@@ -701,9 +701,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
     let n = s.records.len();
     st.records.core.reserve(n);
     st.records.name_at.reserve(n);
-    let id_bytes: usize = s.records.iter().map(|r| r.id.len()).sum();
-    st.records.ids.reserve(n, id_bytes);
-    let mut parents: Vec<(usize, u32, &str)> = Vec::new();
+    let mut parents: Vec<(usize, &str)> = Vec::new();
     for (i, r) in s.records.iter().enumerate() {
         if st.records.ids.find(&r.id).is_some() {
             dup(&mut ctx, "record", &r.id, format!("/records/{i}/id"));
@@ -787,7 +785,10 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 }
             }
         }
-        let Some(ci) = st.push_record(&r.id, r.name.as_deref(), table, owner, unit, NONE, r.active)
+        if let Some(p) = &r.parent {
+            parents.push((i, p.as_str()));
+        }
+        let Some(_) = st.push_record(&r.id, r.name.as_deref(), table, owner, unit, NONE, r.active)
         else {
             ctx.err(
                 "limit-exceeded",
@@ -796,19 +797,19 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             );
             break;
         };
-        if let Some(p) = &r.parent {
-            parents.push((i, ci, p.as_str()));
-        }
     }
     // record indexes equal input positions only when no duplicate was skipped
     let positions_match = st.records.len() == s.records.len();
-    for (i, ci, p) in parents {
+    for (i, p) in parents {
         let Some(pi) = st.records.ids.find(p) else {
             ctx.err(
                 "unknown-record",
                 format!("/records/{i}/parent"),
                 format!("parent record `{p}` does not exist", p = short_id(p)),
             );
+            continue;
+        };
+        let Some(ci) = s.records.get(i).and_then(|r| st.records.ids.find(&r.id)) else {
             continue;
         };
         let ct = st.records.table(ci);
