@@ -3,6 +3,7 @@
 //! one [`Tx`]; any error rolls the whole changeset back.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::access::{Right, RightSet};
 use crate::error::{short_id, Errors, PolicyError};
@@ -404,7 +405,7 @@ struct Fields {
     root: String,
     names: &'static [&'static str],
     /// Per declared field: its rank among the object's keys and its value.
-    values: Vec<Option<(usize, serde_json::Value)>>,
+    values: Vec<Option<(usize, Value)>>,
     /// The error to report, with the rank of its key (`usize::MAX`: a missing field).
     error: Option<(usize, PolicyError)>,
 }
@@ -452,32 +453,32 @@ impl Fields {
         }
     }
 
-    fn take(&mut self, name: &'static str) -> Option<(usize, serde_json::Value)> {
+    fn take(&mut self, name: &'static str) -> Option<(usize, Value)> {
         let i = self.names.iter().position(|n| *n == name)?;
         self.values.get_mut(i)?.take()
     }
 
-    fn parse<T: serde::de::DeserializeOwned>(
+    fn parse<T>(
         &mut self,
         name: &'static str,
         rank: usize,
-        value: serde_json::Value,
+        value: Value,
+        read: Reader<T>,
     ) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(value) {
+        let at = self.key_path(name);
+        match read(value, &at) {
             Ok(v) => Some(v),
             Err(e) => {
-                let msg = e.inner().to_string();
-                let at = self.key_path(name);
-                self.fail(rank, crate::validate::error_at(e.path().iter(), &msg, &at));
+                self.fail(rank, e);
                 None
             }
         }
     }
 
     /// A required field (`placeholder` is returned only along with an error).
-    fn req<T: serde::de::DeserializeOwned>(&mut self, name: &'static str, placeholder: T) -> T {
+    fn req<T>(&mut self, name: &'static str, read: Reader<T>, placeholder: T) -> T {
         match self.take(name) {
-            Some((rank, v)) => self.parse(name, rank, v).unwrap_or(placeholder),
+            Some((rank, v)) => self.parse(name, rank, v, read).unwrap_or(placeholder),
             None => {
                 let msg = <serde_json::Error as serde::de::Error>::missing_field(name).to_string();
                 let e = crate::validate::error_at(std::iter::empty(), &msg, &self.root);
@@ -489,28 +490,38 @@ impl Fields {
 
     /// A required string.
     fn s(&mut self, name: &'static str) -> String {
-        self.req(name, String::new())
+        self.req(name, read_string, String::new())
+    }
+
+    /// A required list of strings.
+    fn list(&mut self, name: &'static str) -> Vec<String> {
+        self.req(name, read_strings, Vec::new())
     }
 
     /// A principal.
     fn p(&mut self, name: &'static str) -> Principal {
-        self.req(name, Principal::User(String::new()))
+        self.req(name, read_principal, Principal::User(String::new()))
     }
 
     /// A field with a default value.
-    fn or<T: serde::de::DeserializeOwned>(&mut self, name: &'static str, default: T) -> T {
+    fn or<T>(&mut self, name: &'static str, read: Reader<T>, default: T) -> T {
         match self.take(name) {
-            Some((rank, v)) => self.parse(name, rank, v).unwrap_or(default),
+            Some((rank, v)) => self.parse(name, rank, v, read).unwrap_or(default),
             None => default,
         }
     }
 
     /// An `Option` field: absent or `null` is `None`.
-    fn opt<T: serde::de::DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
+    fn opt<T>(&mut self, name: &'static str, read: Reader<T>) -> Option<T> {
         match self.take(name) {
-            Some((_, serde_json::Value::Null)) | None => None,
-            Some((rank, v)) => self.parse(name, rank, v),
+            Some((_, Value::Null)) | None => None,
+            Some((rank, v)) => self.parse(name, rank, v, read),
         }
+    }
+
+    /// An optional string.
+    fn opt_s(&mut self, name: &'static str) -> Option<String> {
+        self.opt(name, read_string)
     }
 
     fn done(self, change: Change) -> Result<Change, PolicyError> {
@@ -519,6 +530,209 @@ impl Fields {
             None => Ok(change),
         }
     }
+}
+
+/// Reads one JSON value at a JSON pointer, as serde's derived `Deserialize` reads it from a
+/// `serde_json::Value` (same messages; the pointer names the innermost value at fault).
+type Reader<T> = fn(Value, &str) -> Result<T, PolicyError>;
+
+fn value_error(at: &str, msg: String) -> PolicyError {
+    crate::validate::error_at(std::iter::empty(), &msg, at)
+}
+
+/// serde_json's `Value::unexpected`.
+fn unexpected(v: &Value) -> serde::de::Unexpected<'_> {
+    use serde::de::Unexpected;
+    match v {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Unexpected::Unsigned(u),
+            (None, Some(i)) => Unexpected::Signed(i),
+            _ => Unexpected::Float(n.as_f64().unwrap_or_default()),
+        },
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+fn invalid_type(at: &str, v: &Value, expected: &str) -> PolicyError {
+    let e = <serde_json::Error as serde::de::Error>::invalid_type(unexpected(v), &expected);
+    value_error(at, e.to_string())
+}
+
+fn read_string(v: Value, at: &str) -> Result<String, PolicyError> {
+    match v {
+        Value::String(s) => Ok(s),
+        other => Err(invalid_type(at, &other, "a string")),
+    }
+}
+
+fn read_bool(v: Value, at: &str) -> Result<bool, PolicyError> {
+    match v {
+        Value::Bool(b) => Ok(b),
+        other => Err(invalid_type(at, &other, "a boolean")),
+    }
+}
+
+fn read_list<T>(v: Value, at: &str, read: Reader<T>) -> Result<Vec<T>, PolicyError> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| read(x, &format!("{at}/{i}")))
+            .collect(),
+        other => Err(invalid_type(at, &other, "a sequence")),
+    }
+}
+
+fn read_strings(v: Value, at: &str) -> Result<Vec<String>, PolicyError> {
+    read_list(v, at, read_string)
+}
+
+/// An enum (serde_json's `deserialize_enum` on a `Value`): the variant's index and content.
+fn read_enum(
+    v: Value,
+    at: &str,
+    variants: &'static [&'static str],
+) -> Result<(usize, &'static str, Option<Value>), PolicyError> {
+    let (name, content) = match v {
+        Value::String(name) => (name, None),
+        Value::Object(m) if m.len() == 1 => match m.into_iter().next() {
+            Some((name, content)) => (name, Some(content)),
+            None => (String::new(), None),
+        },
+        Value::Object(_) => {
+            let e = <serde_json::Error as serde::de::Error>::invalid_value(
+                serde::de::Unexpected::Map,
+                &"map with a single key",
+            );
+            return Err(value_error(at, e.to_string()));
+        }
+        other => return Err(invalid_type(at, &other, "string or map")),
+    };
+    match variants.iter().position(|n| *n == name) {
+        Some(i) => Ok((i, variants.get(i).copied().unwrap_or_default(), content)),
+        None => {
+            let e = <serde_json::Error as serde::de::Error>::unknown_variant(&name, variants);
+            Err(value_error(at, e.to_string()))
+        }
+    }
+}
+
+/// A unit-only enum: the variant's index.
+fn read_unit_enum(
+    v: Value,
+    at: &str,
+    variants: &'static [&'static str],
+) -> Result<usize, PolicyError> {
+    let (i, name, content) = read_enum(v, at, variants)?;
+    match content {
+        None | Some(Value::Null) => Ok(i),
+        Some(other) => Err(invalid_type(
+            &format!("{at}/{}", crate::error::pointer_token(name)),
+            &other,
+            "unit",
+        )),
+    }
+}
+
+fn read_principal(v: Value, at: &str) -> Result<Principal, PolicyError> {
+    let (i, name, content) = read_enum(v, at, &["user", "team"])?;
+    let at = format!("{at}/{name}");
+    let id = match content {
+        Some(content) => read_string(content, &at)?,
+        None => {
+            let e = <serde_json::Error as serde::de::Error>::invalid_type(
+                serde::de::Unexpected::UnitVariant,
+                &"newtype variant",
+            );
+            return Err(value_error(&at, e.to_string()));
+        }
+    };
+    Ok(if i == 0 {
+        Principal::User(id)
+    } else {
+        Principal::Team(id)
+    })
+}
+
+fn read_right(v: Value, at: &str) -> Result<Right, PolicyError> {
+    const NAMES: &[&str] = &[
+        "create", "read", "write", "delete", "append", "appendTo", "assign", "share",
+    ];
+    let i = read_unit_enum(v, at, NAMES)?;
+    Ok(Right::ALL.get(i).copied().unwrap_or(Right::Read))
+}
+
+fn read_rights(v: Value, at: &str) -> Result<Vec<Right>, PolicyError> {
+    read_list(v, at, read_right)
+}
+
+fn read_team_kind(v: Value, at: &str) -> Result<TeamKind, PolicyError> {
+    Ok(match read_unit_enum(v, at, &["owner", "access"])? {
+        0 => TeamKind::Owner,
+        _ => TeamKind::Access,
+    })
+}
+
+fn read_inheritance(v: Value, at: &str) -> Result<Inheritance, PolicyError> {
+    Ok(match read_unit_enum(v, at, &["team", "direct"])? {
+        0 => Inheritance::Team,
+        _ => Inheritance::Direct,
+    })
+}
+
+/// A role assignment: an object `{ role, businessUnit? }` (or, as serde allows, an array).
+fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
+    match v {
+        Value::Object(obj) => {
+            let mut f = Fields::new(obj, at, &["role", "businessUnit"]);
+            let role = RoleAssignment {
+                role: f.s("role"),
+                business_unit: f.opt_s("businessUnit"),
+            };
+            match f.error {
+                Some((_, e)) => Err(e),
+                None => Ok(role),
+            }
+        }
+        Value::Array(items) => {
+            let len = items.len();
+            let mut items = items.into_iter();
+            let role = match items.next() {
+                Some(v) => read_string(v, &format!("{at}/0"))?,
+                None => {
+                    let e = <serde_json::Error as serde::de::Error>::invalid_length(
+                        0,
+                        &"struct RoleAssignment with 2 elements",
+                    );
+                    return Err(value_error(at, e.to_string()));
+                }
+            };
+            let business_unit = match items.next() {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(read_string(v, &format!("{at}/1"))?),
+            };
+            if items.next().is_some() {
+                let e = <serde_json::Error as serde::de::Error>::invalid_length(
+                    len,
+                    &"fewer elements in array",
+                );
+                return Err(value_error(at, e.to_string()));
+            }
+            Ok(RoleAssignment {
+                role,
+                business_unit,
+            })
+        }
+        other => Err(invalid_type(at, &other, "struct RoleAssignment")),
+    }
+}
+
+fn read_roles(v: Value, at: &str) -> Result<Vec<RoleAssignment>, PolicyError> {
+    read_list(v, at, read_role)
 }
 
 /// The declared fields of each operation (camelCase, declaration order; `op` excluded).
@@ -615,59 +829,59 @@ fn parse_op(
             id: f.s("id"),
             name: f.s("name"),
             business_unit: f.s("businessUnit"),
-            manager: f.opt("manager"),
-            disabled: f.or("disabled", false),
-            category: f.opt("category"),
-            roles: f.or("roles", Vec::new()),
+            manager: f.opt_s("manager"),
+            disabled: f.or("disabled", read_bool, false),
+            category: f.opt_s("category"),
+            roles: f.or("roles", read_roles, Vec::new()),
         },
         "moveUser" => Change::MoveUser {
             user: f.s("user"),
             business_unit: f.s("businessUnit"),
-            move_records: f.opt("moveRecords"),
-            reassign_records_to: f.opt("reassignRecordsTo"),
+            move_records: f.opt("moveRecords", read_bool),
+            reassign_records_to: f.opt("reassignRecordsTo", read_principal),
         },
         "moveUsers" => Change::MoveUsers {
-            users: f.req("users", Vec::new()),
+            users: f.list("users"),
             business_unit: f.s("businessUnit"),
-            move_records: f.opt("moveRecords"),
-            reassign_records_to: f.opt("reassignRecordsTo"),
+            move_records: f.opt("moveRecords", read_bool),
+            reassign_records_to: f.opt("reassignRecordsTo", read_principal),
         },
         "setManager" => Change::SetManager {
             user: f.s("user"),
-            manager: f.opt("manager"),
+            manager: f.opt_s("manager"),
         },
         "disableUser" => Change::DisableUser {
             user: f.s("user"),
-            reassign_records_to: f.opt("reassignRecordsTo"),
+            reassign_records_to: f.opt("reassignRecordsTo", read_principal),
         },
         "enableUser" => Change::EnableUser { user: f.s("user") },
         "assignRole" => Change::AssignRole {
             principal: f.p("principal"),
             role: f.s("role"),
-            business_unit: f.opt("businessUnit"),
+            business_unit: f.opt_s("businessUnit"),
         },
         "removeRole" => Change::RemoveRole {
             principal: f.p("principal"),
             role: f.s("role"),
-            business_unit: f.opt("businessUnit"),
+            business_unit: f.opt_s("businessUnit"),
         },
         "createTeam" => Change::CreateTeam {
             id: f.s("id"),
             name: f.s("name"),
-            kind: f.req("kind", TeamKind::Owner),
+            kind: f.req("kind", read_team_kind, TeamKind::Owner),
             business_unit: f.s("businessUnit"),
-            members: f.or("members", Vec::new()),
-            roles: f.or("roles", Vec::new()),
-            inheritance: f.or("inheritance", Inheritance::default()),
+            members: f.or("members", read_strings, Vec::new()),
+            roles: f.or("roles", read_roles, Vec::new()),
+            inheritance: f.or("inheritance", read_inheritance, Inheritance::default()),
         },
         "deleteTeam" => Change::DeleteTeam { team: f.s("team") },
         "addTeamMembers" => Change::AddTeamMembers {
             team: f.s("team"),
-            users: f.req("users", Vec::new()),
+            users: f.list("users"),
         },
         "removeTeamMembers" => Change::RemoveTeamMembers {
             team: f.s("team"),
-            users: f.req("users", Vec::new()),
+            users: f.list("users"),
         },
         "moveTeam" => Change::MoveTeam {
             team: f.s("team"),
@@ -680,7 +894,7 @@ fn parse_op(
         "reassignRecords" => Change::ReassignRecords {
             from: f.p("from"),
             to: f.p("to"),
-            table: f.opt("table"),
+            table: f.opt_s("table"),
         },
         "setRecordBusinessUnit" => Change::SetRecordBusinessUnit {
             record: f.s("record"),
@@ -688,12 +902,12 @@ fn parse_op(
         },
         "createRecord" => Change::CreateRecord {
             id: f.s("id"),
-            name: f.opt("name"),
+            name: f.opt_s("name"),
             table: f.s("table"),
-            owner: f.opt("owner"),
-            business_unit: f.opt("businessUnit"),
-            parent: f.opt("parent"),
-            active: f.or("active", true),
+            owner: f.opt("owner", read_principal),
+            business_unit: f.opt_s("businessUnit"),
+            parent: f.opt_s("parent"),
+            active: f.or("active", read_bool, true),
         },
         "deleteRecord" => Change::DeleteRecord {
             record: f.s("record"),
@@ -701,12 +915,12 @@ fn parse_op(
         "share" => Change::Share {
             record: f.s("record"),
             principal: f.p("principal"),
-            rights: f.req("rights", Vec::new()),
+            rights: f.req("rights", read_rights, Vec::new()),
         },
         "modifyShare" => Change::ModifyShare {
             record: f.s("record"),
             principal: f.p("principal"),
-            rights: f.req("rights", Vec::new()),
+            rights: f.req("rights", read_rights, Vec::new()),
         },
         "unshare" => Change::Unshare {
             record: f.s("record"),
@@ -724,7 +938,7 @@ fn parse_op(
         },
         "setSetting" => Change::SetSetting {
             name: f.s("name"),
-            value: f.req("value", false),
+            value: f.req("value", read_bool, false),
         },
         _ => {
             return Err(PolicyError::new(
