@@ -192,55 +192,71 @@ fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
     out.extend(shared);
 }
 
-/// Users who might reach record `r` without an organization-wide grant.
-fn record_candidates(st: &State, r: u32, anchors: &AnchorIndex, out: &mut Vec<u32>) {
+/// Users who may reach record `r` other than by role depth: the owner (or the owning team's
+/// members), sharees and access-team members along the share chain (team sharees' members),
+/// and the managers of all of them within the hierarchy depth.
+fn record_holders(st: &State, r: u32, out: &mut Vec<u32>) {
     if !st.records.alive(r) {
         return;
     }
-    let mut holders: Vec<u32> = Vec::new();
+    let start = out.len();
     let owner = st.records.owner(r);
     if let Some(u) = as_user(owner) {
-        holders.push(u);
+        out.push(u);
     } else if let Some(t) = as_team(owner) {
-        holders.extend_from_slice(st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]));
+        out.extend_from_slice(st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]));
     }
     for rec in crate::decide::share_chain(st, r) {
         for s in st.shares_of(rec) {
             match as_team(s.principal) {
-                Some(t) => holders
-                    .extend_from_slice(st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[])),
-                None => holders.push(s.principal),
+                Some(t) => {
+                    out.extend_from_slice(st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]))
+                }
+                None => out.push(s.principal),
             }
         }
         for a in st.access_teams_of(rec) {
-            holders.extend_from_slice(&a.members);
+            out.extend_from_slice(&a.members);
         }
     }
     if let Some(h) = &st.hierarchy {
-        let n = holders.len();
-        for i in 0..n {
-            let mut cur = holders.get(i).copied().unwrap_or(NONE);
+        let n = out.len();
+        for i in start..n {
+            let mut cur = out.get(i).copied().unwrap_or(NONE);
             for _ in 0..h.depth {
                 cur = st.user(cur).map(|u| u.manager).unwrap_or(NONE);
                 if cur == NONE {
                     break;
                 }
-                holders.push(cur);
+                out.push(cur);
             }
         }
     }
-    out.extend(holders);
-    let unit = st.records.unit(r);
-    if unit != NONE {
-        out.extend_from_slice(anchors.local.get(&unit).map(Vec::as_slice).unwrap_or(&[]));
-        let mut cur = unit;
-        let mut steps = 0;
-        while cur != NONE && steps <= st.units.len() {
-            out.extend_from_slice(anchors.deep.get(&cur).map(Vec::as_slice).unwrap_or(&[]));
-            cur = st.unit(cur).map(|b| b.parent).unwrap_or(NONE);
-            steps += 1;
-        }
+}
+
+/// Users whose local or deep grants reach records of `unit` (anchored at it, or deep at one
+/// of its ancestors).
+fn unit_anchor_users(st: &State, unit: u32, anchors: &AnchorIndex, out: &mut Vec<u32>) {
+    if unit == NONE {
+        return;
     }
+    out.extend_from_slice(anchors.local.get(&unit).map(Vec::as_slice).unwrap_or(&[]));
+    let mut cur = unit;
+    let mut steps = 0;
+    while cur != NONE && steps <= st.units.len() {
+        out.extend_from_slice(anchors.deep.get(&cur).map(Vec::as_slice).unwrap_or(&[]));
+        cur = st.unit(cur).map(|b| b.parent).unwrap_or(NONE);
+        steps += 1;
+    }
+}
+
+/// Rights of `u` on a record of `table` in `unit` by role depth alone (any grant on an
+/// organization-owned table).
+fn depth_rights(st: &State, u: u32, table: u32, unit: u32) -> u8 {
+    if (u as usize) >= st.users.len() || !st.user_enabled(u) {
+        return 0;
+    }
+    crate::decide::owner_depth_rights(st, u, table, NONE, unit, RightSet::FULL).0
 }
 
 /// How much of a touched user's access can have changed.
@@ -295,8 +311,11 @@ struct Side {
     pool: CovPool,
     /// Business units in this state (deleted ones included).
     n_units: usize,
-    /// (user, record) pairs from the record side (every user but the `Full` ones).
+    /// (user, record) pairs from the record side (every user but the `Full` ones): holders
+    /// of touched records, every user on records created or deleted.
     pairs: Vec<(u32, u32)>,
+    /// Per unit of a touched record: the users (not `Full`) whose local or deep grants reach it.
+    unit_users: Map<u32, Vec<u32>>,
 }
 
 fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]) -> Side {
@@ -306,6 +325,7 @@ fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]
         pool: CovPool::new(st),
         n_units: st.units.len(),
         pairs: Vec::new(),
+        unit_users: new_map(),
     };
     let full = |u: u32| matches!(modes.get(&u), Some(Mode::Full));
     for (&u, mode) in modes {
@@ -323,15 +343,24 @@ fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]
     let anchors = anchor_index(st);
     let mut users = Vec::new();
     for &r in tr {
-        if (r as usize) >= st.records.len() {
+        if (r as usize) >= st.records.len() || !st.records.alive(r) {
             continue;
         }
         users.clear();
-        record_candidates(st, r, &anchors, &mut users);
+        record_holders(st, r, &mut users);
         users.sort_unstable();
         users.dedup();
         side.pairs
             .extend(users.iter().filter(|&&u| !full(u)).map(|&u| (u, r)));
+        let unit = st.records.unit(r);
+        if !side.unit_users.contains_key(&unit) {
+            users.clear();
+            unit_anchor_users(st, unit, &anchors, &mut users);
+            users.sort_unstable();
+            users.dedup();
+            users.retain(|&u| !full(u));
+            side.unit_users.insert(unit, users.clone());
+        }
     }
     for &r in all_users_for {
         if (r as usize) < st.records.len() {
@@ -573,6 +602,13 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     ))
 }
 
+/// Count one changed record.
+fn bump(per: &mut Map<PerKey, (i64, Low)>, key: PerKey, r: u32) {
+    let e = per.entry(key).or_default();
+    e.0 += 1;
+    e.1.push(r);
+}
+
 /// Tally the compared decisions into the impact (in the before state).
 #[allow(clippy::too_many_arguments)]
 fn report(
@@ -597,22 +633,70 @@ fn report(
             facts.record_ids.get(&r).map(|x| x.1).unwrap_or(NONE)
         }
     };
-    let mut per: Map<PerKey, (usize, Low)> = new_map();
-    let mut add = |key: PerKey, r: u32| {
-        let e = per.entry(key).or_insert_with(|| (0, Low::default()));
-        e.0 += 1;
-        e.1.push(r);
+    let mut per: Map<PerKey, (i64, Low)> = new_map();
+    let tr_table: Vec<u32> = tr.iter().map(|&r| table_of(r)).collect();
+    let groups = tr_groups(st, tr, &tr_table, &facts.tr_after);
+    // (table, unit before, unit after) of a touched record that exists on both sides and
+    // changed units
+    let moved = |r: u32| -> Option<(u32, u32, u32)> {
+        let k = tr.binary_search(&r).ok()?;
+        let (ub, ua) = (unit_code(st, r), *facts.tr_after.get(k)?);
+        (ub != DEAD && ua != DEAD && ub != ua)
+            .then(|| (tr_table.get(k).copied().unwrap_or(NONE), ub, ua))
     };
-    // record-side pairs (users whose own grants did not change)
+    // record side (users whose own grants did not change): exact decisions for the holders of
+    // touched records (and everyone on created or deleted ones), minus their role-depth
+    // changes, which are counted below for every user by unit
     for ((&(u, r), &b), &a) in pairs.iter().zip(pair_before).zip(pair_after) {
-        if b == a {
-            continue;
-        }
         let t = table_of(r);
-        for right in Right::ALL {
-            let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
-            if hb != ha {
-                add((u, t, right, ha), r);
+        if b != a {
+            for right in Right::ALL {
+                let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
+                if hb != ha {
+                    bump(&mut per, (u, t, right, ha), r);
+                }
+            }
+        }
+        if let Some((t, ub, ua)) = moved(r) {
+            let (rb, ra) = (depth_rights(st, u, t, ub), depth_rights(st, u, t, ua));
+            for right in Right::ALL {
+                let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
+                if hb != ha {
+                    per.entry((u, t, right, ha)).or_default().0 -= 1;
+                }
+            }
+        }
+    }
+    // role-depth changes on records moved between units, for the users reaching either unit
+    let empty: Vec<u32> = Vec::new();
+    let mut cands: Vec<u32> = Vec::new();
+    for (t, list) in groups.iter().enumerate() {
+        let t = t as u32;
+        for g in list {
+            if g.before == DEAD || g.after == DEAD || g.before == g.after {
+                continue;
+            }
+            cands.clear();
+            cands.extend_from_slice(before.unit_users.get(&g.before).unwrap_or(&empty));
+            cands.extend_from_slice(after.unit_users.get(&g.after).unwrap_or(&empty));
+            cands.sort_unstable();
+            cands.dedup();
+            for &v in &cands {
+                let (rb, ra) = (
+                    depth_rights(st, v, t, g.before),
+                    depth_rights(st, v, t, g.after),
+                );
+                if rb == ra {
+                    continue;
+                }
+                for right in Right::ALL {
+                    let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
+                    if hb != ha {
+                        let e = per.entry((v, t, right, ha)).or_default();
+                        e.0 += g.recs.len() as i64;
+                        e.1.extend_sorted(&g.recs, |r| pairs.binary_search(&(v, r)).is_ok());
+                    }
+                }
             }
         }
     }
@@ -632,46 +716,45 @@ fn report(
             for right in Right::ALL {
                 let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
                 if hb != ha {
-                    add((u, t, right, ha), r);
+                    bump(&mut per, (u, t, right, ha), r);
                 }
             }
         }
     }
     // users whose grants, teams or sign-in changed: counted by business unit
-    let mut full = FullCount::new(st, before, after, tr, &facts.tr_after, &table_of);
+    let mut full = FullCount::new(st, before, after, tr, &facts.tr_after, &tr_table, &groups);
     for &u in &users {
         let Some(c) = per_user.get(&u) else { continue };
         if !matches!(modes.get(&u), Some(Mode::Full)) {
             continue;
         }
         for ((t, right, gained), (n, low)) in full.user(st, u, c) {
-            let e = per
-                .entry((u, t, right, gained))
-                .or_insert_with(|| (0, Low::default()));
-            e.0 += n;
+            let e = per.entry((u, t, right, gained)).or_default();
+            e.0 += n as i64;
             e.1.merge(&low);
         }
     }
-    let record_id = |r: u32| -> String {
+    let record_id = |r: u32| -> &str {
         if (r as usize) < st.records.len() {
-            st.records.id(r).to_string()
+            st.records.id(r)
         } else {
-            facts
-                .record_ids
-                .get(&r)
-                .map(|x| x.0.clone())
-                .unwrap_or_default()
+            facts.record_ids.get(&r).map_or("", |x| x.0.as_str())
         }
     };
     let mut tallies: Map<u32, (Vec<RightChange>, Vec<RightChange>)> = new_map();
+    let mut strs: Vec<&str> = Vec::new();
     for ((u, t, right, gained), (count, low)) in per {
+        let Ok(count) = usize::try_from(count) else {
+            continue;
+        };
         if count == 0 {
             continue;
         }
-        let mut ids: Vec<String> = low.finish().iter().map(|&r| record_id(r)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.truncate(SAMPLE);
+        strs.clear();
+        strs.extend(low.finish().iter().map(|&r| record_id(r)));
+        strs.sort_unstable();
+        strs.dedup();
+        let ids: Vec<String> = strs.iter().take(SAMPLE).map(|s| s.to_string()).collect();
         let change = RightChange {
             table: st.table_name(t).to_string(),
             right,
@@ -880,6 +963,30 @@ struct TrGroup {
     recs: Vec<u32>,
 }
 
+/// Touched records per table, grouped by (unit before, unit after) (`DEAD` where absent).
+fn tr_groups(st: &State, tr: &[u32], tr_table: &[u32], tr_after: &[u32]) -> Vec<Vec<TrGroup>> {
+    let mut groups: Vec<Vec<TrGroup>> = (0..st.tables.len()).map(|_| Vec::new()).collect();
+    let mut index: Map<(u32, u32, u32), usize> = new_map();
+    for ((&r, &t), &ua) in tr.iter().zip(tr_table).zip(tr_after) {
+        let ub = unit_code(st, r);
+        let Some(list) = groups.get_mut(t as usize) else {
+            continue;
+        };
+        let i = *index.entry((t, ub, ua)).or_insert_with(|| {
+            list.push(TrGroup {
+                before: ub,
+                after: ua,
+                recs: Vec::new(),
+            });
+            list.len() - 1
+        });
+        if let Some(g) = list.get_mut(i) {
+            g.recs.push(r);
+        }
+    }
+    groups
+}
+
 /// Rule changes of one coverage pair on one table: (count, lowest record indexes) gained, lost.
 struct RuleDiff {
     gained: (usize, Vec<u32>),
@@ -904,9 +1011,9 @@ struct FullCount<'a> {
     after: &'a Side,
     tr: &'a [u32],
     tr_after: &'a [u32],
-    tr_table: Vec<u32>,
+    tr_table: &'a [u32],
     base: Base,
-    groups: Vec<Vec<TrGroup>>,
+    groups: &'a [Vec<TrGroup>],
     memo: Map<(u32, u32, u32), std::rc::Rc<RuleDiff>>,
     n_units: usize,
     ntables: usize,
@@ -928,29 +1035,9 @@ impl<'a> FullCount<'a> {
         after: &'a Side,
         tr: &'a [u32],
         tr_after: &'a [u32],
-        table_of: &dyn Fn(u32) -> u32,
+        tr_table: &'a [u32],
+        groups: &'a [Vec<TrGroup>],
     ) -> FullCount<'a> {
-        let ntables = st.tables.len();
-        let tr_table: Vec<u32> = tr.iter().map(|&r| table_of(r)).collect();
-        let mut groups: Vec<Vec<TrGroup>> = (0..ntables).map(|_| Vec::new()).collect();
-        let mut index: Map<(u32, u32, u32), usize> = new_map();
-        for ((&r, &t), &ua) in tr.iter().zip(&tr_table).zip(tr_after) {
-            let ub = unit_code(st, r);
-            let Some(list) = groups.get_mut(t as usize) else {
-                continue;
-            };
-            let i = *index.entry((t, ub, ua)).or_insert_with(|| {
-                list.push(TrGroup {
-                    before: ub,
-                    after: ua,
-                    recs: Vec::new(),
-                });
-                list.len() - 1
-            });
-            if let Some(g) = list.get_mut(i) {
-                g.recs.push(r);
-            }
-        }
         FullCount {
             before,
             after,
@@ -961,7 +1048,7 @@ impl<'a> FullCount<'a> {
             groups,
             memo: new_map(),
             n_units: before.n_units.max(after.n_units),
-            ntables,
+            ntables: st.tables.len(),
         }
     }
 
