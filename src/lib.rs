@@ -99,6 +99,12 @@ impl Org {
         bytes::encode(&self.to_snapshot())
     }
 
+    /// The compiled state, read-only (for benchmarks and tools that break a decision down).
+    #[doc(hidden)]
+    pub fn state(&self) -> &State {
+        &self.st
+    }
+
     pub(crate) fn user_index(&self, user: &str) -> Result<u32, PolicyError> {
         self.st.user_ids.get(user).copied().ok_or_else(|| {
             PolicyError::new(

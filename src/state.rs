@@ -6,7 +6,7 @@
 //! exact inverse: undo replays inverses through the same primitives, which keeps every
 //! derived index consistent without rebuilding it.
 
-use hashbrown::{HashMap, HashTable};
+use hashbrown::HashMap;
 use std::hash::BuildHasher;
 
 use crate::access::{Level, RightSet};
@@ -25,6 +25,10 @@ pub const TEAM_BIT: u32 = 1 << 31;
 pub const ACTIVE: u8 = 1;
 /// Record flag: not deleted.
 pub const ALIVE: u8 = 2;
+/// Record flag: the record has shares (saves a map lookup per record on the check path).
+pub const SHARED: u8 = 4;
+/// Record flag: the record has access teams.
+pub const HAS_ACCESS_TEAMS: u8 = 8;
 
 /// Hasher with a fixed seed, so iteration orders never leak randomness into outputs.
 pub type FixedHasher = foldhash::fast::FixedState;
@@ -61,14 +65,41 @@ pub fn as_team(p: u32) -> Option<u32> {
     (p != NONE && p & TEAM_BIT != 0).then_some(p & !TEAM_BIT)
 }
 
-/// Strings packed in one arena, looked up through a hash table of indexes.
+/// Strings packed in one arena, looked up through an open-addressing table.
+///
+/// Each table slot holds the low 32 bits of the string's hash, its index, and its
+/// offset and length in the arena. A lookup thus reads one slot (linear probing, load
+/// factor at most 3/4) and then the string's bytes, while the caller's next load
+/// (the record's packed fields, by index) can already start: two dependent cache misses
+/// on a cold million-entry table instead of four (control byte, bucket, offsets column,
+/// bytes) with a general-purpose hash table.
 #[derive(Clone, Default)]
 pub struct Interner {
     text: String,
     starts: Vec<u32>,
-    table: HashTable<u32>,
+    slots: Vec<Slot>,
+    /// Occupied slots, tombstones included.
+    used: usize,
     hasher: FixedHasher,
 }
+
+/// One hash-table slot: hash tag (low 32 bits), string index (or [`EMPTY`] / [`TOMBSTONE`]), arena range.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    tag: u32,
+    idx: u32,
+    off: u32,
+    len: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+const TOMBSTONE: u32 = u32::MAX - 1;
+const EMPTY_SLOT: Slot = Slot {
+    tag: 0,
+    idx: EMPTY,
+    off: 0,
+    len: 0,
+};
 
 impl std::fmt::Debug for Interner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,6 +108,16 @@ impl std::fmt::Debug for Interner {
 }
 
 impl Interner {
+    /// Make room for `n` more strings of `bytes` bytes in total.
+    pub fn reserve(&mut self, n: usize, bytes: usize) {
+        self.starts.reserve(n);
+        self.text.reserve(bytes);
+        let need = self.used.saturating_add(n);
+        if need.saturating_mul(4) > self.slots.len().saturating_mul(3) {
+            self.rehash(need);
+        }
+    }
+
     /// Number of strings pushed (deleted ones included).
     pub fn len(&self) -> usize {
         self.starts.len()
@@ -101,50 +142,166 @@ impl Interner {
         self.text.get(start..end).unwrap_or("")
     }
 
+    #[inline]
     fn hash(&self, s: &str) -> u64 {
         self.hasher.hash_one(s)
+    }
+
+    /// Home slot of hash `h` in a table of `cap` (a power of two) slots: the high bits of
+    /// a Fibonacci multiplication, so that similar ids (`acc-000001`, `acc-000002`, …)
+    /// spread instead of clustering under linear probing.
+    #[inline]
+    fn home(h: u64, cap: usize) -> usize {
+        let bits = cap.trailing_zeros();
+        if bits == 0 {
+            return 0;
+        }
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    /// The slot position holding `s` and its index, or the first free position on its
+    /// probe sequence.
+    #[inline]
+    fn probe(&self, h: u64, s: &str) -> (usize, Option<u32>) {
+        let mask = self.slots.len().wrapping_sub(1);
+        let tag = h as u32;
+        let mut pos = Self::home(h, self.slots.len());
+        let mut free = None;
+        for _ in 0..self.slots.len() {
+            let Some(slot) = self.slots.get(pos) else {
+                break;
+            };
+            if slot.idx == EMPTY {
+                return (free.unwrap_or(pos), None);
+            }
+            if slot.idx == TOMBSTONE {
+                free.get_or_insert(pos);
+            } else if slot.tag == tag && slot.len as usize == s.len() {
+                let (a, b) = (slot.off as usize, slot.off as usize + slot.len as usize);
+                if self.text.as_bytes().get(a..b) == Some(s.as_bytes()) {
+                    return (pos, Some(slot.idx));
+                }
+            }
+            pos = (pos + 1) & mask;
+        }
+        (free.unwrap_or(usize::MAX), None)
     }
 
     /// Look up a string's index.
     #[inline]
     pub fn find(&self, s: &str) -> Option<u32> {
-        let h = self.hash(s);
-        self.table.find(h, |&i| self.get_str(i) == s).copied()
+        if self.slots.is_empty() {
+            return None;
+        }
+        self.probe(self.hash(s), s).1
     }
 
-    /// Append a string (indexed), returning its index; `None` when the arena is full (4 GiB).
+    /// Append a string (indexed), returning its index; `None` when there are too many
+    /// strings or the arena is full (4 GiB).
     pub fn push(&mut self, s: &str) -> Option<u32> {
-        let idx = u32::try_from(self.starts.len()).ok()?;
+        match self.push_new(s) {
+            Some(Ok(i)) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Append a string unless it is already indexed: `Ok(new index)`, `Err(existing
+    /// index)`, or `None` when it does not fit (see [`Interner::push`]). One hash, one probe.
+    pub fn push_new(&mut self, s: &str) -> Option<Result<u32, u32>> {
+        let idx = u32::try_from(self.starts.len())
+            .ok()
+            .filter(|&i| i < TOMBSTONE)?;
         let start = u32::try_from(self.text.len()).ok()?;
+        let len = u32::try_from(s.len()).ok()?;
         u32::try_from(self.text.len() + s.len()).ok()?;
+        self.grow_for_one();
+        let h = self.hash(s);
+        let (pos, found) = self.probe(h, s);
+        if let Some(existing) = found {
+            return Some(Err(existing));
+        }
+        let slot = self.slots.get_mut(pos)?;
+        if slot.idx == EMPTY {
+            self.used += 1;
+        }
+        *slot = Slot {
+            tag: h as u32,
+            idx,
+            off: start,
+            len,
+        };
         self.starts.push(start);
         self.text.push_str(s);
-        self.index(idx);
-        Some(idx)
+        Some(Ok(idx))
+    }
+
+    fn grow_for_one(&mut self) {
+        if (self.used + 1) * 4 > self.slots.len() * 3 {
+            let live = self.len() + 1;
+            self.rehash(live);
+        }
+    }
+
+    /// Rebuild the table for at least `n` entries (tombstones dropped).
+    fn rehash(&mut self, n: usize) {
+        let cap = (n.max(4) * 2).next_power_of_two();
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; cap]);
+        self.used = 0;
+        let mask = cap - 1;
+        for slot in old {
+            if slot.idx == EMPTY || slot.idx == TOMBSTONE {
+                continue;
+            }
+            let (a, b) = (slot.off as usize, slot.off as usize + slot.len as usize);
+            let h = self.hash(self.text.get(a..b).unwrap_or(""));
+            let mut pos = Self::home(h, cap);
+            while self.slots.get(pos).is_some_and(|x| x.idx != EMPTY) {
+                pos = (pos + 1) & mask;
+            }
+            if let Some(x) = self.slots.get_mut(pos) {
+                *x = slot;
+                self.used += 1;
+            }
+        }
     }
 
     /// Make `i` findable by its string again.
     pub fn index(&mut self, i: u32) {
-        let h = self.hash(self.get_str(i));
-        let (text, starts, hasher) = (&self.text, &self.starts, &self.hasher);
-        let lookup = |j: &u32| {
-            let j = *j as usize;
-            let start = starts.get(j).copied().unwrap_or(0) as usize;
-            let end = starts
-                .get(j + 1)
-                .copied()
-                .map(|e| e as usize)
-                .unwrap_or(text.len());
-            hasher.hash_one(text.get(start..end).unwrap_or(""))
+        let Some(&start) = self.starts.get(i as usize) else {
+            return;
         };
-        self.table.insert_unique(h, i, lookup);
+        self.grow_for_one();
+        let s = self.get_str(i);
+        let len = s.len() as u32;
+        let h = self.hash(s);
+        let (pos, found) = self.probe(h, s);
+        if found.is_some() {
+            return;
+        }
+        if let Some(slot) = self.slots.get_mut(pos) {
+            if slot.idx == EMPTY {
+                self.used += 1;
+            }
+            *slot = Slot {
+                tag: h as u32,
+                idx: i,
+                off: start,
+                len,
+            };
+        }
     }
 
     /// Make `i` unfindable (the string stays in the arena).
     pub fn unindex(&mut self, i: u32) {
-        let h = self.hash(self.get_str(i));
-        if let Ok(entry) = self.table.find_entry(h, |&j| j == i) {
-            entry.remove();
+        if self.slots.is_empty() {
+            return;
+        }
+        let s = self.get_str(i);
+        let (pos, found) = self.probe(self.hash(s), s);
+        if found == Some(i) {
+            if let Some(slot) = self.slots.get_mut(pos) {
+                slot.idx = TOMBSTONE;
+            }
         }
     }
 
@@ -161,7 +318,9 @@ impl Interner {
 
     /// Bytes held (for memory figures).
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.starts.capacity() * 4 + self.table.capacity() * 5
+        self.text.capacity()
+            + self.starts.capacity() * 4
+            + self.slots.capacity() * std::mem::size_of::<Slot>()
     }
 }
 
@@ -672,11 +831,17 @@ impl State {
     /// Shares of a record.
     #[inline]
     pub fn shares_of(&self, r: u32) -> &[ShareEntry] {
+        if self.records.core(r).flags & SHARED == 0 {
+            return &[];
+        }
         self.shares.get(&r).map(Vec::as_slice).unwrap_or(&[])
     }
     /// Access teams of a record.
     #[inline]
     pub fn access_teams_of(&self, r: u32) -> &[AccessTeamEntry] {
+        if self.records.core(r).flags & HAS_ACCESS_TEAMS == 0 {
+            return &[];
+        }
         self.access_teams.get(&r).map(Vec::as_slice).unwrap_or(&[])
     }
     /// Template rights.
@@ -858,8 +1023,45 @@ impl State {
         parent: u32,
         active: bool,
     ) -> Option<u32> {
+        self.push_new_record(id, name, table, owner, unit, parent, active)
+            .and_then(Result::ok)
+    }
+
+    /// [`State::push_record`] unless a record with this id exists: `Err(existing)` then,
+    /// without any change (one id lookup instead of two when loading).
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_new_record(
+        &mut self,
+        id: &str,
+        name: Option<&str>,
+        table: u32,
+        owner: u32,
+        unit: u32,
+        parent: u32,
+        active: bool,
+    ) -> Option<Result<u32, u32>> {
+        let r = match self.records.ids.push_new(id)? {
+            Ok(r) => r,
+            Err(existing) => return Some(Err(existing)),
+        };
+        self.attach_record(r, name, table, owner, unit, parent, active)?;
+        Some(Ok(r))
+    }
+
+    /// Give record `r`, whose id was just pushed to `records.ids`, its fields and index
+    /// entries (the second half of [`State::push_record`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn attach_record(
+        &mut self,
+        r: u32,
+        name: Option<&str>,
+        table: u32,
+        owner: u32,
+        unit: u32,
+        parent: u32,
+        active: bool,
+    ) -> Option<()> {
         let table16 = u16::try_from(table).ok()?;
-        let r = self.records.ids.push(id)?;
         let name_at = match name {
             Some(n) => {
                 let off = u32::try_from(self.records.names.len()).ok()?;
@@ -882,7 +1084,7 @@ impl State {
         if let Some(v) = slot(&mut self.by_table, table) {
             v.push(r);
         }
-        Some(r)
+        Some(())
     }
 
     /// Remove the last record slot (undo of a create).
@@ -903,9 +1105,20 @@ impl State {
         self.records.core.pop();
     }
 
+    fn set_flag(&mut self, r: u32, flag: u8, on: bool) {
+        if let Some(c) = self.records.core.get_mut(r as usize) {
+            if on {
+                c.flags |= flag;
+            } else {
+                c.flags &= !flag;
+            }
+        }
+    }
+
     /// Replace a record's shares; returns the old list.
     pub fn set_shares(&mut self, r: u32, mut list: Vec<ShareEntry>) -> Vec<ShareEntry> {
         list.sort_unstable();
+        self.set_flag(r, SHARED, !list.is_empty());
         let old = if list.is_empty() {
             self.shares.remove(&r).unwrap_or_default()
         } else {
@@ -929,6 +1142,7 @@ impl State {
         mut list: Vec<AccessTeamEntry>,
     ) -> Vec<AccessTeamEntry> {
         list.sort_unstable();
+        self.set_flag(r, HAS_ACCESS_TEAMS, !list.is_empty());
         let old = if list.is_empty() {
             self.access_teams.remove(&r).unwrap_or_default()
         } else {

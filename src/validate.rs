@@ -701,13 +701,29 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
     let n = s.records.len();
     st.records.core.reserve(n);
     st.records.name_at.reserve(n);
-    let mut parents: Vec<(usize, &str)> = Vec::new();
+    let id_bytes: usize = s.records.iter().map(|r| r.id.len()).sum();
+    st.records.ids.reserve(n, id_bytes);
+    let mut parents: Vec<(usize, u32, &str)> = Vec::new();
     for (i, r) in s.records.iter().enumerate() {
-        if st.records.ids.find(&r.id).is_some() {
-            dup(&mut ctx, "record", &r.id, format!("/records/{i}/id"));
-            continue;
-        }
-        let table = table_ref(&mut ctx, &st, &r.table, format!("/records/{i}/table"));
+        let ci = match st.records.ids.push_new(&r.id) {
+            Some(Ok(ci)) => ci,
+            Some(Err(_)) => {
+                dup(&mut ctx, "record", &r.id, format!("/records/{i}/id"));
+                continue;
+            }
+            None => {
+                ctx.err(
+                    "limit-exceeded",
+                    format!("/records/{i}"),
+                    "too many records".into(),
+                );
+                break;
+            }
+        };
+        let table = match st.table_ids.get(r.table.as_str()) {
+            Some(&t) => t,
+            None => table_ref(&mut ctx, &st, &r.table, format!("/records/{i}/table")),
+        };
         let ownership = st.tables.get(table as usize).map(|t| t.ownership);
         let mut owner = NONE;
         let mut unit = NONE;
@@ -772,7 +788,10 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     ),
                 );
             } else {
-                let bu = unit_ref(&mut ctx, &st, b, format!("/records/{i}/businessUnit"));
+                let bu = match st.unit_ids.get(b.as_str()) {
+                    Some(&b) => b,
+                    None => unit_ref(&mut ctx, &st, b, format!("/records/{i}/businessUnit")),
+                };
                 if bu != NONE && unit != NONE && bu != unit && !across {
                     ctx.err(
                         "business-unit-mismatch",
@@ -785,10 +804,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 }
             }
         }
-        if let Some(p) = &r.parent {
-            parents.push((i, p.as_str()));
-        }
-        let Some(_) = st.push_record(&r.id, r.name.as_deref(), table, owner, unit, NONE, r.active)
+        let Some(()) = st.attach_record(ci, r.name.as_deref(), table, owner, unit, NONE, r.active)
         else {
             ctx.err(
                 "limit-exceeded",
@@ -797,19 +813,19 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             );
             break;
         };
+        if let Some(p) = &r.parent {
+            parents.push((i, ci, p.as_str()));
+        }
     }
     // record indexes equal input positions only when no duplicate was skipped
     let positions_match = st.records.len() == s.records.len();
-    for (i, p) in parents {
+    for (i, ci, p) in parents {
         let Some(pi) = st.records.ids.find(p) else {
             ctx.err(
                 "unknown-record",
                 format!("/records/{i}/parent"),
                 format!("parent record `{p}` does not exist", p = short_id(p)),
             );
-            continue;
-        };
-        let Some(ci) = s.records.get(i).and_then(|r| st.records.ids.find(&r.id)) else {
             continue;
         };
         let ct = st.records.table(ci);
@@ -861,13 +877,19 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
     let mut seen_shares: hashbrown::HashSet<(u32, u32), crate::state::FixedHasher> =
         hashbrown::HashSet::with_hasher(crate::state::FixedHasher::with_seed(1));
     for (i, sh) in s.shares.iter().enumerate() {
-        let r = record_ref(&mut ctx, &st, &sh.record, format!("/shares/{i}/record"));
-        let p = principal_ref(
-            &mut ctx,
-            &st,
-            &sh.principal,
-            format!("/shares/{i}/principal"),
-        );
+        let r = match st.records.ids.find(&sh.record) {
+            Some(r) => r,
+            None => record_ref(&mut ctx, &st, &sh.record, format!("/shares/{i}/record")),
+        };
+        let p = match crate::decide::principal_index(&st, &sh.principal) {
+            Some(p) => p,
+            None => principal_ref(
+                &mut ctx,
+                &st,
+                &sh.principal,
+                format!("/shares/{i}/principal"),
+            ),
+        };
         if r == NONE || p == NONE {
             continue;
         }
