@@ -703,6 +703,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
     st.records.name_at.reserve(n);
     let id_bytes: usize = s.records.iter().map(|r| r.id.len()).sum();
     st.records.ids.reserve(n, id_bytes);
+    st.list_pos.reserve(n);
     let mut parents: Vec<(usize, u32, &str)> = Vec::new();
     for (i, r) in s.records.iter().enumerate() {
         let ci = match st.records.ids.push_new(&r.id) {

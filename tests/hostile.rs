@@ -1207,7 +1207,6 @@ fn deep_record_parent_chain() {
 
 /// Changes cascading over a 100,000-record chain owned by one user.
 #[test]
-#[ignore = "ENGINE BUG: cascading assign/delete and moveUser over n records of one owner are O(n²) (State::unlink_owner_unit -> remove_value position scans of owned_by_user / by_unit / by_table, src/state.rs); 5-28 s per step in release at 100,000"]
 fn cascades_over_deep_record_chain() {
     let n = n();
     let mut org = Org::from_json(&record_chain(n, false, "all")).unwrap();
