@@ -153,7 +153,7 @@ pub struct BusinessUnit {
 }
 
 /// Who owns the records of a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Ownership {
     /// User or team owned.
@@ -173,7 +173,7 @@ pub struct Table {
 }
 
 /// Cascade scope for assign, share, unshare and reparent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CascadeScope {
     /// Every child.
@@ -187,7 +187,7 @@ pub enum CascadeScope {
 }
 
 /// Cascade behaviour on delete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DeleteCascade {
     /// Delete the children too.
@@ -349,7 +349,7 @@ pub struct User {
 }
 
 /// Owner or access team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum TeamKind {
     /// Owns records and holds roles.
@@ -359,7 +359,7 @@ pub enum TeamKind {
 }
 
 /// How members of an owner team inherit its roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Inheritance {
     /// Team privileges only.
@@ -478,7 +478,7 @@ pub struct AccessTeam {
 }
 
 /// Hierarchy model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum HierarchyModel {
     /// Manager hierarchy through `user.manager`.
@@ -543,4 +543,133 @@ where
         }
     }
     d.deserialize_map(Visit(std::marker::PhantomData))
+}
+
+// ---------------------------------------------------------------------------
+// Unit enums: `Deserialize` by hand, through one shared reader (the derive compiles a
+// visitor pair per enum; the behaviour and messages are the derive's).
+
+/// A unit-only enum as serde's derive reads it (a variant name; or the map form
+/// `{ "name": null }`), as the index of its variant in `variants`.
+fn unit_variant<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    name: &'static str,
+    variants: &'static [&'static str],
+) -> Result<usize, D::Error> {
+    use serde::de::{self, DeserializeSeed, EnumAccess, Unexpected, VariantAccess, Visitor};
+    use std::fmt;
+
+    struct Ident(&'static [&'static str]);
+    struct IndexRange(usize);
+    impl de::Expected for IndexRange {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "variant index 0 <= i < {}", self.0)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Ident {
+        type Value = usize;
+        fn deserialize<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<usize, D2::Error> {
+            d.deserialize_identifier(self)
+        }
+    }
+    impl Visitor<'_> for Ident {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("variant identifier")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
+            match usize::try_from(v) {
+                Ok(i) if i < self.0.len() => Ok(i),
+                _ => Err(E::invalid_value(
+                    Unexpected::Unsigned(v),
+                    &IndexRange(self.0.len()),
+                )),
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|n| *n == v)
+                .ok_or_else(|| E::unknown_variant(v, self.0))
+        }
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|n| n.as_bytes() == v)
+                .ok_or_else(|| E::unknown_variant(&String::from_utf8_lossy(v), self.0))
+        }
+    }
+    struct Enum(&'static str, &'static [&'static str]);
+    impl<'de> Visitor<'de> for Enum {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "enum {}", self.0)
+        }
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
+            let (i, variant) = data.variant_seed(Ident(self.1))?;
+            variant.unit_variant()?;
+            Ok(i)
+        }
+    }
+    d.deserialize_enum(name, variants, Enum(name, variants))
+}
+
+impl<'de> Deserialize<'de> for Ownership {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(
+            match unit_variant(d, "Ownership", &["user", "organization"])? {
+                0 => Ownership::User,
+                _ => Ownership::Organization,
+            },
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for CascadeScope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(
+            match unit_variant(d, "CascadeScope", &["all", "active", "userOwned", "none"])? {
+                0 => CascadeScope::All,
+                1 => CascadeScope::Active,
+                2 => CascadeScope::UserOwned,
+                _ => CascadeScope::None,
+            },
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for DeleteCascade {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(
+            match unit_variant(d, "DeleteCascade", &["all", "removeLink", "restrict"])? {
+                0 => DeleteCascade::All,
+                1 => DeleteCascade::RemoveLink,
+                _ => DeleteCascade::Restrict,
+            },
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for TeamKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match unit_variant(d, "TeamKind", &["owner", "access"])? {
+            0 => TeamKind::Owner,
+            _ => TeamKind::Access,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Inheritance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match unit_variant(d, "Inheritance", &["team", "direct"])? {
+            0 => Inheritance::Team,
+            _ => Inheritance::Direct,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for HierarchyModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        unit_variant(d, "HierarchyModel", &["manager"]).map(|_| HierarchyModel::Manager)
+    }
 }
