@@ -149,11 +149,38 @@ fn memprobe(path: &str) {
     drop(black_box((org, keep)));
 }
 
+/// Nanoseconds per dependent load when chasing a random cycle through `bytes` of memory:
+/// the machine's cache-miss latency, against which the cold-cache figures below read.
+fn memory_latency_ns(bytes: usize) -> f64 {
+    let n = bytes / 8;
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for i in (1..n).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    let mut next = vec![0usize; n];
+    for i in 0..n {
+        next[order[i]] = order[(i + 1) % n];
+    }
+    let steps = 2_000_000;
+    let mut p = 0;
+    let t = Instant::now();
+    for _ in 0..steps {
+        p = next[p];
+    }
+    black_box(p);
+    t.elapsed().as_nanos() as f64 / steps as f64
+}
+
 fn main() {
     if let Ok(path) = std::env::var("CRM_BENCH_MEMPROBE") {
         memprobe(&path);
         return;
     }
+    println!(
+        "machine: dependent random memory access over 64 MB    {:>10}  (a cold check costs a few of these)",
+        fmt_ns(memory_latency_ns(64 << 20))
+    );
     let scale = scale();
     let size = GenerateSize::bench().times(scale);
     println!(
@@ -307,6 +334,64 @@ fn main() {
         "  allowed {:.1}% of {} random requests",
         100.0 * allowed as f64 / n_req as f64,
         n_req
+    );
+
+    // Where a random check's time goes: resolving the two ids, then deciding on indexes.
+    let st = org.state();
+    let idx: Vec<(u32, Right, u32)> = refs
+        .iter()
+        .map(|(u, r, x)| {
+            (
+                *st.user_ids.get(*u).unwrap(),
+                *r,
+                st.records.ids.find(x).unwrap(),
+            )
+        })
+        .collect();
+    let part = |f: &dyn Fn(usize) -> u32| {
+        let mut per_op = Vec::new();
+        for start in (0..refs.len()).step_by(batch) {
+            let end = (start + batch).min(refs.len());
+            let t = Instant::now();
+            for i in start..end {
+                black_box(f(i));
+            }
+            per_op.push(t.elapsed().as_nanos() as f64 / (end - start) as f64);
+        }
+        stats(per_op)
+    };
+    report(
+        "  of which user id lookup",
+        &part(&|i| *st.user_ids.get(refs[i].0).unwrap()),
+        "",
+    );
+    report(
+        "  of which record id lookup",
+        &part(&|i| st.records.ids.find(refs[i].2).unwrap()),
+        "",
+    );
+    report(
+        "  of which the decision (ids resolved)",
+        &part(&|i| {
+            let (u, r, x) = idx[i];
+            u32::from(crm_policy::decide::rights_of(st, u, x, r.bit_set()).has(r))
+        }),
+        "",
+    );
+    // The same 1,000 requests again and again: a front end re-checking what is on screen.
+    let hot: Vec<(&str, Right, &str)> = refs.iter().take(batch).copied().collect();
+    let mut per_op = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        for (u, r, x) in &hot {
+            black_box(org.check(u, *r, x).unwrap());
+        }
+        per_op.push(t.elapsed().as_nanos() as f64 / hot.len() as f64);
+    }
+    report(
+        "check, hot cache (1000 requests repeated)",
+        &stats(per_op),
+        "",
     );
 
     // The owner asking about their own records (mostly allowed: the ownership path).

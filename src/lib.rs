@@ -151,20 +151,40 @@ impl Org {
     }
 
     /// One decision per request, for bulk use.
+    ///
+    /// Requests are taken in blocks: first every id of the block is resolved and every
+    /// record's packed fields are read, then the block is decided. The lookups of one
+    /// block are independent of each other, so the processor overlaps their cache misses
+    /// instead of waiting for each in turn (on a million-record org, most of a single
+    /// check is memory latency).
     pub fn check_many(&self, requests: &[(&str, Right, &str)]) -> Result<Vec<bool>, PolicyError> {
-        requests
-            .iter()
-            .enumerate()
-            .map(|(i, (u, right, r))| {
-                self.check(u, *right, r).map_err(|e| {
-                    let field = if e.code == "unknown-user" { 0 } else { 2 };
-                    PolicyError {
+        const BLOCK: usize = 32;
+        let mut out = Vec::with_capacity(requests.len());
+        let mut ids: Vec<(u32, Right, u32)> = Vec::with_capacity(BLOCK);
+        for (b, block) in requests.chunks(BLOCK).enumerate() {
+            ids.clear();
+            for (j, (u, right, r)) in block.iter().enumerate() {
+                let i = b * BLOCK + j;
+                let at = |field: u8| {
+                    move |e: PolicyError| PolicyError {
                         path: format!("/{i}/{field}"),
                         ..e
                     }
-                })
-            })
-            .collect()
+                };
+                let u = self.user_index(u).map_err(at(0))?;
+                let r = self.record_index(r, "/record").map_err(at(2))?;
+                ids.push((u, *right, r));
+            }
+            let mut live = 0u32;
+            for &(_, _, r) in &ids {
+                live = live.wrapping_add(u32::from(self.st.records.core(r).flags));
+            }
+            std::hint::black_box(live);
+            out.extend(ids.iter().map(|&(u, right, r)| {
+                decide::rights_of(&self.st, u, r, right.bit_set()).has(right)
+            }));
+        }
+        Ok(out)
     }
 
     /// Whether `user` may create a record of `table` with this owner (default: the user) and
