@@ -145,14 +145,19 @@ fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
         Mode::Hierarchy(seeds) => Some(seeds),
         Mode::Full => None,
     };
-    let mut holders = match seeds {
+    // holders and how many report levels below each can reach this user
+    let roots: Vec<(u32, u32)> = match seeds {
         Some(s) => s.clone(),
-        None => vec![u],
+        None => vec![(u, st.hierarchy.as_ref().map_or(0, |h| h.depth))],
     };
-    if let Some(h) = &st.hierarchy {
-        // reports within depth
-        let mut frontier = holders.clone();
-        for _ in 0..h.depth {
+    let mut holders: Vec<u32> = Vec::new();
+    for (v, levels) in roots {
+        holders.push(v);
+        let mut frontier = vec![v];
+        for _ in 0..levels {
+            if st.hierarchy.is_none() || frontier.is_empty() {
+                break;
+            }
             let mut next = Vec::new();
             for m in frontier {
                 next.extend_from_slice(
@@ -161,11 +166,10 @@ fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
             }
             holders.extend_from_slice(&next);
             frontier = next;
-            if frontier.is_empty() {
-                break;
-            }
         }
     }
+    holders.sort_unstable();
+    holders.dedup();
     let shared_start = out.len();
     for v in holders {
         out.extend_from_slice(st.owned_by(v));
@@ -264,8 +268,9 @@ fn depth_rights(st: &State, u: u32, table: u32, unit: u32) -> u8 {
 enum Mode {
     /// Grants, teams or sign-in changed: every record the user may reach.
     Full,
-    /// Only the manager links of these reports changed: their records.
-    Hierarchy(Vec<u32>),
+    /// Only the manager links of these reports changed: their records and those of their
+    /// reports down to the given number of levels (the hierarchy depth minus the distance).
+    Hierarchy(Vec<(u32, u32)>),
     /// Nothing of the user changed but touched records.
     Light,
 }
@@ -318,7 +323,15 @@ struct Side {
     unit_users: Map<u32, Vec<u32>>,
 }
 
-fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]) -> Side {
+/// `anchors` may come from either state: only users whose grants are the same in both are
+/// looked up in it.
+fn collect(
+    st: &State,
+    modes: &Map<u32, Mode>,
+    anchors: &AnchorIndex,
+    tr: &[u32],
+    all_users_for: &[u32],
+) -> Side {
     let mut side = Side {
         user_cands: new_map(),
         slots: new_map(),
@@ -340,7 +353,6 @@ fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]
             side.slots.insert(u, slots);
         }
     }
-    let anchors = anchor_index(st);
     let mut users = Vec::new();
     for &r in tr {
         if (r as usize) >= st.records.len() || !st.records.alive(r) {
@@ -355,7 +367,7 @@ fn collect(st: &State, modes: &Map<u32, Mode>, tr: &[u32], all_users_for: &[u32]
         let unit = st.records.unit(r);
         if !side.unit_users.contains_key(&unit) {
             users.clear();
-            unit_anchor_users(st, unit, &anchors, &mut users);
+            unit_anchor_users(st, unit, anchors, &mut users);
             users.sort_unstable();
             users.dedup();
             users.retain(|&u| !full(u));
@@ -453,7 +465,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     tr.sort_unstable();
     tr.dedup();
     let mut modes: Map<u32, Mode> = new_map();
-    let mut relinked: Vec<u32> = Vec::new();
+    let mut relinked: Vec<(u32, bool)> = Vec::new();
     for &u in &touched_users {
         let before = fingerprint(st, u);
         let after = fp_after.get(&u).cloned().flatten();
@@ -469,18 +481,35 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         // managers reach a report's records through the manager link and the report's teams
         let link = |f: &Option<Fingerprint>| f.as_ref().map(|x| (x.manager, x.teams.clone()));
         if link(&before) != link(&after) {
-            relinked.push(u);
+            let manager = |f: &Option<Fingerprint>| f.as_ref().map(|x| x.manager);
+            relinked.push((u, manager(&before) != manager(&after)));
         }
         modes.insert(u, if full { Mode::Full } else { Mode::Light });
     }
-    for &v in &relinked {
-        let mut managers = anc_after.get(&v).cloned().unwrap_or_default();
-        ancestors(st, v, &mut managers);
-        for m in managers {
+    let depth = st.hierarchy.as_ref().map_or(0, |h| h.depth);
+    for &(v, manager_changed) in &relinked {
+        // (manager, distance) in either state; the nearest counts
+        let mut chain = Vec::new();
+        ancestors(st, v, &mut chain);
+        let mut managers: Vec<(u32, u32)> = (1..).zip(chain).map(|(d, m)| (m, d)).collect();
+        managers.extend(
+            (1..)
+                .zip(anc_after.get(&v).map(Vec::as_slice).unwrap_or(&[]))
+                .map(|(d, &m)| (m, d)),
+        );
+        managers.sort_unstable();
+        managers.dedup_by_key(|x| x.0);
+        for (m, d) in managers {
+            // with the link unchanged only the report's own (team) holdings change
+            let levels = if manager_changed {
+                depth.saturating_sub(d)
+            } else {
+                0
+            };
             match modes.entry(m).or_insert(Mode::Hierarchy(Vec::new())) {
-                Mode::Hierarchy(seeds) => seeds.push(v),
+                Mode::Hierarchy(seeds) => seeds.push((v, levels)),
                 Mode::Light => {
-                    modes.insert(m, Mode::Hierarchy(vec![v]));
+                    modes.insert(m, Mode::Hierarchy(vec![(v, levels)]));
                 }
                 Mode::Full => {}
             }
@@ -495,7 +524,8 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             before != after_alive.get(&r).copied().unwrap_or(before)
         })
         .collect();
-    let side_b = collect(st, &modes, &tr, &flip);
+    let anchors = anchor_index(st);
+    let side_b = collect(st, &modes, &anchors, &tr, &flip);
 
     // ---- pass 2: after-side candidates and decisions
     let out2 = run(st, changes);
@@ -503,7 +533,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         revert_all(st, out2.log);
         return Err(Errors(out2.errors));
     }
-    let side_a = collect(st, &modes, &tr, &flip);
+    let side_a = collect(st, &modes, &anchors, &tr, &flip);
     let mut per_user: Map<u32, Compared> = new_map();
     for (&u, mode) in &modes {
         if *mode == Mode::Light {
@@ -1069,16 +1099,33 @@ impl<'a> FullCount<'a> {
             let mut low = Low::new(2 * LOW_CAP);
             // reached by `to` and not by `from`
             let none = difference(to, from, self.n_units, &mut units);
-            for &unit in &units {
-                if let Some(g) = base.group(st, unit, t) {
-                    n += g.count;
-                    low.extend_sorted(&g.low, |_| false);
+            if to.all && !from.all {
+                // every untouched record but those of `from`'s units; samples from the first
+                // units (ascending index) outside `from`
+                let mut inside = 0usize;
+                let mut mine = Vec::new();
+                difference(from, &crate::reach::Cov::default(), self.n_units, &mut mine);
+                for &unit in &mine {
+                    inside += base.group(st, unit, t).map_or(0, |g| g.count);
                 }
-            }
-            if none {
-                if let Some(g) = base.group(st, NONE, t) {
-                    n += g.count;
-                    low.extend_sorted(&g.low, |_| false);
+                n = base.untouched(t).saturating_sub(inside);
+                if none {
+                    units.push(NONE);
+                }
+                for &unit in &units {
+                    if low.len() >= 2 * LOW_CAP {
+                        break;
+                    }
+                    if let Some(g) = base.group(st, unit, t) {
+                        low.extend_sorted(&g.low, |_| false);
+                    }
+                }
+            } else {
+                for &unit in &units {
+                    if let Some(g) = base.group(st, unit, t) {
+                        n += g.count;
+                        low.extend_sorted(&g.low, |_| false);
+                    }
                 }
             }
             for g in self.groups.get(t as usize).map_or(&[][..], |v| v) {
@@ -1149,7 +1196,11 @@ impl<'a> FullCount<'a> {
             s.get(t as usize * 8 + right.index()).copied().unwrap_or(0)
         };
         let p = &c.items;
-        let mut acc: Map<(u32, Right, bool), (i64, Low)> = new_map();
+        // per (table, right, gained): count and sample candidates
+        let mut acc: Vec<(i64, Low)> = vec![(0, Low::default()); nslots * 2];
+        let key = |t: u32, right: Right, gained: bool| -> usize {
+            (t as usize * 8 + right.index()) * 2 + usize::from(gained)
+        };
         // exact minus rule on the candidates
         for ((&r, &eb), &ea) in p.iter().zip(&c.before).zip(&c.after) {
             let (t, ub, ua) = match self.tr.binary_search(&r) {
@@ -1168,12 +1219,15 @@ impl<'a> FullCount<'a> {
                 let ra = after.pool.get(slot(sa, t, right)).covers(ua);
                 let (hb, ha) = (eb & right.bit() != 0, ea & right.bit() != 0);
                 if hb != ha {
-                    let e = acc.entry((t, right, ha)).or_default();
-                    e.0 += 1;
-                    e.1.push(r);
+                    if let Some(e) = acc.get_mut(key(t, right, ha)) {
+                        e.0 += 1;
+                        e.1.push(r);
+                    }
                 }
                 if rb != ra {
-                    acc.entry((t, right, ra)).or_default().0 -= 1;
+                    if let Some(e) = acc.get_mut(key(t, right, ra)) {
+                        e.0 -= 1;
+                    }
                 }
             }
         }
@@ -1189,14 +1243,19 @@ impl<'a> FullCount<'a> {
                     if *n == 0 {
                         continue;
                     }
-                    let e = acc.entry((t, right, gained)).or_default();
-                    e.0 += *n as i64;
-                    e.1.extend_sorted(low, |r| p.binary_search(&r).is_ok());
+                    if let Some(e) = acc.get_mut(key(t, right, gained)) {
+                        e.0 += *n as i64;
+                        e.1.extend_sorted(low, |r| p.binary_search(&r).is_ok());
+                    }
                 }
             }
         }
         let mut out: UserTally = Vec::new();
-        for ((t, right, gained), (n, mut low)) in acc {
+        for (i, (n, mut low)) in acc.into_iter().enumerate() {
+            let (t, right, gained) = ((i / 16) as u32, (i / 2) % 8, i % 2 == 1);
+            let Some(&right) = Right::ALL.get(right) else {
+                continue;
+            };
             if n <= 0 {
                 continue;
             }

@@ -217,7 +217,7 @@ pub struct Low {
 }
 
 /// Candidates kept per (user, table, right) before the ids are sorted.
-pub const LOW_CAP: usize = crate::impact::SAMPLE * 4;
+pub const LOW_CAP: usize = crate::impact::SAMPLE;
 
 impl Default for Low {
     fn default() -> Low {
@@ -282,6 +282,11 @@ impl Low {
         self.v
     }
 
+    /// Candidates held (at least `cap` once that many were offered).
+    pub fn len(&self) -> usize {
+        self.v.len()
+    }
+
     /// Whether nothing was offered.
     pub fn is_empty(&self) -> bool {
         self.v.is_empty()
@@ -301,6 +306,8 @@ pub struct Group {
 /// first use (untouched records have the same unit in both states).
 pub struct Base {
     touched: Vec<u64>,
+    /// Per table: untouched live records.
+    untouched: Vec<usize>,
     units: Vec<Option<Vec<Group>>>,
     none: Option<Vec<Group>>,
     ntables: usize,
@@ -324,12 +331,26 @@ impl Base {
                 *w |= 1u64 << (r % 64);
             }
         }
+        let mut untouched: Vec<usize> = st.by_table.iter().map(Vec::len).collect();
+        for &r in tr {
+            if (r as usize) < st.records.len() && st.records.alive(r) {
+                if let Some(n) = untouched.get_mut(st.records.table(r) as usize) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+        }
         Base {
             touched,
+            untouched,
             units: Vec::new(),
             none: None,
             ntables: st.tables.len(),
         }
+    }
+
+    /// Untouched live records of `table`.
+    pub fn untouched(&self, table: u32) -> usize {
+        self.untouched.get(table as usize).copied().unwrap_or(0)
     }
 
     fn is_touched(&self, r: u32) -> bool {
