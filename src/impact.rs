@@ -1105,6 +1105,7 @@ impl<'a> FullCount<'a> {
                 let mut inside = 0usize;
                 let mut mine = Vec::new();
                 difference(from, &crate::reach::Cov::default(), self.n_units, &mut mine);
+                base.prepare(st, &mine);
                 for &unit in &mine {
                     inside += base.group(st, unit, t).map_or(0, |g| g.count);
                 }
@@ -1121,6 +1122,7 @@ impl<'a> FullCount<'a> {
                     }
                 }
             } else {
+                base.prepare(st, &units);
                 for &unit in &units {
                     if let Some(g) = base.group(st, unit, t) {
                         n += g.count;

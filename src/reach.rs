@@ -309,6 +309,8 @@ pub struct Base {
     /// Per table: untouched live records.
     untouched: Vec<usize>,
     units: Vec<Option<Vec<Group>>>,
+    /// Every unit counted.
+    complete: bool,
     none: Option<Vec<Group>>,
     ntables: usize,
 }
@@ -343,6 +345,7 @@ impl Base {
             touched,
             untouched,
             units: Vec::new(),
+            complete: false,
             none: None,
             ntables: st.tables.len(),
         }
@@ -383,6 +386,54 @@ impl Base {
                 Group { count, low }
             })
             .collect()
+    }
+
+    /// Make sure `units` are counted: unit by unit when they hold few records, else every
+    /// unit in one sequential pass over the records (cheaper than visiting most units' lists).
+    pub fn prepare(&mut self, st: &State, units: &[u32]) {
+        if self.complete {
+            return;
+        }
+        let missing: usize = units
+            .iter()
+            .filter(|&&b| self.units.get(b as usize).is_none_or(Option::is_none))
+            .map(|&b| st.by_unit.get(b as usize).map_or(0, Vec::len))
+            .sum();
+        if missing <= st.records.len() / 8 {
+            return;
+        }
+        let n_units = st.units.len();
+        let mut counts = vec![0usize; n_units * self.ntables];
+        let mut lows: Vec<Vec<u32>> = vec![Vec::new(); n_units * self.ntables];
+        for r in 0..st.records.len() as u32 {
+            let c = st.records.core(r);
+            if c.flags & crate::state::ALIVE == 0 || c.unit == NONE || self.is_touched(r) {
+                continue;
+            }
+            let i = c.unit as usize * self.ntables + usize::from(c.table);
+            if let (Some(n), Some(low)) = (counts.get_mut(i), lows.get_mut(i)) {
+                *n += 1;
+                if low.len() < 2 * LOW_CAP {
+                    low.push(r);
+                }
+            }
+        }
+        self.units = counts
+            .chunks(self.ntables.max(1))
+            .zip(lows.chunks_mut(self.ntables.max(1)))
+            .map(|(c, l)| {
+                Some(
+                    c.iter()
+                        .zip(l.iter_mut())
+                        .map(|(&count, low)| Group {
+                            count,
+                            low: std::mem::take(low),
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        self.complete = true;
     }
 
     /// Untouched records of `unit` (`NONE`: records without a unit) and `table`.
