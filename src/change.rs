@@ -2,6 +2,7 @@
 //! it is when they run, and their Dataverse side effects. A changeset is applied inside
 //! one [`Tx`]; any error rolls the whole changeset back.
 
+use crate::sort::SortTotal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -1555,11 +1556,11 @@ impl Op<'_, '_> {
                     let u = self.user(id, &format!("/users/{j}"))?;
                     ids.push(u);
                 }
-                ids.sort_unstable();
+                ids.sort_total();
                 ids.dedup();
                 if add {
                     row.members.extend_from_slice(&ids);
-                    row.members.sort_unstable();
+                    row.members.sort_total();
                     row.members.dedup();
                 } else {
                     row.members.retain(|m| ids.binary_search(m).is_err());
@@ -1601,7 +1602,7 @@ impl Op<'_, '_> {
                     .collect();
                 self.check_can_own(t, &records, "/to")?;
                 let mut sorted = records;
-                sorted.sort_unstable();
+                sorted.sort_total();
                 for r in &sorted {
                     self.assign(*r, t, false);
                 }
@@ -1977,7 +1978,7 @@ impl Op<'_, '_> {
     fn check_can_own(&self, owner: u32, records: &[u32], path: &str) -> R {
         let st = self.st();
         let mut tables: Vec<u32> = records.iter().map(|&r| st.records.table(r)).collect();
-        tables.sort_unstable();
+        tables.sort_total();
         tables.dedup();
         for t in tables {
             let ok = match as_team(owner) {
@@ -2030,7 +2031,7 @@ impl Op<'_, '_> {
                             },
                         )
                         .collect();
-                    kids.sort_unstable();
+                    kids.sort_total();
                     stack.extend(kids.into_iter().rev());
                 }
             }
@@ -2070,7 +2071,7 @@ impl Op<'_, '_> {
 
     fn hand_over(&mut self, from: u32, to: u32) {
         let mut records = self.st().owned_by(from).to_vec();
-        records.sort_unstable();
+        records.sort_total();
         for &r in &records {
             self.assign(r, to, false);
         }
@@ -2209,7 +2210,7 @@ impl Op<'_, '_> {
                 || !st.settings.ownership_across_business_units;
             if follow {
                 let mut records = st.owned_by(u).to_vec();
-                records.sort_unstable();
+                records.sort_total();
                 let n = records.len();
                 for r in records {
                     self.tx.record_owner(r, u, b);
@@ -2264,7 +2265,7 @@ impl Op<'_, '_> {
             || !st.settings.ownership_across_business_units
         {
             let mut records = st.owned_by(team_principal(t)).to_vec();
-            records.sort_unstable();
+            records.sort_total();
             for r in records {
                 self.tx.record_owner(r, team_principal(t), b);
             }
@@ -2498,7 +2499,7 @@ impl Op<'_, '_> {
             .get(f as usize)
             .cloned()
             .unwrap_or_default();
-        rest.sort_unstable();
+        rest.sort_total();
         for r in rest {
             let o = self.st().records.owner(r);
             self.tx.record_owner(r, o, into);
@@ -2514,7 +2515,7 @@ impl Op<'_, '_> {
             .get(&team_principal(fd))
             .cloned()
             .unwrap_or_default();
-        shared.sort_unstable();
+        shared.sort_total();
         for r in shared {
             let mut list = self.st().shares_of(r).to_vec();
             let moved = list
@@ -2533,7 +2534,7 @@ impl Op<'_, '_> {
         }
         // records owned by the default team of `from` go to the default team of `into`
         let mut owned = self.st().owned_by(team_principal(fd)).to_vec();
-        owned.sort_unstable();
+        owned.sort_total();
         let keep_unit = self.st().settings.ownership_across_business_units
             && !self.st().settings.always_move_record_to_owner_business_unit;
         for r in owned {
@@ -2561,7 +2562,7 @@ impl Op<'_, '_> {
 
     fn drop_shares_to(&mut self, p: u32) {
         let mut recs = self.st().shared_with.get(&p).cloned().unwrap_or_default();
-        recs.sort_unstable();
+        recs.sort_total();
         recs.dedup();
         let n = recs.len();
         for r in recs {

@@ -1,5 +1,6 @@
 //! Explanations (SPEC §3): every path that grants a right, or why it is denied.
 
+use crate::sort::SortTotal;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right};
@@ -318,7 +319,7 @@ pub fn explain(st: &State, u: u32, right: Right, r: u32) -> Explanation {
                     seen.push((v, d));
                 }
             });
-            seen.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(st.user_id(a.0).cmp(st.user_id(b.0))));
+            seen.sort_total_by(|a, b| a.1.cmp(&b.1).then(st.user_id(a.0).cmp(st.user_id(b.0))));
             for (v, d) in seen {
                 reasons.push(Reason::Hierarchy {
                     report: st.user_id(v).to_string(),

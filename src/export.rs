@@ -7,6 +7,7 @@ use crate::model::{
     AccessTeam, AccessTeamTemplate, BusinessUnit, Cascade, Hierarchy, Principal, Record,
     Relationship, Role, RoleAssignment, Share, Snapshot, Table, TablePrivileges, Team, User,
 };
+use crate::sort::SortTotal;
 use crate::state::{as_team, Assignment, State, NONE};
 
 fn assignments(st: &State, list: &[Assignment]) -> Vec<RoleAssignment> {
@@ -17,7 +18,7 @@ fn assignments(st: &State, list: &[Assignment]) -> Vec<RoleAssignment> {
             business_unit: (a.unit != NONE).then(|| st.unit_id(a.unit).to_string()),
         })
         .collect();
-    out.sort_unstable();
+    out.sort_total();
     out
 }
 
@@ -42,7 +43,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .unwrap_or_default(),
         })
         .collect();
-    business_units.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    business_units.sort_total_by(|a, b| a.id.cmp(&b.id));
 
     let mut tables: Vec<Table> = st
         .tables
@@ -52,7 +53,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             ownership: t.ownership,
         })
         .collect();
-    tables.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    tables.sort_total_by(|a, b| a.name.cmp(&b.name));
 
     let mut relationships: Vec<Relationship> = st
         .rels
@@ -69,7 +70,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             },
         })
         .collect();
-    relationships.sort_unstable_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
+    relationships.sort_total_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
 
     let mut roles: Vec<Role> = st
         .roles
@@ -94,7 +95,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .collect(),
         })
         .collect();
-    roles.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    roles.sort_total_by(|a, b| a.id.cmp(&b.id));
 
     let mut users: Vec<User> = st
         .users
@@ -110,7 +111,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             roles: assignments(st, &u.roles),
         })
         .collect();
-    users.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    users.sort_total_by(|a, b| a.id.cmp(&b.id));
 
     let mut teams: Vec<Team> = st
         .teams
@@ -122,7 +123,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .iter()
                 .map(|&m| st.user_id(m).to_string())
                 .collect();
-            members.sort_unstable();
+            members.sort_total();
             Team {
                 id: t.id.clone(),
                 name: t.name.clone(),
@@ -134,7 +135,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             }
         })
         .collect();
-    teams.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    teams.sort_total_by(|a, b| a.id.cmp(&b.id));
 
     let mut access_team_templates: Vec<AccessTeamTemplate> = st
         .templates
@@ -145,12 +146,12 @@ pub fn snapshot(st: &State) -> Snapshot {
             rights: t.rights.to_vec(),
         })
         .collect();
-    access_team_templates.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    access_team_templates.sort_total_by(|a, b| a.id.cmp(&b.id));
 
     let mut order: Vec<u32> = (0..st.records.len() as u32)
         .filter(|&r| st.records.alive(r))
         .collect();
-    order.sort_unstable_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+    order.sort_total_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
     let mut records = Vec::with_capacity(order.len());
     let mut shares = Vec::new();
     let mut access_teams = Vec::new();
@@ -191,7 +192,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                     .iter()
                     .map(|&m| st.user_id(m).to_string())
                     .collect();
-                members.sort_unstable();
+                members.sort_total();
                 AccessTeam {
                     template: st
                         .templates
@@ -215,7 +216,7 @@ pub fn snapshot(st: &State) -> Snapshot {
             .filter(|t| t.hierarchy)
             .map(|t| t.name.clone())
             .collect();
-        tables.sort_unstable();
+        tables.sort_total();
         Hierarchy {
             model: h.model,
             depth: h.depth,

@@ -13,6 +13,7 @@
 //! their sorted order is their creation order; every collection comes out
 //! sorted by id.
 
+use crate::sort::SortTotal;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::access::{Level, Right};
@@ -1205,7 +1206,7 @@ fn build_teams(rng: &mut Rng, units: &[Unit], people: &mut [Person], total: usiz
                 }
             }
         }
-        members.sort_unstable();
+        members.sort_total();
         for &m in &members {
             if let Some(p) = people.get_mut(m) {
                 p.in_team = true;
@@ -1529,7 +1530,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
                 ownership: *ownership,
             })
             .collect();
-        t.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        t.sort_total_by(|a, b| a.name.cmp(&b.name));
         t
     };
 
@@ -1545,7 +1546,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
                     business_unit: None,
                 })
                 .collect();
-            roles.sort_unstable();
+            roles.sort_total();
             User {
                 id: user_id(i),
                 name: p.name.clone(),
@@ -1777,7 +1778,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
                 }
             }
         }
-        members.sort_unstable();
+        members.sort_total();
         at_defs.push((template, rec, members));
     }
     at_defs.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));

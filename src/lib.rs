@@ -30,6 +30,7 @@ pub mod limits;
 pub mod model;
 pub mod query;
 mod reach;
+mod sort;
 pub mod state;
 pub mod units;
 pub mod validate;

@@ -1,6 +1,7 @@
 //! Reverse and org-wide queries: `who_can`, `accessible_records`, `effective_privileges`,
 //! assertions and the risk report.
 
+use crate::sort::SortTotal;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right, RightSet};
@@ -150,7 +151,7 @@ impl Org {
             .into_iter()
             .map(|u| st.user_id(u).to_string())
             .collect();
-        out.sort_unstable();
+        out.sort_total();
         Ok(out)
     }
 
@@ -176,7 +177,7 @@ impl Org {
             .into_iter()
             .map(|r| st.records.id(r))
             .collect();
-        ids.sort_unstable();
+        ids.sort_total();
         let total = ids.len();
         let records = ids
             .into_iter()
@@ -211,7 +212,7 @@ impl Org {
                 rights,
             });
         }
-        out.sort_unstable_by(|a, b| a.table.cmp(&b.table));
+        out.sort_total_by(|a, b| a.table.cmp(&b.table));
         Ok(out)
     }
 
@@ -238,7 +239,7 @@ impl Org {
         let mut users: Vec<u32> = (0..st.users.len() as u32)
             .filter(|&u| st.user(u).is_some_and(|x| x.alive))
             .collect();
-        users.sort_unstable_by(|&a, &b| st.user_id(a).cmp(st.user_id(b)));
+        users.sort_total_by(|&a, &b| st.user_id(a).cmp(st.user_id(b)));
         for &u in &users {
             if !st.user_enabled(u) {
                 continue;
@@ -298,7 +299,7 @@ impl Org {
                         .iter()
                         .map(|&r| st.records.id(r).to_string())
                         .collect();
-                    sample.sort_unstable();
+                    sample.sort_total();
                     sample.truncate(20);
                     let mut f = Finding::new(
                         "recordsOwnedByDisabledUser",
@@ -317,7 +318,7 @@ impl Org {
             }
         }
         let mut shared: Vec<u32> = st.shares.keys().copied().collect();
-        shared.sort_unstable_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+        shared.sort_total_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
         for r in shared {
             for s in st.shares_of(r) {
                 let bad = ineffective_share_rights(st, r, s.principal, s.rights);
@@ -346,7 +347,7 @@ impl Org {
             }
         }
         let mut with_teams: Vec<u32> = st.access_teams.keys().copied().collect();
-        with_teams.sort_unstable_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+        with_teams.sort_total_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
         for r in with_teams {
             let table = st.records.table(r);
             for a in st.access_teams_of(r) {
@@ -393,7 +394,7 @@ impl Org {
         let mut units: Vec<u32> = (0..st.units.len() as u32)
             .filter(|&b| st.unit(b).is_some_and(|x| x.alive))
             .collect();
-        units.sort_unstable_by(|&a, &b| st.unit_id(a).cmp(st.unit_id(b)));
+        units.sort_total_by(|&a, &b| st.unit_id(a).cmp(st.unit_id(b)));
         for b in units {
             let n = unit_users.get(b as usize).copied().unwrap_or(0);
             let row = st.unit(b);
@@ -752,7 +753,7 @@ fn accessible_indexes(st: &State, u: u32, right: Right, tables: &[u32]) -> Vec<u
             );
         }
     }
-    scoped.sort_unstable();
+    scoped.sort_total();
     scoped.dedup();
     let chunks: Vec<&[u32]> = if scoped.is_empty() {
         vec![&[]]

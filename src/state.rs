@@ -6,6 +6,7 @@
 //! exact inverse: undo replays inverses through the same primitives, which keeps every
 //! derived index consistent without rebuilding it.
 
+use crate::sort::SortTotal;
 use hashbrown::HashMap;
 use std::hash::BuildHasher;
 
@@ -1166,7 +1167,7 @@ impl State {
 
     /// Replace a record's shares; returns the old list.
     pub fn set_shares(&mut self, r: u32, mut list: Vec<ShareEntry>) -> Vec<ShareEntry> {
-        list.sort_unstable();
+        list.sort_total();
         self.set_flag(r, SHARED, !list.is_empty());
         let old = if list.is_empty() {
             self.shares.remove(&r).unwrap_or_default()
@@ -1190,7 +1191,7 @@ impl State {
         r: u32,
         mut list: Vec<AccessTeamEntry>,
     ) -> Vec<AccessTeamEntry> {
-        list.sort_unstable();
+        list.sort_total();
         self.set_flag(r, HAS_ACCESS_TEAMS, !list.is_empty());
         let old = if list.is_empty() {
             self.access_teams.remove(&r).unwrap_or_default()
@@ -1317,7 +1318,7 @@ impl State {
 
     /// Replace (or append) a team row; returns the old row.
     pub fn set_team(&mut self, t: u32, mut row: TeamRow) -> Option<TeamRow> {
-        row.members.sort_unstable();
+        row.members.sort_total();
         row.members.dedup();
         let i = t as usize;
         let old = if i == self.teams.len() {
@@ -1428,7 +1429,7 @@ impl State {
         }
         if !self.dirty_grants.is_empty() {
             let mut dirty = std::mem::take(&mut self.dirty_grants);
-            dirty.sort_unstable();
+            dirty.sort_total();
             dirty.dedup();
             for u in dirty {
                 let g = crate::grants::compile_user(self, u);

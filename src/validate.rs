@@ -5,6 +5,7 @@ use crate::access::{Level, Right, RightSet};
 use crate::error::{pointer_token, short_id, Errors, PolicyError};
 use crate::limits;
 use crate::model::{Ownership, Principal, RoleAssignment, Snapshot, TeamKind};
+use crate::sort::SortTotal;
 use crate::state::{
     team_principal, AccessTeamEntry, Assignment, HierarchyRow, RelRow, RoleRow, ShareEntry, State,
     TableRow, TeamRow, TemplateRow, UnitRow, UserRow, NONE,
@@ -629,7 +630,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             }
         }
         let n = members.len();
-        members.sort_unstable();
+        members.sort_total();
         members.dedup();
         if members.len() != n {
             ctx.err(
@@ -980,7 +981,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             continue;
         }
         let n = members.len();
-        members.sort_unstable();
+        members.sort_total();
         members.dedup();
         if members.len() != n {
             ctx.err(
@@ -1161,7 +1162,7 @@ pub fn find_cycles(next: &[u32]) -> Vec<usize> {
         }
         path.clear();
     }
-    out.sort_unstable();
+    out.sort_total();
     out
 }
 

@@ -1,0 +1,103 @@
+//! Sorting for total orders: the standard library's sort natively; on wasm a small
+//! heapsort, because every element type and comparator instantiates the standard sort
+//! again (several KB of code each, about 90 KB of the module in all).
+//!
+//! Only for comparisons under which equal elements are indistinguishable (whole values,
+//! unique ids): the result is then the same whatever the algorithm, so native and wasm
+//! agree byte for byte.
+
+use std::cmp::Ordering;
+
+/// `sort_total*`: sort a slice under a total order.
+pub trait SortTotal<T> {
+    /// Sort by `Ord`.
+    fn sort_total(&mut self)
+    where
+        T: Ord;
+    /// Sort by a comparator that is a total order on the elements.
+    fn sort_total_by<F: FnMut(&T, &T) -> Ordering>(&mut self, f: F);
+}
+
+impl<T> SortTotal<T> for [T] {
+    fn sort_total(&mut self)
+    where
+        T: Ord,
+    {
+        self.sort_total_by(T::cmp);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn sort_total_by<F: FnMut(&T, &T) -> Ordering>(&mut self, f: F) {
+        self.sort_unstable_by(f);
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn sort_total_by<F: FnMut(&T, &T) -> Ordering>(&mut self, mut f: F) {
+        heapsort(self, &mut f);
+    }
+}
+
+/// In-place heapsort (O(n log n), no allocation, a few hundred bytes of code).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn heapsort<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], f: &mut F) {
+    let n = v.len();
+    for start in (0..n / 2).rev() {
+        sift_down(v, start, n, f);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end, f);
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn sift_down<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], mut root: usize, end: usize, f: &mut F) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end {
+            if let (Some(a), Some(b)) = (v.get(child), v.get(child + 1)) {
+                if f(a, b) == Ordering::Less {
+                    child += 1;
+                }
+            }
+        }
+        match (v.get(root), v.get(child)) {
+            (Some(a), Some(b)) if f(a, b) == Ordering::Less => {
+                v.swap(root, child);
+                root = child;
+            }
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn heapsort_sorts_like_std() {
+        let mut x: u64 = 7;
+        for n in [0usize, 1, 2, 3, 10, 100, 1000] {
+            let mut v: Vec<u32> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % 50) as u32
+                })
+                .collect();
+            let mut w = v.clone();
+            heapsort(&mut v, &mut u32::cmp);
+            w.sort_unstable();
+            assert_eq!(v, w);
+            let mut s: Vec<String> = w.iter().rev().map(|i| format!("id-{i}")).collect();
+            s.sort_total();
+            assert!(s.windows(2).all(|p| p[0] <= p[1]));
+        }
+    }
+}
