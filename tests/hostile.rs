@@ -470,7 +470,7 @@ fn team_with_100k_members() {
 
 /// The same with `simulate` before every change.
 #[test]
-#[ignore = "SLOW PATH: simulate on a team of 100,000 takes 1.5-6.5 s in release per change (team loses its role, moveTeam), about a minute in debug"]
+#[ignore = "SLOW PATH: simulate on a team of 100,000: every member whose grants change is counted per user (~56 µs each, at 109dd63): team loses its role 5.6 s, moveTeam 6.0 s, remove/add one member 0.6 s in release; about a minute in debug"]
 fn simulate_on_team_with_100k_members() {
     team_scenario(true);
 }
@@ -622,7 +622,7 @@ fn record_with_many_shares() {
 
 /// The full shape: one record shared 100,000 times, simulate included.
 #[test]
-#[ignore = "SLOW PATH: simulate around a record shared 100,000 times is O(shares × users): unshare / assign 47-50 s, deleteRecord 25 s in release (load is linear since 6c5616d: 1.5 s)"]
+#[ignore = "SLOW PATH: simulate around a record shared 100,000 times is O(shares × users): each of the 100,000 sharees is decided before and after, and each decision scans the record's shares (decide::shared_rights); unshare one 119 s in release at 109dd63 with a concurrent build (47-50 s before; deleteRecord 25 s; load is linear since 6c5616d: 1.5 s)"]
 fn record_with_100k_shares() {
     shares_scenario(n(), true);
 }
@@ -1240,7 +1240,7 @@ fn cascades_over_deep_record_chain() {
 /// `simulate` of changes touching a deep record chain re-evaluates every descendant, each
 /// through its whole inheritance chain.
 #[test]
-#[ignore = "ENGINE BUG: simulate over a deep record chain is O(n²) (every descendant re-evaluated through its whole share_chain, src/impact.rs); assign-root simulate 1 s at 4,000, 11 s at 20,000 in release"]
+#[ignore = "ENGINE BUG: simulate over a deep record chain is O(n²) (every descendant is a touched record whose holders and decisions walk its whole share_chain, src/impact.rs and decide::shared_rights; needs inherited shares memoised per record); assign-root simulate 1 s at 4,000, 11 s at 20,000, 208 s at 100,000 in release (at 109dd63)"]
 fn simulate_over_deep_record_chain() {
     let n = n();
     let mut org = Org::from_json(&record_chain(n, false, "all")).unwrap();
