@@ -170,8 +170,31 @@ fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
     }
     holders.sort_unstable();
     holders.dedup();
-    let shared_start = out.len();
+    // the user's own holdings (all tables), then the reports' (hierarchy tables only: the
+    // hierarchy path is the only one through which another user's holdings reach this user)
+    let own = if seeds.is_none() { Some(u) } else { None };
+    if let Some(v) = own {
+        holdings(st, v, out);
+    }
+    let mut theirs = Vec::new();
     for v in holders {
+        if Some(v) != own {
+            holdings(st, v, &mut theirs);
+        }
+    }
+    theirs.retain(|&r| {
+        st.tables
+            .get(st.records.table(r) as usize)
+            .is_some_and(|t| t.hierarchy)
+    });
+    out.extend(theirs);
+}
+
+/// Records `v` holds: owned by `v` or `v`'s teams, shared with them (directly, through access
+/// teams, or inherited by descendants of shared records).
+fn holdings(st: &State, v: u32, out: &mut Vec<u32>) {
+    let shared_start = out.len();
+    {
         out.extend_from_slice(st.owned_by(v));
         out.extend_from_slice(st.shared_with.get(&v).map(Vec::as_slice).unwrap_or(&[]));
         out.extend_from_slice(
