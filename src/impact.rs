@@ -1,8 +1,15 @@
 //! Simulated impact of a changeset (SPEC §6): the changeset runs in a transaction, the
-//! users and records it touches are collected, candidate (user, record) pairs are drawn from
-//! the indexes in both states, and their rights are compared before and after; then the
-//! transaction is rolled back. Work is proportional to what the change touches, not to
-//! users × records (organization-wide grants are counted, not enumerated).
+//! users and records it touches are collected, and the transaction is rolled back. Users
+//! whose grants, teams or sign-in changed are counted by business unit (role depth reaches
+//! every record of a set of units, compared between the states with per-(unit, table)
+//! record counts, see `src/reach.rs`) plus exact decisions on the few records they reach
+//! otherwise; everyone else is compared on the touched records only. Work is proportional
+//! to what the change touches (and to the units involved), not to users × records.
+//!
+//! Samples: per (user, table, right), the 20 changed records with the lowest indexes (load
+//! order, which is id order for a canonical snapshot) found, sorted by id; when role depth
+//! reaches everything on one side, they are drawn from the first units (by index) outside
+//! the other side's units.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +39,7 @@ pub struct RightChange {
     pub right: Right,
     /// Exact number of records.
     pub count: usize,
-    /// Up to 20 record ids, ascending.
+    /// Up to 20 record ids, ascending (see the module documentation for which).
     pub sample: Vec<String>,
 }
 
