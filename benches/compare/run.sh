@@ -73,7 +73,7 @@ fi
   echo "  \"loadAverage\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
   echo "  \"rustc\": \"$(rustc --version)\","
   echo "  \"node\": \"$(node --version)\","
-  echo "  \"commit\": \"$(git -C "$ROOT" rev-parse --short HEAD)\","
+  echo "  \"commit\": \"$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo ' + uncommitted changes to src')\","
   echo "  \"sizes\": [$(IFS=,; echo "${SIZES[*]}")],"
   echo "  \"probes\": [$(IFS=,; echo "${PROBES[*]}")]"
   echo "}"
