@@ -245,7 +245,9 @@ impl Interner {
 
     /// Rebuild the table for at least `n` entries (tombstones dropped).
     fn rehash(&mut self, n: usize) {
-        let cap = (n.max(4) * 2).next_power_of_two();
+        // Smallest power of two keeping the load at most 3/4 (doubling `n` first would leave
+        // 10,000,000 ids in 2^25 slots: 537 MB instead of 268 MB).
+        let cap = (n.max(4) * 4 / 3 + 1).next_power_of_two();
         let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; cap]);
         self.used = 0;
         let mask = cap - 1;

@@ -622,7 +622,6 @@ fn record_with_many_shares() {
 
 /// The full shape: one record shared 100,000 times, simulate included.
 #[test]
-#[ignore = "SLOW PATH: simulate around a record shared 100,000 times is O(shares × users): each of the 100,000 sharees is decided before and after, and each decision scans the record's shares (decide::shared_rights); unshare one 119 s in release at 109dd63 with a concurrent build (47-50 s before; deleteRecord 25 s; load is linear since 6c5616d: 1.5 s)"]
 fn record_with_100k_shares() {
     shares_scenario(n(), true);
 }
