@@ -44,6 +44,7 @@ impl Right {
     }
 
     /// The bit of this right in a [`RightSet`].
+    #[inline(always)]
     pub fn bit(self) -> u8 {
         1u8 << (self as u8)
     }
@@ -115,13 +116,37 @@ impl Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct RightSet(pub u8);
 
+/// Iterator over the rights of a [`RightSet`] ([`RightSet::iter`]).
+#[derive(Debug, Clone)]
+pub struct RightIter(u8);
+
+impl Iterator for RightIter {
+    type Item = Right;
+    #[inline(always)]
+    fn next(&mut self) -> Option<Right> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Right::ALL.get(i).copied()
+    }
+}
+
 impl RightSet {
     /// No right.
     pub const EMPTY: RightSet = RightSet(0);
     /// Every right.
     pub const FULL: RightSet = RightSet(0xff);
 
+    /// The rights in the set, in SPEC §1 order (visits only the set bits).
+    #[inline(always)]
+    pub fn iter(self) -> RightIter {
+        RightIter(self.0)
+    }
+
     /// Whether the set holds `right`.
+    #[inline(always)]
     pub fn has(self, right: Right) -> bool {
         self.0 & right.bit() != 0
     }

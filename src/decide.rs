@@ -33,10 +33,7 @@ pub fn coverage(st: &State, u: u32, table: u32, want: RightSet) -> Coverage {
     let Some(g) = st.grants.get(u as usize) else {
         return c;
     };
-    for right in Right::ALL {
-        if !want.has(right) {
-            continue;
-        }
+    for right in want.iter() {
         let gs = g.get(table, right);
         if gs.is_empty() {
             continue;
@@ -56,8 +53,8 @@ pub fn team_scoped(st: &State, u: u32, table: u32, t: u32, want: RightSet) -> Ri
     let Some(g) = st.grants.get(u as usize) else {
         return out;
     };
-    for right in Right::ALL {
-        if want.has(right) && g.get(table, right).iter().any(|x| x.team == t) {
+    for right in want.iter() {
+        if g.get(table, right).iter().any(|x| x.team == t) {
             out.insert(right);
         }
     }
@@ -95,10 +92,7 @@ pub fn owner_depth_rights(
     };
     let org = st.org_owned(table);
     let mine = owner != NONE && st.names_user(owner, u);
-    for right in Right::ALL {
-        if !want.has(right) {
-            continue;
-        }
+    for right in want.iter() {
         let gs = g.get(table, right);
         if gs.is_empty() {
             continue;

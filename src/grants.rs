@@ -33,7 +33,7 @@ pub struct UserGrants {
 
 impl UserGrants {
     /// The grants for (table, right).
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, table: u32, right: Right) -> &[Grant] {
         let slot = table as usize * 8 + right.index();
         match (self.offsets.get(slot), self.offsets.get(slot + 1)) {

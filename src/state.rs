@@ -162,7 +162,7 @@ impl Interner {
 
     /// The slot position holding `s` and its index, or the first free position on its
     /// probe sequence.
-    #[inline]
+    #[inline(always)]
     fn probe(&self, h: u64, s: &str) -> (usize, Option<u32>) {
         let mask = self.slots.len().wrapping_sub(1);
         let tag = h as u32;
@@ -549,7 +549,7 @@ impl Records {
         self.names.get(off as usize..(off as usize + len as usize))
     }
     /// The packed fields (a dead sentinel when out of range).
-    #[inline]
+    #[inline(always)]
     pub fn core(&self, r: u32) -> RecordCore {
         self.core.get(r as usize).copied().unwrap_or(NO_RECORD)
     }
