@@ -221,16 +221,7 @@ impl Interner {
         if let Some(existing) = found {
             return Some(Err(existing));
         }
-        let slot = self.slots.get_mut(pos)?;
-        if slot.idx == EMPTY {
-            self.used += 1;
-        }
-        *slot = Slot {
-            tag: h as u32,
-            idx,
-            off: start,
-            len,
-        };
+        self.occupy(pos, h, idx, start, len)?;
         self.starts.push(start);
         self.text.push_str(s);
         Some(Ok(idx))
@@ -281,17 +272,22 @@ impl Interner {
         if found.is_some() {
             return;
         }
-        if let Some(slot) = self.slots.get_mut(pos) {
-            if slot.idx == EMPTY {
-                self.used += 1;
-            }
-            *slot = Slot {
-                tag: h as u32,
-                idx: i,
-                off: start,
-                len,
-            };
+        self.occupy(pos, h, i, start, len);
+    }
+
+    /// Write the slot at `pos` (free or a tombstone) for string `idx` with hash `h`.
+    fn occupy(&mut self, pos: usize, h: u64, idx: u32, off: u32, len: u32) -> Option<()> {
+        let slot = self.slots.get_mut(pos)?;
+        if slot.idx == EMPTY {
+            self.used += 1;
         }
+        *slot = Slot {
+            tag: h as u32,
+            idx,
+            off,
+            len,
+        };
+        Some(())
     }
 
     /// Make `i` unfindable (the string stays in the arena).
@@ -1013,13 +1009,7 @@ impl State {
     /// Set a record's active flag; returns the old one.
     pub fn set_record_active(&mut self, r: u32, active: bool) -> bool {
         let old = self.records.active(r);
-        if let Some(f) = self.records.core.get_mut(r as usize).map(|c| &mut c.flags) {
-            if active {
-                *f |= ACTIVE;
-            } else {
-                *f &= !ACTIVE;
-            }
-        }
+        self.set_flag(r, ACTIVE, active);
         old
     }
 
@@ -1035,10 +1025,8 @@ impl State {
             self.records.parent(r),
             self.records.table(r),
         );
+        self.set_flag(r, ALIVE, alive);
         if alive {
-            if let Some(f) = self.records.core.get_mut(r as usize).map(|c| &mut c.flags) {
-                *f |= ALIVE;
-            }
             self.records.ids.index(r);
             self.link_owner_unit(r, owner, unit);
             self.link_child(r, parent);
@@ -1046,9 +1034,6 @@ impl State {
                 list_push(v, &mut self.list_pos, r, TABLE_LIST);
             }
         } else {
-            if let Some(f) = self.records.core.get_mut(r as usize).map(|c| &mut c.flags) {
-                *f &= !ALIVE;
-            }
             self.records.ids.unindex(r);
             self.unlink_owner_unit(r, owner, unit);
             self.unlink_child(r, parent);
@@ -1071,29 +1056,9 @@ impl State {
         parent: u32,
         active: bool,
     ) -> Option<u32> {
-        self.push_new_record(id, name, table, owner, unit, parent, active)
-            .and_then(Result::ok)
-    }
-
-    /// [`State::push_record`] unless a record with this id exists: `Err(existing)` then,
-    /// without any change (one id lookup instead of two when loading).
-    #[allow(clippy::too_many_arguments)]
-    pub fn push_new_record(
-        &mut self,
-        id: &str,
-        name: Option<&str>,
-        table: u32,
-        owner: u32,
-        unit: u32,
-        parent: u32,
-        active: bool,
-    ) -> Option<Result<u32, u32>> {
-        let r = match self.records.ids.push_new(id)? {
-            Ok(r) => r,
-            Err(existing) => return Some(Err(existing)),
-        };
+        let r = self.records.ids.push(id)?;
         self.attach_record(r, name, table, owner, unit, parent, active)?;
-        Some(Ok(r))
+        Some(r)
     }
 
     /// Give record `r`, whose id was just pushed to `records.ids`, its fields and index
