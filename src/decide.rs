@@ -150,10 +150,6 @@ pub fn share_chain(st: &State, r: u32) -> impl Iterator<Item = u32> + '_ {
     })
 }
 
-/// Shares lists longer than this are searched by principal (they are sorted by it)
-/// instead of scanned: a record shared 100,000 times costs a few binary searches.
-const SCAN_SHARES: usize = 16;
-
 /// The shares of `list` (sorted by principal) naming principal `p`.
 #[inline]
 fn shares_naming(list: &[crate::state::ShareEntry], p: u32) -> &[crate::state::ShareEntry] {
@@ -165,11 +161,14 @@ fn shares_naming(list: &[crate::state::ShareEntry], p: u32) -> &[crate::state::S
     list.get(lo..hi).unwrap_or(&[])
 }
 
+/// Rights the record's shares (direct, inherited, access teams) give `u`, covered by its
+/// grants. Shares are found by binary search on principal (the user, then each of the
+/// user's teams), so a record shared 100,000 times costs a few searches.
 fn shared_rights(st: &State, u: u32, r: u32, table: u32, cov: Coverage) -> RightSet {
     let mut got = RightSet::EMPTY;
     for rec in share_chain(st, r) {
         let list = st.shares_of(rec);
-        if list.len() > SCAN_SHARES {
+        if !list.is_empty() {
             for s in shares_naming(list, u) {
                 got = got | (s.rights & cov.personal);
             }
@@ -178,17 +177,6 @@ fn shared_rights(st: &State, u: u32, r: u32, table: u32, cov: Coverage) -> Right
                 if !named.is_empty() {
                     let covered = cov.personal | team_scoped(st, u, table, t, cov.privileged);
                     for s in named {
-                        got = got | (s.rights & covered);
-                    }
-                }
-            }
-        } else {
-            for s in list {
-                if s.principal == u {
-                    got = got | (s.rights & cov.personal);
-                } else if let Some(t) = as_team(s.principal) {
-                    if st.is_member(u, t) {
-                        let covered = cov.personal | team_scoped(st, u, table, t, cov.privileged);
                         got = got | (s.rights & covered);
                     }
                 }
