@@ -23,60 +23,8 @@ use crm_policy::{Org, Right};
 
 // ---- tiny harness -----------------------------------------------------------
 
-fn scale() -> f64 {
-    std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|f| f.is_finite() && *f > 0.0)
-        .unwrap_or(1.0)
-}
-
-/// Resident set size in bytes (`/proc/self/statm`, second field, in pages).
-fn rss() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
-
-/// CPU time of this thread in nanoseconds (`/proc/thread-self/schedstat`).
-fn cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .unwrap_or(0)
-}
-
-struct Stats {
-    median: f64,
-    p90: f64,
-    min: f64,
-    n: usize,
-}
-
-fn stats(mut xs: Vec<f64>) -> Stats {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    let n = xs.len();
-    let at = |q: f64| xs[((n as f64 - 1.0) * q).round() as usize];
-    Stats {
-        median: at(0.5),
-        p90: at(0.9),
-        min: xs[0],
-        n,
-    }
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns < 1e3 {
-        format!("{ns:.0} ns")
-    } else if ns < 1e6 {
-        format!("{:.2} µs", ns / 1e3)
-    } else if ns < 1e9 {
-        format!("{:.1} ms", ns / 1e6)
-    } else {
-        format!("{:.2} s", ns / 1e9)
-    }
-}
+mod common;
+use common::{cpu_ns, fmt_ns, rss, scale, stats, Rng, Stats};
 
 fn report(name: &str, s: &Stats, unit: &str) {
     println!(
@@ -98,21 +46,6 @@ fn time_runs<T>(runs: usize, mut f: impl FnMut() -> T) -> Stats {
         drop(black_box(out));
     }
     stats(xs)
-}
-
-/// splitmix64 for the request mix.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 // ---- the benchmark ----------------------------------------------------------
