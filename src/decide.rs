@@ -166,6 +166,9 @@ fn shares_naming(list: &[crate::state::ShareEntry], p: u32) -> &[crate::state::S
 /// user's teams), so a record shared 100,000 times costs a few searches.
 fn shared_rights(st: &State, u: u32, r: u32, table: u32, cov: Coverage) -> RightSet {
     let mut got = RightSet::EMPTY;
+    if !st.may_be_shared(r) {
+        return got;
+    }
     for rec in share_chain(st, r) {
         let list = st.shares_of(rec);
         if !list.is_empty() {
@@ -225,6 +228,9 @@ pub fn for_each_hierarchy_path(st: &State, m: u32, r: u32, mut f: impl FnMut(u32
         for &v in st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]) {
             visit(v, RightSet::FULL, &mut f);
         }
+    }
+    if !st.may_be_shared(r) {
+        return;
     }
     for rec in share_chain(st, r) {
         for s in st.shares_of(rec) {

@@ -25,7 +25,7 @@ impl Grant {
 }
 
 /// A user's grants: `entries[offsets[t*8+r]..offsets[t*8+r+1]]`, highest level first.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct UserGrants {
     offsets: Vec<u32>,
     entries: Vec<Grant>,

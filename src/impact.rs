@@ -310,7 +310,7 @@ enum Mode {
 struct Fingerprint {
     enabled: bool,
     teams: Vec<u32>,
-    grants: crate::grants::UserGrants,
+    grants: std::sync::Arc<crate::grants::UserGrants>,
     manager: u32,
 }
 
