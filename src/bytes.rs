@@ -49,6 +49,7 @@ use crate::model::{
     RoleAssignment, Settings, Share, Snapshot, Table, TablePrivileges, Team, TeamKind, User,
     SETTING_NAMES,
 };
+use crate::validate::{PrincipalIn, RecordIn, RecordSource};
 
 /// The four magic bytes every binary snapshot starts with.
 pub const MAGIC: [u8; 4] = *b"CRMP";
@@ -688,6 +689,51 @@ impl<'a> Reader<'a> {
         Ok(s.to_owned())
     }
 
+    /// Check string `i` exists and charge its length to the budget (as if materialised);
+    /// returns the index.
+    fn index_at(&mut self, at: usize, i: u64) -> Result<u32, Errors> {
+        let len = usize::try_from(i)
+            .ok()
+            .and_then(|i| self.strings.get(i))
+            .map(str::len)
+            .ok_or_else(|| {
+                bad(
+                    at,
+                    format!(
+                        "string index {i} out of range ({} strings)",
+                        self.strings.len()
+                    ),
+                )
+            })?;
+        if len > self.budget {
+            return Err(Errors::from(PolicyError::new(
+                "limit-exceeded",
+                format!("/bytes/{at}"),
+                "the strings referenced expand far beyond the input size",
+            )));
+        }
+        self.budget -= len;
+        // in range of a table whose length fits u32 (ends are u32)
+        u32::try_from(i).map_err(|_| bad(at, "string index out of range"))
+    }
+
+    fn str_index(&mut self) -> Result<u32, Errors> {
+        let at = self.pos;
+        let i = self.varint()?;
+        self.index_at(at, i)
+    }
+
+    fn delta_index(&mut self, prev: &mut i64) -> Result<u32, Errors> {
+        let at = self.pos;
+        let d = unzigzag(self.varint()?);
+        let i = prev
+            .checked_add(d)
+            .filter(|&i| i >= 0)
+            .ok_or_else(|| bad(at, "index delta out of range"))?;
+        *prev = i;
+        self.index_at(at, i as u64)
+    }
+
     fn str(&mut self) -> Result<String, Errors> {
         let at = self.pos;
         let i = self.varint()?;
@@ -832,6 +878,15 @@ fn read_strings(r: &mut Reader<'_>) -> Result<Strings, Errors> {
 /// malformed and `unsupported-version` for another format version. The result is
 /// a plain snapshot: the loader validates its contents like a JSON one.
 pub fn decode(b: &[u8]) -> Result<Snapshot, Errors> {
+    let (mut snapshot, records) = decode_parts(b)?;
+    snapshot.records = records.to_records();
+    Ok(snapshot)
+}
+
+/// [`decode`] without materialising the records: the snapshot comes back with no
+/// records, and the records as rows of string-table indexes that the loader reads in
+/// place (see [`crate::validate::load_with`]). Same checks, same errors.
+pub fn decode_parts(b: &[u8]) -> Result<(Snapshot, RawRecords), Errors> {
     if b.len() > MAX_INPUT_BYTES {
         return Err(Errors::from(PolicyError::new(
             "limit-exceeded",
@@ -998,7 +1053,7 @@ pub fn decode(b: &[u8]) -> Result<Snapshot, Errors> {
     }
 
     let (n, cap) = r.count(3)?;
-    let mut records = Vec::with_capacity(cap);
+    let mut rows = Vec::with_capacity(cap);
     let mut prev = -1i64;
     for _ in 0..n {
         let at = r.pos;
@@ -1006,37 +1061,34 @@ pub fn decode(b: &[u8]) -> Result<Snapshot, Errors> {
         if flags & !(F_ACTIVE | F_NAME | F_OWNER | F_UNIT | F_PARENT) != 0 {
             return Err(bad(at, format!("unknown record flags {flags:#x}")));
         }
-        let id = r.delta(&mut prev)?;
-        let name = if flags & F_NAME != 0 {
-            Some(r.str()?)
-        } else {
-            None
+        let mut row = RawRecord {
+            flags,
+            id: r.delta_index(&mut prev)?,
+            name: 0,
+            table: 0,
+            owner: 0,
+            unit: 0,
+            parent: 0,
         };
-        let table = r.str()?;
-        let owner = if flags & F_OWNER != 0 {
-            Some(r.principal()?)
-        } else {
-            None
-        };
-        let business_unit = if flags & F_UNIT != 0 {
-            Some(r.str()?)
-        } else {
-            None
-        };
-        let parent = if flags & F_PARENT != 0 {
-            Some(r.str()?)
-        } else {
-            None
-        };
-        records.push(Record {
-            id,
-            name,
-            table,
-            owner,
-            business_unit,
-            parent,
-            active: flags & F_ACTIVE != 0,
-        });
+        if flags & F_NAME != 0 {
+            row.name = r.str_index()?;
+        }
+        row.table = r.str_index()?;
+        if flags & F_OWNER != 0 {
+            let at = r.pos;
+            let c = r.varint()?;
+            row.owner = r.index_at(at, c >> 1)?;
+            if c & 1 == 1 {
+                row.flags |= F_TEAM_OWNER;
+            }
+        }
+        if flags & F_UNIT != 0 {
+            row.unit = r.str_index()?;
+        }
+        if flags & F_PARENT != 0 {
+            row.parent = r.str_index()?;
+        }
+        rows.push(row);
     }
 
     let (n, cap) = r.count(3)?;
@@ -1090,7 +1142,7 @@ pub fn decode(b: &[u8]) -> Result<Snapshot, Errors> {
         ));
     }
 
-    Ok(Snapshot {
+    let snapshot = Snapshot {
         version,
         settings,
         business_units,
@@ -1100,12 +1152,102 @@ pub fn decode(b: &[u8]) -> Result<Snapshot, Errors> {
         users,
         teams,
         access_team_templates,
-        records,
+        records: Vec::new(),
         shares,
         access_teams,
         hierarchy,
         assertions,
-    })
+    };
+    let strings = std::mem::replace(
+        &mut r.strings,
+        Strings {
+            text: String::new(),
+            ends: vec![0],
+        },
+    );
+    Ok((snapshot, RawRecords { strings, rows }))
+}
+
+/// Internal row flag (never in the format): the owner is a team.
+const F_TEAM_OWNER: u8 = 128;
+
+/// One decoded record: string-table indexes (checked in range), fields absent unless
+/// their flag is set.
+#[derive(Debug, Clone, Copy)]
+struct RawRecord {
+    flags: u8,
+    id: u32,
+    name: u32,
+    table: u32,
+    owner: u32,
+    unit: u32,
+    parent: u32,
+}
+
+/// The records of a binary snapshot, read in place from its string table.
+pub struct RawRecords {
+    strings: Strings,
+    rows: Vec<RawRecord>,
+}
+
+impl std::fmt::Debug for RawRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawRecords({} records)", self.rows.len())
+    }
+}
+
+impl RawRecords {
+    /// The records as owned snapshot records.
+    pub fn to_records(&self) -> Vec<Record> {
+        (0..self.rows.len())
+            .filter_map(|i| self.record(i))
+            .map(|r| Record {
+                id: r.id.to_owned(),
+                name: r.name.map(str::to_owned),
+                table: r.table.to_owned(),
+                owner: r.owner.map(|p| match p {
+                    PrincipalIn::User(u) => Principal::User(u.to_owned()),
+                    PrincipalIn::Team(t) => Principal::Team(t.to_owned()),
+                }),
+                business_unit: r.business_unit.map(str::to_owned),
+                parent: r.parent.map(str::to_owned),
+                active: r.active,
+            })
+            .collect()
+    }
+}
+
+impl RecordSource for RawRecords {
+    fn count(&self) -> usize {
+        self.rows.len()
+    }
+
+    #[inline]
+    fn record(&self, i: usize) -> Option<RecordIn<'_>> {
+        let row = self.rows.get(i)?;
+        let s = |flag: u8, at: u32| {
+            if row.flags & flag != 0 {
+                self.strings.get(at as usize)
+            } else {
+                None
+            }
+        };
+        Some(RecordIn {
+            id: self.strings.get(row.id as usize)?,
+            name: s(F_NAME, row.name),
+            table: self.strings.get(row.table as usize)?,
+            owner: s(F_OWNER, row.owner).map(|o| {
+                if row.flags & F_TEAM_OWNER != 0 {
+                    PrincipalIn::Team(o)
+                } else {
+                    PrincipalIn::User(o)
+                }
+            }),
+            business_unit: s(F_UNIT, row.unit),
+            parent: s(F_PARENT, row.parent),
+            active: row.flags & F_ACTIVE != 0,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -81,8 +81,11 @@ impl Org {
 
     /// Load the compact binary form written by [`Org::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Org, Errors> {
-        let snapshot = bytes::decode(bytes)?;
-        Org::from_snapshot(&snapshot)
+        let (snapshot, records) = bytes::decode_parts(bytes)?;
+        Ok(Org {
+            st: validate::load_with(&snapshot, &records)?,
+            history: history::History::default(),
+        })
     }
 
     /// The canonical snapshot.

@@ -2,6 +2,7 @@
 
 use crate::error::PolicyError;
 use crate::model::Snapshot;
+use crate::validate::RecordSource;
 
 /// Largest JSON or binary input accepted (1 GiB).
 pub const MAX_INPUT_BYTES: usize = 1 << 30;
@@ -33,7 +34,11 @@ fn check_len(errors: &mut Vec<PolicyError>, s: &str, path: impl FnOnce() -> Stri
 }
 
 /// Check sizes of every id and name in a snapshot.
-pub fn check_snapshot(s: &Snapshot, errors: &mut Vec<PolicyError>) {
+pub fn check_snapshot<R: RecordSource + ?Sized>(
+    s: &Snapshot,
+    records: &R,
+    errors: &mut Vec<PolicyError>,
+) {
     for (i, b) in s.business_units.iter().enumerate() {
         check_len(errors, &b.id, || format!("/businessUnits/{i}/id"));
         check_len(errors, &b.name, || format!("/businessUnits/{i}/name"));
@@ -53,13 +58,13 @@ pub fn check_snapshot(s: &Snapshot, errors: &mut Vec<PolicyError>) {
         check_len(errors, &t.id, || format!("/teams/{i}/id"));
         check_len(errors, &t.name, || format!("/teams/{i}/name"));
     }
-    for (i, r) in s.records.iter().enumerate() {
-        check_len(errors, &r.id, || format!("/records/{i}/id"));
-        if let Some(n) = &r.name {
+    for (i, r) in (0..records.count()).filter_map(|i| Some((i, records.record(i)?))) {
+        check_len(errors, r.id, || format!("/records/{i}/id"));
+        if let Some(n) = r.name {
             check_len(errors, n, || format!("/records/{i}/name"));
         }
     }
-    if s.records.len() >= MAX_ENTITIES
+    if records.count() >= MAX_ENTITIES
         || s.users.len() >= MAX_ENTITIES
         || s.teams.len() >= MAX_ENTITIES
     {

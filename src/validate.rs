@@ -252,6 +252,71 @@ fn dup(ctx: &mut Ctx, kind: &str, id: &str, path: String) {
 
 /// Validate a snapshot and compile it into a [`State`].
 pub fn load(s: &Snapshot) -> Result<State, Errors> {
+    load_with(s, s.records.as_slice())
+}
+
+/// A principal as the loader reads it.
+#[derive(Debug, Clone, Copy)]
+pub enum PrincipalIn<'a> {
+    /// A user id.
+    User(&'a str),
+    /// A team id.
+    Team(&'a str),
+}
+
+/// One record as the loader reads it, borrowed from a snapshot or from the string table
+/// of a binary snapshot (so a binary load allocates no string per record).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordIn<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// Display name.
+    pub name: Option<&'a str>,
+    /// Table name.
+    pub table: &'a str,
+    /// Owner.
+    pub owner: Option<PrincipalIn<'a>>,
+    /// Owning business unit.
+    pub business_unit: Option<&'a str>,
+    /// Parent record id.
+    pub parent: Option<&'a str>,
+    /// Active flag.
+    pub active: bool,
+}
+
+/// Where the loader's records come from: the snapshot's own list, or a decoded binary.
+pub trait RecordSource {
+    /// Number of records.
+    fn count(&self) -> usize;
+    /// Record `i` (`None` past the end).
+    fn record(&self, i: usize) -> Option<RecordIn<'_>>;
+}
+
+impl RecordSource for [crate::model::Record] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn record(&self, i: usize) -> Option<RecordIn<'_>> {
+        let r = self.get(i)?;
+        Some(RecordIn {
+            id: &r.id,
+            name: r.name.as_deref(),
+            table: &r.table,
+            owner: r.owner.as_ref().map(|p| match p {
+                Principal::User(u) => PrincipalIn::User(u),
+                Principal::Team(t) => PrincipalIn::Team(t),
+            }),
+            business_unit: r.business_unit.as_deref(),
+            parent: r.parent.as_deref(),
+            active: r.active,
+        })
+    }
+}
+
+/// [`load`] with the records taken from `records` instead of `s.records` (which is then
+/// ignored).
+pub fn load_with<R: RecordSource + ?Sized>(s: &Snapshot, records: &R) -> Result<State, Errors> {
     let mut ctx = Ctx { errors: Vec::new() };
     if s.version != 1 {
         ctx.err(
@@ -260,7 +325,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             format!("snapshot version {} is not supported (only 1)", s.version),
         );
     }
-    limits::check_snapshot(s, &mut ctx.errors);
+    limits::check_snapshot(s, records, &mut ctx.errors);
     if !ctx.errors.is_empty() {
         return Err(Errors(ctx.errors));
     }
@@ -699,18 +764,21 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
     }
 
     // ---- records
-    let n = s.records.len();
+    let n = records.count();
     st.records.core.reserve(n);
     st.records.name_at.reserve(n);
-    let id_bytes: usize = s.records.iter().map(|r| r.id.len()).sum();
+    let id_bytes: usize = (0..n)
+        .filter_map(|i| records.record(i))
+        .map(|r| r.id.len())
+        .sum();
     st.records.ids.reserve(n, id_bytes);
     st.list_pos.reserve(n);
     let mut parents: Vec<(usize, u32, &str)> = Vec::new();
-    for (i, r) in s.records.iter().enumerate() {
-        let ci = match st.records.ids.push_new(&r.id) {
+    for (i, r) in (0..n).filter_map(|i| Some((i, records.record(i)?))) {
+        let ci = match st.records.ids.push_new(r.id) {
             Some(Ok(ci)) => ci,
             Some(Err(_)) => {
-                dup(&mut ctx, "record", &r.id, format!("/records/{i}/id"));
+                dup(&mut ctx, "record", r.id, format!("/records/{i}/id"));
                 continue;
             }
             None => {
@@ -722,20 +790,20 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 break;
             }
         };
-        let table = match st.table_ids.get(r.table.as_str()) {
+        let table = match st.table_ids.get(r.table) {
             Some(&t) => t,
-            None => table_ref(&mut ctx, &st, &r.table, format!("/records/{i}/table")),
+            None => table_ref(&mut ctx, &st, r.table, format!("/records/{i}/table")),
         };
         let ownership = st.tables.get(table as usize).map(|t| t.ownership);
         let mut owner = NONE;
         let mut unit = NONE;
-        match (ownership, &r.owner) {
+        match (ownership, r.owner) {
             (Some(Ownership::Organization), Some(_)) => ctx.err(
                 "organization-owned",
                 format!("/records/{i}/owner"),
                 format!(
                     "table `{}` is organization-owned; its records have no owner",
-                    short_id(&r.table)
+                    short_id(r.table)
                 ),
             ),
             (Some(Ownership::User), None) => ctx.err(
@@ -743,11 +811,11 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 format!("/records/{i}/owner"),
                 format!(
                     "record `{}` of user-owned table `{}` needs an owner",
-                    short_id(&r.id),
-                    short_id(&r.table)
+                    short_id(r.id),
+                    short_id(r.table)
                 ),
             ),
-            (_, Some(Principal::User(u))) => match st.user_ids.get(u) {
+            (_, Some(PrincipalIn::User(u))) => match st.user_ids.get(u) {
                 Some(&x) => {
                     owner = x;
                     unit = st.user(x).map(|u| u.unit).unwrap_or(NONE);
@@ -758,7 +826,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     format!("owner `{u}` does not exist", u = short_id(u)),
                 ),
             },
-            (_, Some(Principal::Team(t))) => match st.team_ids.get(t) {
+            (_, Some(PrincipalIn::Team(t))) => match st.team_ids.get(t) {
                 Some(&x) => {
                     let team = st.team(x);
                     if team.is_some_and(|t| t.kind == TeamKind::Access) {
@@ -779,18 +847,18 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             },
             _ => {}
         }
-        if let Some(b) = &r.business_unit {
+        if let Some(b) = r.business_unit {
             if ownership == Some(Ownership::Organization) {
                 ctx.err(
                     "organization-owned",
                     format!("/records/{i}/businessUnit"),
                     format!(
                         "table `{}` is organization-owned; its records have no owning unit",
-                        short_id(&r.table)
+                        short_id(r.table)
                     ),
                 );
             } else {
-                let bu = match st.unit_ids.get(b.as_str()) {
+                let bu = match st.unit_ids.get(b) {
                     Some(&b) => b,
                     None => unit_ref(&mut ctx, &st, b, format!("/records/{i}/businessUnit")),
                 };
@@ -798,7 +866,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                     ctx.err(
                         "business-unit-mismatch",
                         format!("/records/{i}/businessUnit"),
-                        format!("record `{}` is in `{b}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits", short_id(&r.id), short_id(st.unit_id(unit)), b = short_id(b)),
+                        format!("record `{}` is in `{b}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits", short_id(r.id), short_id(st.unit_id(unit)), b = short_id(b)),
                     );
                 }
                 if bu != NONE {
@@ -806,8 +874,7 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
                 }
             }
         }
-        let Some(()) = st.attach_record(ci, r.name.as_deref(), table, owner, unit, NONE, r.active)
-        else {
+        let Some(()) = st.attach_record(ci, r.name, table, owner, unit, NONE, r.active) else {
             ctx.err(
                 "limit-exceeded",
                 format!("/records/{i}"),
@@ -815,12 +882,12 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
             );
             break;
         };
-        if let Some(p) = &r.parent {
-            parents.push((i, ci, p.as_str()));
+        if let Some(p) = r.parent {
+            parents.push((i, ci, p));
         }
     }
     // record indexes equal input positions only when no duplicate was skipped
-    let positions_match = st.records.len() == s.records.len();
+    let positions_match = st.records.len() == n;
     for (i, ci, p) in parents {
         let Some(pi) = st.records.ids.find(p) else {
             ctx.err(
