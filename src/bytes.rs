@@ -542,6 +542,15 @@ impl Strings {
         self.ends.len().saturating_sub(1)
     }
 
+    /// Length of string `i` from the ends alone (the text is not touched).
+    #[inline]
+    fn byte_len(&self, i: usize) -> Option<usize> {
+        match self.ends.get(i..i.checked_add(2)?)? {
+            [s, e] => Some(e.saturating_sub(*s) as usize),
+            _ => None,
+        }
+    }
+
     #[inline]
     fn get(&self, i: usize) -> Option<&str> {
         let pair = self.ends.get(i..i.checked_add(2)?)?;
@@ -694,8 +703,7 @@ impl<'a> Reader<'a> {
     fn index_at(&mut self, at: usize, i: u64) -> Result<u32, Errors> {
         let len = usize::try_from(i)
             .ok()
-            .and_then(|i| self.strings.get(i))
-            .map(str::len)
+            .and_then(|i| self.strings.byte_len(i))
             .ok_or_else(|| {
                 bad(
                     at,
