@@ -148,9 +148,11 @@ for (const file of process.argv.slice(2)) {
   if (count(free) !== 1) throw new Error(`${file}: expected one Org free() call`);
   s = s.replace(free, "if (ptr !== 0) wasm.__wbg_org_free(ptr, 0);");
   if (/snippets\//.test(s)) throw new Error(`${file}: a snippet path is left`);
-  for (const m of ["check", "rights", "checkMany", "__checkStr", "__rightsBits", "__checkManyPacked"]) {
+  for (const m of ["check", "rights", "checkMany", "__checkStr", "__rightsBits", "__checkManyPacked",
+                   "__checkScratch", "__rightsScratch", "static __scratchPtr"]) {
     if (!new RegExp(`^    ${m}\\(`, "m").test(s)) throw new Error(`${file}: no Org method ${m}`);
   }
+  if (!/^function getUint8ArrayMemory0\(\)/m.test(s)) throw new Error(`${file}: no getUint8ArrayMemory0 (used by the fast paths)`);
   s += fs.readFileSync(process.env.GLUE_APPEND, "utf8");
   fs.writeFileSync(file, s);
 }

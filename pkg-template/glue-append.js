@@ -19,6 +19,19 @@ function __crmPolicyLive(org) {
 const __crmRights = ["create", "read", "write", "delete", "append", "appendTo", "assign", "share"];
 const __crmRightIndex = new Map(__crmRights.map((r, i) => [r, i]));
 const __crmIsId = (v) => typeof v === "string" && v.length <= 1024;
+// The scratch buffer in wasm memory (allocated once; its address never changes) and an
+// ASCII writer: -1 for any other character (the caller then passes the string normally).
+let __crmScratch = 0;
+const __crmScratchAt = () => __crmScratch || (__crmScratch = Org.__scratchPtr());
+function __crmPutAscii(mem, at, s) {
+    const n = s.length;
+    for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 127) return -1;
+        mem[at + i] = c;
+    }
+    return n;
+}
 {
     const slowCheck = Org.prototype.check;
     const slowRights = Org.prototype.rights;
@@ -29,7 +42,17 @@ const __crmIsId = (v) => typeof v === "string" && v.length <= 1024;
         value: function check(user, right, record) {
             if (__crmIsId(user) && __crmIsId(record) && typeof right === "string") {
                 const r = __crmRightIndex.get(right);
-                if (r !== undefined) return this.__checkStr(user, r, record);
+                if (r !== undefined) {
+                    const mem = getUint8ArrayMemory0();
+                    const at = __crmScratchAt();
+                    const ul = __crmPutAscii(mem, at, user);
+                    const rl = ul < 0 ? -1 : __crmPutAscii(mem, at + ul, record);
+                    if (rl >= 0) {
+                        const v = this.__checkScratch(ul, r, rl);
+                        if (v >= 0) return v === 1;
+                    }
+                    return this.__checkStr(user, r, record);
+                }
             }
             return slowCheck.call(this, user, right, record);
         },
@@ -39,7 +62,12 @@ const __crmIsId = (v) => typeof v === "string" && v.length <= 1024;
         writable: true,
         value: function rights(user, record) {
             if (!__crmIsId(user) || !__crmIsId(record)) return slowRights.call(this, user, record);
-            const bits = this.__rightsBits(user, record);
+            const mem = getUint8ArrayMemory0();
+            const at = __crmScratchAt();
+            const ul = __crmPutAscii(mem, at, user);
+            const rl = ul < 0 ? -1 : __crmPutAscii(mem, at + ul, record);
+            let bits = rl >= 0 ? this.__rightsScratch(ul, rl) : -1;
+            if (bits < 0) bits = this.__rightsBits(user, record);
             const out = [];
             for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(__crmRights[i]);
             return out;

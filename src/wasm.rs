@@ -19,6 +19,32 @@ use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
 use crate::model::Principal;
 use crate::{Change, Org as Engine, Right};
 
+/// Size of the scratch buffer: two ids of at most 1,024 UTF-16 units, ASCII.
+const SCRATCH_BYTES: usize = 2 * MAX_ID_BYTES + 64;
+
+thread_local! {
+    /// Where the JS fast paths of `check` / `rights` put the two ids: no allocation and
+    /// no string conversion per call (the glue writes ASCII bytes straight into memory).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; SCRATCH_BYTES]);
+}
+
+/// Run `f` on the ids in the scratch buffer; -1 when the lengths or the UTF-8 are bad.
+fn with_scratch_ids(user_len: usize, record_len: usize, f: impl FnOnce(&str, &str) -> i32) -> i32 {
+    SCRATCH.with(|s| {
+        let s = s.borrow();
+        let Some(end) = user_len.checked_add(record_len) else {
+            return -1;
+        };
+        match (s.get(..user_len), s.get(user_len..end)) {
+            (Some(u), Some(r)) => match (std::str::from_utf8(u), std::str::from_utf8(r)) {
+                (Ok(u), Ok(r)) => f(u, r),
+                _ => -1,
+            },
+            _ => -1,
+        }
+    })
+}
+
 #[wasm_bindgen(module = "/pkg-template/policy-error.js")]
 extern "C" {
     /// The JS error class (`class PolicyError extends Error`).
@@ -574,6 +600,40 @@ impl Org {
     pub fn check_str(&self, user: &str, right: u8, record: &str) -> JsResult<bool> {
         let right = right_index(right, "/right")?;
         self.inner.check(user, right, record).map_err(throw_one)
+    }
+
+    /// Address of the scratch buffer the JS fast paths write ASCII ids into
+    /// ([`SCRATCH_BYTES`] bytes, allocated once and never moved).
+    #[wasm_bindgen(js_name = __scratchPtr)]
+    pub fn scratch_ptr() -> u32 {
+        SCRATCH.with(|s| s.borrow().as_ptr() as usize as u32)
+    }
+
+    /// Fastest path of `check`: the user id is the first `user_len` bytes of the scratch
+    /// buffer, the record id the next `record_len`. 1 allowed, 0 denied, -1 when anything
+    /// is wrong (the JS glue then calls `check` again the general way for the exact error).
+    #[wasm_bindgen(js_name = __checkScratch)]
+    pub fn check_scratch(&self, user_len: usize, right: u8, record_len: usize) -> i32 {
+        let Some(&right) = Right::ALL.get(usize::from(right)) else {
+            return -1;
+        };
+        with_scratch_ids(user_len, record_len, |user, record| {
+            match self.inner.check(user, right, record) {
+                Ok(b) => i32::from(b),
+                Err(_) => -1,
+            }
+        })
+    }
+
+    /// Fastest path of `rights` (see `__checkScratch`): the bitmask, or -1.
+    #[wasm_bindgen(js_name = __rightsScratch)]
+    pub fn rights_scratch(&self, user_len: usize, record_len: usize) -> i32 {
+        with_scratch_ids(user_len, record_len, |user, record| {
+            match self.inner.rights(user, record) {
+                Ok(bits) => i32::from(bits.0),
+                Err(_) => -1,
+            }
+        })
     }
 
     /// Fast path of `rights`: the rights as a bitmask (bit i = the i-th right of SPEC §1).

@@ -162,6 +162,41 @@ describe("non-ASCII ids", () => {
     org.free();
   });
 
+  test("ids written straight into wasm memory: longest ids, errors, memory growth", () => {
+    // check / rights write ASCII ids into a scratch buffer in wasm memory; anything the
+    // fast path cannot answer goes the general way, with the same answers and errors.
+    const long = (c) => c.repeat(1024);
+    const org = Org.fromJSON({
+      version: 1,
+      businessUnits: [{ id: "root", name: "Root", parent: null }],
+      tables: [{ name: "account", ownership: "user" }],
+      roles: [{ id: "r", name: "R", privileges: { account: { read: "basic", share: "basic" } } }],
+      users: [{ id: long("u"), name: "U", businessUnit: "root", roles: [{ role: "r" }] }, { id: "", name: "Empty", businessUnit: "root", roles: [{ role: "r" }] }],
+      records: [{ id: long("r"), table: "account", owner: { user: long("u") } }, { id: "e", table: "account", owner: { user: "" } }],
+    });
+    assert.equal(org.check(long("u"), "read", long("r")), true);
+    assert.deepEqual(org.rights(long("u"), long("r")), ["read", "share"]);
+    assert.equal(org.check("", "read", "e"), true, "empty user id");
+    assert.equal(org.check("", "read", long("r")), false);
+    throwsPolicy(() => org.check(long("u"), "read", "missing"), "unknown-record", "/record");
+    throwsPolicy(() => org.check("nobody", "read", "e"), "unknown-user", "/user");
+    throwsPolicy(() => org.rights("nobody", "e"), "unknown-user", "/user");
+    // a short id after a long one: nothing of the long one is read
+    assert.equal(org.check("", "write", "e"), false);
+    // wasm memory grows (another big org); the fast path still reads the right bytes
+    const big = Org.fromJSON({
+      version: 1,
+      businessUnits: [{ id: "root", name: "Root", parent: null }],
+      tables: [{ name: "account", ownership: "user" }],
+      users: [{ id: "x", name: "X", businessUnit: "root" }],
+      records: Array.from({ length: 50000 }, (_, i) => ({ id: `big-${i}`, table: "account", owner: { user: "x" } })),
+    });
+    assert.equal(org.check(long("u"), "read", long("r")), true);
+    assert.equal(big.check("x", "read", "big-49999"), false);
+    big.free();
+    org.free();
+  });
+
   test("String objects, sparse arrays and odd rights take the checked path", () => {
     const org = load();
     throwsPolicy(() => org.check(new String("u1"), "read", "a1"), "bad-type", "/user");
