@@ -2,6 +2,8 @@
 //! (shares by record then principal), defaults written out, default teams folded into
 //! `businessUnits[i].defaultTeamRoles`.
 
+use std::collections::BTreeMap;
+
 use crate::access::Right;
 use crate::model::{
     AccessTeam, AccessTeamTemplate, BusinessUnit, Cascade, Hierarchy, Principal, Record,
@@ -83,16 +85,18 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| l.iter().any(|x| !x.is_none()))
-                .map(|(t, l)| {
+                // Inserted one by one: `collect` into a map sorts first (a stable sort,
+                // more code on wasm).
+                .fold(BTreeMap::new(), |mut m, (t, l)| {
                     let mut p = TablePrivileges::default();
                     for right in Right::ALL {
                         if let Some(&lv) = l.get(right.index()) {
                             p.set_level(right, lv);
                         }
                     }
-                    (st.table_name(t as u32).to_string(), p)
-                })
-                .collect(),
+                    m.insert(st.table_name(t as u32).to_string(), p);
+                    m
+                }),
         })
         .collect();
     roles.sort_total_by(|a, b| a.id.cmp(&b.id));
@@ -181,7 +185,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 rights: s.rights.to_vec(),
             })
             .collect();
-        list.sort_unstable_by(|a, b| principal_key(&a.principal).cmp(&principal_key(&b.principal)));
+        list.sort_total_by(|a, b| principal_key(&a.principal).cmp(&principal_key(&b.principal)));
         shares.extend(list);
         let mut ats: Vec<AccessTeam> = st
             .access_teams_of(r)
@@ -204,7 +208,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 }
             })
             .collect();
-        ats.sort_unstable_by(|a, b| a.template.cmp(&b.template));
+        ats.sort_total_by(|a, b| a.template.cmp(&b.template));
         access_teams.extend(ats);
     }
     let _ = as_team;

@@ -672,10 +672,13 @@ fn role_catalogue() -> Vec<Role> {
         .map(|(id, name, tables)| Role {
             id: id.to_string(),
             name: name.to_string(),
+            // Inserted one by one: `collect` would sort first (a stable sort, more code on wasm).
             privileges: tables
                 .into_iter()
-                .map(|(t, levels)| (t.to_string(), privs(levels)))
-                .collect::<BTreeMap<_, _>>(),
+                .fold(BTreeMap::new(), |mut m, (t, levels)| {
+                    m.insert(t.to_string(), privs(levels));
+                    m
+                }),
         })
         .collect()
 }
@@ -1714,7 +1717,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
             rights,
         })
         .collect();
-    shares.sort_unstable_by(|a, b| {
+    shares.sort_total_by(|a, b| {
         a.record
             .cmp(&b.record)
             .then_with(|| a.principal.cmp(&b.principal))
@@ -1781,7 +1784,7 @@ pub fn generate(seed: u64, size: &GenerateSize) -> Snapshot {
         members.sort_total();
         at_defs.push((template, rec, members));
     }
-    at_defs.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    at_defs.sort_total_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let template_id = |t: u8| {
         if t == 0 {
             "account-team"

@@ -3,6 +3,7 @@
 
 use crate::access::{Level, Right};
 use crate::model::{Inheritance, TeamKind};
+use crate::sort::SortTotal;
 use crate::state::{State, NONE};
 
 /// One compiled grant.
@@ -149,7 +150,7 @@ pub fn compile_user(st: &State, u: u32) -> UserGrants {
         return UserGrants::default();
     }
     // highest level first inside a slot
-    flat.sort_unstable_by(|a, b| {
+    flat.sort_total_by(|a, b| {
         a.0.cmp(&b.0)
             .then(b.1.level.cmp(&a.1.level))
             .then(a.1.cmp(&b.1))

@@ -21,6 +21,7 @@ use crate::journal::revert_all;
 use crate::model::Assertion;
 use crate::query::{has_any_role, ineffective_share_rights, Finding};
 use crate::reach::{difference, Base, CovPool, Low, DEAD, LOW_CAP};
+use crate::sort::SortTotal;
 use crate::state::{as_team, as_user, new_map, Map, State, NONE};
 
 /// (user, table, right, gained).
@@ -175,7 +176,7 @@ fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
             frontier = next;
         }
     }
-    holders.sort_unstable();
+    holders.sort_total();
     holders.dedup();
     // the user's own holdings (all tables), then the reports' (hierarchy tables only: the
     // hierarchy path is the only one through which another user's holdings reach this user)
@@ -390,7 +391,7 @@ fn collect(
         }
         users.clear();
         record_holders(st, r, &mut users);
-        users.sort_unstable();
+        users.sort_total();
         users.dedup();
         side.pairs
             .extend(users.iter().filter(|&&u| !full(u)).map(|&u| (u, r)));
@@ -398,7 +399,7 @@ fn collect(
         if !side.unit_users.contains_key(&unit) {
             users.clear();
             unit_anchor_users(st, unit, anchors, &mut users);
-            users.sort_unstable();
+            users.sort_total();
             users.dedup();
             users.retain(|&u| !full(u));
             side.unit_users.insert(unit, users.clone());
@@ -467,14 +468,14 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         return Err(Errors(out.errors));
     }
     let mut tr = out.touched.records.clone();
-    tr.sort_unstable();
+    tr.sort_total();
     tr.dedup();
     add_descendants(st, &mut tr);
     let mut touched_users = out.touched.users.clone();
     if out.touched.units {
         touched_users = (0..st.users.len() as u32).collect();
     }
-    touched_users.sort_unstable();
+    touched_users.sort_total();
     touched_users.dedup();
     let units_changed = out.touched.units;
     let fp_after: Map<u32, Option<Fingerprint>> = touched_users
@@ -492,7 +493,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
 
     // ---- before state: classify touched users, draw before-side candidates
     add_descendants(st, &mut tr);
-    tr.sort_unstable();
+    tr.sort_total();
     tr.dedup();
     let mut modes: Map<u32, Mode> = new_map();
     let mut relinked: Vec<(u32, bool)> = Vec::new();
@@ -527,7 +528,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
                 .zip(anc_after.get(&v).map(Vec::as_slice).unwrap_or(&[]))
                 .map(|(d, &m)| (m, d)),
         );
-        managers.sort_unstable();
+        managers.sort_total();
         managers.dedup_by_key(|x| x.0);
         for (m, d) in managers {
             // with the link unchanged only the report's own (team) holdings change
@@ -572,7 +573,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         let mut items: Vec<u32> = Vec::new();
         items.extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
         items.extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-        items.sort_unstable();
+        items.sort_total();
         items.dedup();
         if *mode != Mode::Full {
             // touched records are compared from the record side
@@ -601,7 +602,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         .collect();
     let mut pairs: Vec<(u32, u32)> = side_b.pairs.clone();
     pairs.extend_from_slice(&side_a.pairs);
-    pairs.sort_unstable();
+    pairs.sort_total();
     pairs.dedup();
     let pair_after: Vec<u8> = pairs.iter().map(|&(u, r)| eval(st, u, r)).collect();
     let mut facts = AfterFacts {
@@ -617,7 +618,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         warnings: Vec::new(),
     };
     let mut users_touched: Vec<u32> = modes.keys().copied().collect();
-    users_touched.sort_unstable();
+    users_touched.sort_total();
     facts.warnings = warnings(st, &users_touched, &tr);
     for &r in &tr {
         if (r as usize) >= n_records {
@@ -739,7 +740,7 @@ fn report(
             cands.clear();
             cands.extend_from_slice(before.unit_users.get(&g.before).unwrap_or(&empty));
             cands.extend_from_slice(after.unit_users.get(&g.after).unwrap_or(&empty));
-            cands.sort_unstable();
+            cands.sort_total();
             cands.dedup();
             for &v in &cands {
                 let (rb, ra) = (
@@ -762,7 +763,7 @@ fn report(
     }
     // managers of re-linked reports: their reports' untouched records
     let mut users: Vec<u32> = per_user.keys().copied().collect();
-    users.sort_unstable();
+    users.sort_total();
     for &u in &users {
         let Some(c) = per_user.get(&u) else { continue };
         if matches!(modes.get(&u), Some(Mode::Full)) {
@@ -812,7 +813,7 @@ fn report(
         }
         strs.clear();
         strs.extend(low.finish().iter().map(|&r| record_id(r)));
-        strs.sort_unstable();
+        strs.sort_total();
         strs.dedup();
         let ids: Vec<String> = strs.iter().take(SAMPLE).map(|s| s.to_string()).collect();
         let change = RightChange {
@@ -831,8 +832,8 @@ fn report(
     let mut access_changes: Vec<AccessChange> = tallies
         .into_iter()
         .map(|(u, (mut gained, mut lost))| {
-            gained.sort_unstable_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-            lost.sort_unstable_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
+            gained.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
+            lost.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
             let user = if (u as usize) < st.users.len() {
                 st.user_id(u).to_string()
             } else {
@@ -841,7 +842,7 @@ fn report(
             AccessChange { user, gained, lost }
         })
         .collect();
-    access_changes.sort_unstable_by(|a, b| a.user.cmp(&b.user));
+    access_changes.sort_total_by(|a, b| a.user.cmp(&b.user));
 
     let mut assertions = Vec::new();
     for (a, after_v) in &facts.assertions {
@@ -916,7 +917,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
                 .iter()
                 .map(|&r| st.records.id(r).to_string())
                 .collect();
-            s.sort_unstable();
+            s.sort_total();
             s.truncate(SAMPLE);
             f.sample = s;
             out.push(f);
@@ -930,7 +931,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
                 .unwrap_or(&[]),
         );
     }
-    records.sort_unstable();
+    records.sort_total();
     records.dedup();
     let mut cannot_read: Map<u32, Vec<u32>> = new_map();
     for &r in &records {
@@ -994,7 +995,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
         }
     }
     let mut cr: Vec<(u32, Vec<u32>)> = cannot_read.into_iter().collect();
-    cr.sort_unstable_by(|a, b| st.user_id(a.0).cmp(st.user_id(b.0)));
+    cr.sort_total_by(|a, b| st.user_id(a.0).cmp(st.user_id(b.0)));
     for (u, recs) in cr {
         let mut f = Finding::new(
             "ownerCannotRead",
@@ -1008,7 +1009,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
         f.user = Some(st.user_id(u).to_string());
         f.count = Some(recs.len());
         let mut s: Vec<String> = recs.iter().map(|&r| st.records.id(r).to_string()).collect();
-        s.sort_unstable();
+        s.sort_total();
         s.truncate(SAMPLE);
         f.sample = s;
         out.push(f);

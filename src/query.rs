@@ -198,12 +198,19 @@ impl Org {
             let rights = Right::ALL
                 .into_iter()
                 .map(|right| {
-                    let mut src = grant_sources(st, u, t, right);
-                    src.sort_unstable_by_key(|s| std::cmp::Reverse(s.grant.level));
+                    // Highest level first; equal levels keep the order of `grant_sources`
+                    // (a stable sort, the same on every target).
+                    let mut src: Vec<(usize, _)> = grant_sources(st, u, t, right)
+                        .into_iter()
+                        .enumerate()
+                        .collect();
+                    src.sort_total_by(|a, b| {
+                        b.1.grant.level.cmp(&a.1.grant.level).then(a.0.cmp(&b.0))
+                    });
                     RightAccess {
                         right,
-                        level: src.first().map(|s| s.grant.level).unwrap_or(Level::None),
-                        sources: src.iter().map(|s| grant_info(st, s, org)).collect(),
+                        level: src.first().map_or(Level::None, |(_, s)| s.grant.level),
+                        sources: src.iter().map(|(_, s)| grant_info(st, s, org)).collect(),
                     }
                 })
                 .collect();

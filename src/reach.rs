@@ -8,6 +8,7 @@
 //! counts ([`Base`]) instead of being enumerated one by one.
 
 use crate::access::{Level, Right};
+use crate::sort::SortTotal;
 use crate::state::{new_map, Map, State, NONE};
 
 /// Sentinel unit of a record that does not exist in a state.
@@ -99,7 +100,8 @@ impl CovPool {
         let mut pre: Vec<u32> = (0..st.units.len() as u32)
             .filter(|&b| st.unit(b).is_some_and(|u| u.alive))
             .collect();
-        pre.sort_unstable_by_key(|&b| st.tree.pre.get(b as usize).copied().unwrap_or(u32::MAX));
+        // Pre-order positions are distinct; the unit index breaks ties should one be missing.
+        pre.sort_total_by_key(|&b| (st.tree.pre.get(b as usize).copied().unwrap_or(u32::MAX), b));
         CovPool {
             covs: vec![
                 Cov::default(),
@@ -196,7 +198,7 @@ impl CovPool {
                 if sig.is_empty() {
                     continue;
                 }
-                sig.sort_unstable();
+                sig.sort_total();
                 sig.dedup();
                 let id = self.intern(st, sig.clone());
                 if let Some(s) = out.get_mut(slot) {
@@ -249,7 +251,7 @@ impl Low {
     }
 
     fn compact(&mut self) {
-        self.v.sort_unstable();
+        self.v.sort_total();
         self.v.dedup();
         self.v.truncate(self.cap);
         if self.v.len() == self.cap {
@@ -317,11 +319,7 @@ pub struct Base {
 
 fn keep_low(v: &mut Vec<u32>) {
     let cap = 2 * LOW_CAP;
-    if v.len() > cap {
-        v.select_nth_unstable(cap);
-        v.truncate(cap);
-    }
-    v.sort_unstable();
+    crate::sort::keep_smallest(v, cap);
 }
 
 impl Base {

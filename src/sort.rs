@@ -1,5 +1,5 @@
 //! Sorting for total orders: the standard library's sort natively; on wasm a small
-//! heapsort, because every element type and comparator instantiates the standard sort
+//! heapsort (and a bounded heap for `keep_smallest`), because every element type and comparator instantiates the standard sort
 //! again (several KB of code each, about 90 KB of the module in all).
 //!
 //! Only for comparisons under which equal elements are indistinguishable (whole values,
@@ -16,6 +16,10 @@ pub trait SortTotal<T> {
         T: Ord;
     /// Sort by a comparator that is a total order on the elements.
     fn sort_total_by<F: FnMut(&T, &T) -> Ordering>(&mut self, f: F);
+    /// Sort by a key that is unique among the elements (or whose ties are whole-value equal).
+    fn sort_total_by_key<K: Ord, F: FnMut(&T) -> K>(&mut self, mut f: F) {
+        self.sort_total_by(|a, b| f(a).cmp(&f(b)));
+    }
 }
 
 impl<T> SortTotal<T> for [T] {
@@ -35,6 +39,44 @@ impl<T> SortTotal<T> for [T] {
     fn sort_total_by<F: FnMut(&T, &T) -> Ordering>(&mut self, mut f: F) {
         heapsort(self, &mut f);
     }
+}
+
+/// Keep the `n` smallest elements of `v`, sorted (all of them when there are fewer).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn keep_smallest<T: Ord>(v: &mut Vec<T>, n: usize) {
+    if v.len() > n {
+        v.select_nth_unstable(n);
+        v.truncate(n);
+    }
+    v.sort_unstable();
+}
+
+/// Keep the `n` smallest elements of `v`, sorted (all of them when there are fewer).
+#[cfg(target_arch = "wasm32")]
+pub fn keep_smallest<T: Ord>(v: &mut Vec<T>, n: usize) {
+    keep_smallest_heap(v, n);
+}
+
+/// `keep_smallest` on wasm: a max-heap of the `n` smallest seen so far, then a heapsort
+/// (no `select_nth_unstable`, several KB of code on wasm).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn keep_smallest_heap<T: Ord>(v: &mut Vec<T>, n: usize) {
+    if v.len() > n {
+        let (heap, rest) = v.split_at_mut(n);
+        for start in (0..n / 2).rev() {
+            sift_down(heap, start, n, &mut T::cmp);
+        }
+        for x in rest {
+            if let Some(top) = heap.first_mut() {
+                if *x < *top {
+                    std::mem::swap(x, top);
+                    sift_down(heap, 0, n, &mut T::cmp);
+                }
+            }
+        }
+        v.truncate(n);
+    }
+    heapsort(v, &mut T::cmp);
 }
 
 /// In-place heapsort (O(n log n), no allocation, a few hundred bytes of code).
@@ -98,6 +140,14 @@ mod tests {
             let mut s: Vec<String> = w.iter().rev().map(|i| format!("id-{i}")).collect();
             s.sort_total();
             assert!(s.windows(2).all(|p| p[0] <= p[1]));
+            for cap in [0usize, 1, 5, 64, 2000] {
+                let mut k: Vec<u32> = v.iter().rev().copied().collect();
+                let mut h = k.clone();
+                keep_smallest(&mut k, cap);
+                keep_smallest_heap(&mut h, cap);
+                assert_eq!(k, w[..cap.min(w.len())]);
+                assert_eq!(h, k);
+            }
         }
     }
 }

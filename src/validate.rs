@@ -991,7 +991,7 @@ pub fn load_with<R: RecordSource + ?Sized>(s: &Snapshot, records: &R) -> Result<
         });
     }
     let mut share_lists: Vec<(u32, Vec<ShareEntry>)> = share_lists.into_iter().collect();
-    share_lists.sort_unstable_by_key(|(r, _)| *r);
+    share_lists.sort_total_by_key(|(r, _)| *r);
     for (r, list) in share_lists {
         st.set_shares(r, list);
     }
@@ -1073,7 +1073,7 @@ pub fn load_with<R: RecordSource + ?Sized>(s: &Snapshot, records: &R) -> Result<
         list.push(AccessTeamEntry { template, members });
     }
     let mut at_lists: Vec<(u32, Vec<AccessTeamEntry>)> = at_lists.into_iter().collect();
-    at_lists.sort_unstable_by_key(|(r, _)| *r);
+    at_lists.sort_total_by_key(|(r, _)| *r);
     for (r, list) in at_lists {
         st.set_access_teams(r, list);
     }
