@@ -1353,9 +1353,13 @@ impl Op<'_, '_> {
                 if !errs.is_empty() {
                     return Err(errs);
                 }
+                // default-team membership follows in one pass per team (at the refresh
+                // after this operation, or on revert)
+                self.tx.st.defer_members();
                 for u in ids {
                     self.move_user(u, b, move_records.unwrap_or(true), to)?;
                 }
+                self.tx.st.flush_members();
                 Ok(())
             }
             Change::SetManager { user, manager } => {

@@ -123,11 +123,52 @@ pub fn level_of(st: &State, role: u32, table: u32, right: Right) -> Level {
         .unwrap_or(Level::None)
 }
 
+/// See [`grant_key`].
+pub type GrantKey = Vec<(u32, u32, u32)>;
+
+/// What a user's compiled grants depend on: the (role, anchor, scope team) of every
+/// assignment, sorted and deduplicated (users with the same key have the same grants).
+pub fn grant_key(st: &State, u: u32) -> GrantKey {
+    // `sources` without the via-team (read once per user on every refresh)
+    let mut key: GrantKey = Vec::new();
+    let Some(user) = st.user(u) else {
+        return key;
+    };
+    for a in &user.roles {
+        let anchor = if a.unit == NONE { user.unit } else { a.unit };
+        key.push((a.role, anchor, NONE));
+    }
+    for &t in st.teams_of(u) {
+        let Some(team) = st.team(t) else { continue };
+        if team.kind != TeamKind::Owner || !team.alive {
+            continue;
+        }
+        let scope = match team.inheritance {
+            Inheritance::Direct => NONE,
+            Inheritance::Team => t,
+        };
+        for a in &team.roles {
+            let anchor = if a.unit == NONE { team.unit } else { a.unit };
+            key.push((a.role, anchor, scope));
+        }
+    }
+    if key.len() > 1 {
+        crate::sort::SortTotal::sort_total(key.as_mut_slice());
+        key.dedup();
+    }
+    key
+}
+
 /// Compile one user's grants.
 pub fn compile_user(st: &State, u: u32) -> UserGrants {
+    compile_key(st, &grant_key(st, u))
+}
+
+/// Compile the grants of a [`grant_key`].
+pub fn compile_key(st: &State, key: &[(u32, u32, u32)]) -> UserGrants {
     let ntables = st.tables.len();
     let mut flat: Vec<(u32, Grant)> = Vec::new();
-    for (role, anchor, team, _) in sources(st, u) {
+    for &(role, anchor, team) in key {
         let Some(levels) = st.roles.get(role as usize).map(|r| &r.levels) else {
             continue;
         };

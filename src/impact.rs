@@ -11,6 +11,8 @@
 //! reaches everything on one side, they are drawn from the first units (by index) outside
 //! the other side's units.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right, RightSet};
@@ -306,23 +308,128 @@ enum Mode {
     Light,
 }
 
-/// What decides a user's access apart from the records themselves.
+/// What decides a user's access apart from the records themselves (borrowed from the state
+/// where it is compared at once, owned where it outlives a state).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Fingerprint {
+struct Fingerprint<'a> {
     enabled: bool,
-    teams: Vec<u32>,
+    teams: Cow<'a, [u32]>,
     grants: std::sync::Arc<crate::grants::UserGrants>,
     manager: u32,
+    /// The user owns nothing, is named by no share or access team and has no reports: their
+    /// access is then a function of `enabled`, `teams` and `grants` alone (see [`Classes`]).
+    plain: bool,
 }
 
-fn fingerprint(st: &State, u: u32) -> Option<Fingerprint> {
+fn fingerprint(st: &State, u: u32) -> Option<Fingerprint<'_>> {
     let row = st.user(u)?;
+    let plain = st.owned_by(u).is_empty()
+        && st.shared_with.get(&u).is_none_or(Vec::is_empty)
+        && st.access_team_records.get(&u).is_none_or(Vec::is_empty)
+        && st.reports.get(u as usize).is_none_or(Vec::is_empty);
     Some(Fingerprint {
         enabled: st.user_enabled(u),
-        teams: st.teams_of(u).to_vec(),
+        teams: Cow::Borrowed(st.teams_of(u)),
         grants: st.grants.get(u as usize).cloned().unwrap_or_default(),
         manager: row.manager,
+        plain,
     })
+}
+
+impl Fingerprint<'_> {
+    fn owned(self) -> Fingerprint<'static> {
+        Fingerprint {
+            enabled: self.enabled,
+            teams: Cow::Owned(self.teams.into_owned()),
+            grants: self.grants,
+            manager: self.manager,
+            plain: self.plain,
+        }
+    }
+}
+
+/// What a plain user's access depends on in one state: (enabled, teams, grants).
+type Access = (bool, Vec<u32>, std::sync::Arc<crate::grants::UserGrants>);
+
+/// `Full` users counted once per class: users that are plain (see [`Fingerprint`]) in both
+/// states, with the same enabled flag, teams and grants before and the same after, reach
+/// the same candidate records (their teams' holdings), with the same decisions on each
+/// (a decision reads the user only through ownership, shares and access teams naming them,
+/// reports, the enabled flag, teams and grants), and the same role-depth coverages; so
+/// their counts and samples are equal. The members of a big team whose role changes are one
+/// class: counted once, not once per member.
+#[derive(Default)]
+struct Classes {
+    /// Per user: the representative it follows (the lowest index of its class), or `NONE`
+    /// (a representative, or not grouped).
+    follows: Vec<u32>,
+    /// Per user: whether it represents a class with followers.
+    leads: Vec<bool>,
+    /// (before, after) -> representative.
+    reps: Map<(Access, Access), u32>,
+    /// The class of the last user added.
+    last: Option<((Access, Access), u32)>,
+}
+
+impl Classes {
+    /// Record `Full` user `u` (in ascending order).
+    fn add(&mut self, u: u32, before: Option<&Fingerprint<'_>>, after: Option<&Fingerprint<'_>>) {
+        let (Some(b), Some(a)) = (before, after) else {
+            return;
+        };
+        if !b.plain || !a.plain {
+            return;
+        }
+        // users come in index order: a team's members mostly follow the previous user's class
+        let same = |x: &Access, f: &Fingerprint<'_>| {
+            x.0 == f.enabled && x.1.as_slice() == &*f.teams && x.2 == f.grants
+        };
+        let rep = match &self.last {
+            Some((last, rep)) if same(&last.0, b) && same(&last.1, a) => *rep,
+            _ => {
+                let key = (
+                    (b.enabled, b.teams.to_vec(), b.grants.clone()),
+                    (a.enabled, a.teams.to_vec(), a.grants.clone()),
+                );
+                let rep = *self.reps.entry(key.clone()).or_insert(u);
+                self.last = Some((key, rep));
+                rep
+            }
+        };
+        if rep != u {
+            let i = u as usize;
+            if self.follows.len() <= i {
+                self.follows.resize(i + 1, NONE);
+            }
+            if let Some(x) = self.follows.get_mut(i) {
+                *x = rep;
+            }
+            let r = rep as usize;
+            if self.leads.len() <= r {
+                self.leads.resize(r + 1, false);
+            }
+            if let Some(x) = self.leads.get_mut(r) {
+                *x = true;
+            }
+        }
+    }
+
+    /// Whether `u` follows a representative.
+    fn follows(&self, u: u32) -> bool {
+        self.follows.get(u as usize).is_some_and(|&r| r != NONE)
+    }
+
+    /// Whether `u` represents a class with followers.
+    fn leads(&self, u: u32) -> bool {
+        self.leads.get(u as usize).copied().unwrap_or(false)
+    }
+
+    /// (follower, representative), followers ascending.
+    fn followers(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        (0..self.follows.len() as u32)
+            .zip(self.follows.iter().copied())
+            .filter(|x| x.1 != NONE)
+    }
 }
 
 fn ancestors(st: &State, v: u32, out: &mut Vec<u32>) {
@@ -359,6 +466,7 @@ struct Side {
 fn collect(
     st: &State,
     modes: &Map<u32, Mode>,
+    classes: &Classes,
     anchors: &AnchorIndex,
     tr: &[u32],
     all_users_for: &[u32],
@@ -373,7 +481,7 @@ fn collect(
     };
     let full = |u: u32| matches!(modes.get(&u), Some(Mode::Full));
     for (&u, mode) in modes {
-        if (u as usize) >= st.users.len() || *mode == Mode::Light {
+        if (u as usize) >= st.users.len() || *mode == Mode::Light || classes.follows(u) {
             continue;
         }
         let mut c = Vec::new();
@@ -415,6 +523,32 @@ fn collect(
         }
     }
     side
+}
+
+/// The union of two lists, ascending without repeats: merged in one pass when both are
+/// ascending (the holders of one touched record, as when it is a big team's), else sorted.
+fn sorted_union<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    if a.is_sorted() && b.is_sorted() {
+        let (mut i, mut j) = (a.iter().peekable(), b.iter().peekable());
+        while let (Some(&&x), Some(&&y)) = (i.peek(), j.peek()) {
+            if x <= y {
+                out.push(x);
+                i.next();
+            } else {
+                out.push(y);
+                j.next();
+            }
+        }
+        out.extend(i);
+        out.extend(j);
+    } else {
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
+        out.sort_total();
+    }
+    out.dedup();
+    out
 }
 
 /// Rights of `u` on `r`, or none when either does not exist in this state.
@@ -475,18 +609,20 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     if out.touched.units {
         touched_users = (0..st.users.len() as u32).collect();
     }
-    touched_users.sort_total();
-    touched_users.dedup();
+    // (a team's members: by marking, not by comparisons)
+    crate::state::sort_dedup_indexes(&mut touched_users);
     let units_changed = out.touched.units;
-    let fp_after: Map<u32, Option<Fingerprint>> = touched_users
+    let fp_after: Map<u32, Option<Fingerprint<'static>>> = touched_users
         .iter()
-        .map(|&u| (u, fingerprint(st, u)))
+        .map(|&u| (u, fingerprint(st, u).map(Fingerprint::owned)))
         .collect();
     let mut anc_after: Map<u32, Vec<u32>> = new_map();
     for &u in &touched_users {
         let mut a = Vec::new();
         ancestors(st, u, &mut a);
-        anc_after.insert(u, a);
+        if !a.is_empty() {
+            anc_after.insert(u, a);
+        }
     }
     let after_alive: Map<u32, bool> = tr.iter().map(|&r| (r, st.records.alive(r))).collect();
     revert_all(st, out.log);
@@ -496,11 +632,13 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     tr.sort_total();
     tr.dedup();
     let mut modes: Map<u32, Mode> = new_map();
+    let mut classes = Classes::default();
     let mut relinked: Vec<(u32, bool)> = Vec::new();
     for &u in &touched_users {
         let before = fingerprint(st, u);
-        let after = fp_after.get(&u).cloned().flatten();
-        let full = match (&before, &after) {
+        let before = before.as_ref();
+        let after = fp_after.get(&u).and_then(Option::as_ref);
+        let full = match (before, after) {
             (Some(b), Some(a)) => {
                 b.enabled != a.enabled
                     || b.teams != a.teams
@@ -509,11 +647,13 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             }
             _ => true,
         };
+        if full {
+            classes.add(u, before, after);
+        }
         // managers reach a report's records through the manager link and the report's teams
-        let link = |f: &Option<Fingerprint>| f.as_ref().map(|x| (x.manager, x.teams.clone()));
-        if link(&before) != link(&after) {
-            let manager = |f: &Option<Fingerprint>| f.as_ref().map(|x| x.manager);
-            relinked.push((u, manager(&before) != manager(&after)));
+        let manager_changed = before.map(|x| x.manager) != after.map(|x| x.manager);
+        if manager_changed || before.map(|x| &x.teams) != after.map(|x| &x.teams) {
+            relinked.push((u, manager_changed));
         }
         modes.insert(u, if full { Mode::Full } else { Mode::Light });
     }
@@ -556,7 +696,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         })
         .collect();
     let anchors = anchor_index(st);
-    let side_b = collect(st, &modes, &anchors, &tr, &flip);
+    let side_b = collect(st, &modes, &classes, &anchors, &tr, &flip);
 
     // ---- pass 2: after-side candidates and decisions
     let out2 = run(st, changes);
@@ -564,11 +704,13 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         revert_all(st, out2.log);
         return Err(Errors(out2.errors));
     }
-    let side_a = collect(st, &modes, &anchors, &tr, &flip);
+    let side_a = collect(st, &modes, &classes, &anchors, &tr, &flip);
     let mut per_user: Map<u32, Compared> = new_map();
     for (&u, mode) in &modes {
-        if *mode == Mode::Light {
-            continue; // compared on the touched records from the record side
+        if *mode == Mode::Light || classes.follows(u) {
+            // compared on the touched records from the record side, or as the class's
+            // representative
+            continue;
         }
         let mut items: Vec<u32> = Vec::new();
         items.extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
@@ -600,10 +742,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             }
         })
         .collect();
-    let mut pairs: Vec<(u32, u32)> = side_b.pairs.clone();
-    pairs.extend_from_slice(&side_a.pairs);
-    pairs.sort_total();
-    pairs.dedup();
+    let pairs = sorted_union(&side_b.pairs, &side_a.pairs);
     let pair_after: Vec<u8> = pairs.iter().map(|&(u, r)| eval(st, u, r)).collect();
     let mut facts = AfterFacts {
         record_ids: new_map(),
@@ -618,7 +757,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         warnings: Vec::new(),
     };
     let mut users_touched: Vec<u32> = modes.keys().copied().collect();
-    users_touched.sort_total();
+    crate::state::sort_dedup_indexes(&mut users_touched);
     facts.warnings = warnings(st, &users_touched, &tr);
     for &r in &tr {
         if (r as usize) >= n_records {
@@ -653,6 +792,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         &pair_before,
         &pair_after,
         &modes,
+        &classes,
         &side_b,
         &side_a,
         &tr,
@@ -679,6 +819,7 @@ fn report(
     pair_before: &[u8],
     pair_after: &[u8],
     modes: &Map<u32, Mode>,
+    classes: &Classes,
     before: &Side,
     after: &Side,
     tr: &[u32],
@@ -829,19 +970,43 @@ fn report(
             e.1.push(change);
         }
     }
+    let user_id = |u: u32| -> String {
+        if (u as usize) < st.users.len() {
+            st.user_id(u).to_string()
+        } else {
+            facts.user_ids.get(&u).cloned().unwrap_or_default()
+        }
+    };
+    // class representatives' changes, by user
+    let mut led: Map<u32, usize> = new_map();
     let mut access_changes: Vec<AccessChange> = tallies
         .into_iter()
-        .map(|(u, (mut gained, mut lost))| {
+        .enumerate()
+        .map(|(i, (u, (mut gained, mut lost)))| {
             gained.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
             lost.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-            let user = if (u as usize) < st.users.len() {
-                st.user_id(u).to_string()
-            } else {
-                facts.user_ids.get(&u).cloned().unwrap_or_default()
-            };
-            AccessChange { user, gained, lost }
+            if classes.leads(u) {
+                led.insert(u, i);
+            }
+            AccessChange {
+                user: user_id(u),
+                gained,
+                lost,
+            }
         })
         .collect();
+    // the rest of each class: the representative's changes
+    let mut copies = Vec::new();
+    for (v, rep) in classes.followers() {
+        if let Some(x) = led.get(&rep).and_then(|&i| access_changes.get(i)) {
+            copies.push(AccessChange {
+                user: user_id(v),
+                gained: x.gained.clone(),
+                lost: x.lost.clone(),
+            });
+        }
+    }
+    access_changes.append(&mut copies);
     access_changes.sort_total_by(|a, b| a.user.cmp(&b.user));
 
     let mut assertions = Vec::new();

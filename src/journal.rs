@@ -81,6 +81,8 @@ pub fn revert(st: &mut State, u: Undo) {
 
 /// Revert a whole log (last entry first) and refresh derived data.
 pub fn revert_all(st: &mut State, log: Vec<Undo>) {
+    // user rows restored one by one move default-team members back in one pass
+    st.defer_members();
     for u in log.into_iter().rev() {
         revert(st, u);
     }

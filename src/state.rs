@@ -668,6 +668,10 @@ pub struct State {
     pub dirty_grants: Vec<u32>,
     /// Unit tree must be rebuilt.
     pub dirty_tree: bool,
+    /// While set, default-team membership changes of `set_user` (team, user, added) wait
+    /// here and are applied together (one pass per team) by [`State::flush_members`]:
+    /// moving 100,000 users one by one would otherwise shift a 100,000-member list each time.
+    pub pending_members: Option<Vec<(u32, u32, bool)>>,
 }
 
 /// Index of a record's position in its owner's list in [`State::list_pos`].
@@ -717,6 +721,100 @@ fn insert_sorted(v: &mut Vec<u32>, x: u32) {
     if let Err(pos) = v.binary_search(&x) {
         v.insert(pos, x);
     }
+}
+
+/// Of two ascending lists without repeats: (in `a` only, in `b` only), in one pass.
+fn sorted_difference(a: &[u32], b: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let (mut only_a, mut only_b) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        match (i.peek(), j.peek()) {
+            (Some(&&x), Some(&&y)) => {
+                if x < y {
+                    only_a.push(x);
+                    i.next();
+                } else if y < x {
+                    only_b.push(y);
+                    j.next();
+                } else {
+                    i.next();
+                    j.next();
+                }
+            }
+            (Some(&&x), None) => {
+                only_a.push(x);
+                i.next();
+            }
+            (None, Some(&&y)) => {
+                only_b.push(y);
+                j.next();
+            }
+            (None, None) => break,
+        }
+    }
+    (only_a, only_b)
+}
+
+/// Sort and deduplicate indexes; a long list (a team's members) by marking, in time linear
+/// in the list and its largest value, not by comparisons.
+pub fn sort_dedup_indexes(v: &mut Vec<u32>) {
+    if v.len() <= 64 {
+        v.sort_total();
+        v.dedup();
+        return;
+    }
+    let n = v.iter().max().map_or(0, |&m| m as usize + 1);
+    if n > v.len().saturating_mul(16) {
+        // sparse: comparisons are cheaper than the marks
+        v.sort_total();
+        v.dedup();
+        return;
+    }
+    let mut mark = vec![false; n];
+    for &u in v.iter() {
+        if let Some(m) = mark.get_mut(u as usize) {
+            *m = true;
+        }
+    }
+    v.clear();
+    for (i, &m) in mark.iter().enumerate() {
+        if m {
+            v.push(i as u32);
+        }
+    }
+}
+
+/// The union of two ascending lists without repeats, ascending.
+fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        let next = match (i.peek(), j.peek()) {
+            (Some(&&x), Some(&&y)) => {
+                if x <= y {
+                    i.next();
+                    if x == y {
+                        j.next();
+                    }
+                    x
+                } else {
+                    j.next();
+                    y
+                }
+            }
+            (Some(&&x), None) => {
+                i.next();
+                x
+            }
+            (None, Some(&&y)) => {
+                j.next();
+                y
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+    out
 }
 
 fn remove_sorted(v: &mut Vec<u32>, x: u32) {
@@ -770,6 +868,7 @@ impl State {
             grants: Vec::new(),
             dirty_grants: Vec::new(),
             dirty_tree: true,
+            pending_members: None,
         }
     }
 
@@ -1285,10 +1384,12 @@ impl State {
             ),
             None => (false, String::new(), NONE, NONE, false),
         };
-        if old_alive {
+        // the id index changes only when the id or liveness does
+        let same_id = old_alive && row.alive && old_id == row.id;
+        if old_alive && !same_id {
             self.user_ids.remove(&old_id);
         }
-        if row.alive {
+        if row.alive && !same_id {
             self.user_ids.insert(row.id.clone(), u);
         }
         // manager links
@@ -1317,7 +1418,9 @@ impl State {
     }
 
     fn add_member(&mut self, t: u32, u: u32) {
-        if let Some(team) = self.teams.get_mut(t as usize) {
+        if let Some(p) = &mut self.pending_members {
+            p.push((t, u, true));
+        } else if let Some(team) = self.teams.get_mut(t as usize) {
             insert_sorted(&mut team.members, u);
         }
         if let Some(v) = slot(&mut self.user_teams, u) {
@@ -1327,13 +1430,111 @@ impl State {
     }
 
     fn remove_member(&mut self, t: u32, u: u32) {
-        if let Some(team) = self.teams.get_mut(t as usize) {
+        if let Some(p) = &mut self.pending_members {
+            p.push((t, u, false));
+        } else if let Some(team) = self.teams.get_mut(t as usize) {
             remove_sorted(&mut team.members, u);
         }
         if let Some(v) = self.user_teams.get_mut(u as usize) {
             remove_sorted(v, t);
         }
         self.mark_dirty(u);
+    }
+
+    /// Hold default-team membership changes of [`State::set_user`] until
+    /// [`State::flush_members`] (called by [`State::refresh`]). Team rows (`members`) are
+    /// stale meanwhile; users' team lists are not. Only for runs of user changes that do not
+    /// read team members (moving many users, reverting a log).
+    pub fn defer_members(&mut self) {
+        if self.pending_members.is_none() {
+            self.pending_members = Some(Vec::new());
+        }
+    }
+
+    /// Apply the held membership changes and stop holding them.
+    pub fn flush_members(&mut self) {
+        self.apply_pending_members();
+        self.pending_members = None;
+    }
+
+    /// Apply the held membership changes (the last one per team and user wins), keeping
+    /// the holding mode: one retain and one merge per team.
+    fn apply_pending_members(&mut self) {
+        let Some(p) = &mut self.pending_members else {
+            return;
+        };
+        if p.is_empty() {
+            return;
+        }
+        let list = std::mem::take(p);
+        if list.len() <= 16 {
+            for (t, u, add) in list {
+                if let Some(team) = self.teams.get_mut(t as usize) {
+                    if add {
+                        insert_sorted(&mut team.members, u);
+                    } else {
+                        remove_sorted(&mut team.members, u);
+                    }
+                }
+            }
+            return;
+        }
+        // operations per team, in order; the few teams of a batch (a user leaving one
+        // default team for another) are found without hashing through `recent`
+        let mut groups: Vec<(u32, Vec<(u32, bool)>)> = Vec::new();
+        let mut index: Map<u32, usize> = new_map();
+        let mut recent: [(u32, usize); 2] = [(NONE, 0); 2];
+        for (t, u, add) in list {
+            let i = match recent.iter().find(|x| x.0 == t) {
+                Some(&(_, i)) => i,
+                None => {
+                    let i = *index.entry(t).or_insert_with(|| {
+                        groups.push((t, Vec::new()));
+                        groups.len() - 1
+                    });
+                    recent = [(t, i), recent[0]];
+                    i
+                }
+            };
+            if let Some(g) = groups.get_mut(i) {
+                g.1.push((u, add));
+            }
+        }
+        // per user, the last operation of the team being applied: `base + 1` added,
+        // `base + 2` removed (`base` grows by 3 per team, so one array serves every team)
+        // (a popped user may be among them: sized by the operations, not `users`)
+        let n = groups
+            .iter()
+            .flat_map(|g| g.1.iter())
+            .map(|&(u, _)| u as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut last: Vec<u32> = vec![0; n];
+        let mut base = 0u32;
+        for (t, ops) in &groups {
+            let Some(team) = self.teams.get_mut(*t as usize) else {
+                continue;
+            };
+            let (added, removed) = (base + 1, base + 2);
+            for &(u, add) in ops.iter() {
+                if let Some(x) = last.get_mut(u as usize) {
+                    *x = if add { added } else { removed };
+                }
+            }
+            let state = |u: u32| last.get(u as usize).copied().unwrap_or(0);
+            team.members.retain(|&m| state(m) != removed);
+            let mut adds: Vec<u32> = ops
+                .iter()
+                .filter(|&&(u, add)| add && state(u) == added)
+                .map(|&(u, _)| u)
+                .collect();
+            adds.sort_total();
+            adds.dedup();
+            if !adds.is_empty() {
+                team.members = merge_sorted(&team.members, &adds);
+            }
+            base += 3;
+        }
     }
 
     /// Remove the last user (undo of a create).
@@ -1357,6 +1558,7 @@ impl State {
 
     /// Replace (or append) a team row; returns the old row.
     pub fn set_team(&mut self, t: u32, mut row: TeamRow) -> Option<TeamRow> {
+        self.apply_pending_members();
         row.members.sort_total();
         row.members.dedup();
         let i = t as usize;
@@ -1378,21 +1580,18 @@ impl State {
         if row.alive {
             self.team_ids.insert(row.id.clone(), t);
         }
-        for &m in &old_members {
-            if row.members.binary_search(&m).is_err() {
-                if let Some(v) = self.user_teams.get_mut(m as usize) {
-                    remove_sorted(v, t);
-                }
-                self.mark_dirty(m);
+        let (left, joined) = sorted_difference(&old_members, &row.members);
+        for m in left {
+            if let Some(v) = self.user_teams.get_mut(m as usize) {
+                remove_sorted(v, t);
             }
+            self.mark_dirty(m);
         }
-        for &m in &row.members {
-            if old_members.binary_search(&m).is_err() {
-                if let Some(v) = slot(&mut self.user_teams, m) {
-                    insert_sorted(v, t);
-                }
-                self.mark_dirty(m);
+        for m in joined {
+            if let Some(v) = slot(&mut self.user_teams, m) {
+                insert_sorted(v, t);
             }
+            self.mark_dirty(m);
         }
         let grants_changed = old.as_ref().is_none_or(|o| {
             o.roles != row.roles
@@ -1459,6 +1658,7 @@ impl State {
 
     /// Recompute what the primitives marked stale: the unit tree and users' grants.
     pub fn refresh(&mut self) {
+        self.flush_members();
         if self.dirty_tree {
             let parent: Vec<u32> = self.units.iter().map(|u| u.parent).collect();
             let disabled: Vec<bool> = self.units.iter().map(|u| u.disabled).collect();
@@ -1468,19 +1668,37 @@ impl State {
         }
         if !self.dirty_grants.is_empty() {
             let mut dirty = std::mem::take(&mut self.dirty_grants);
-            dirty.sort_total();
-            dirty.dedup();
-            // Equal compiled grants share one allocation (see `grants`).
+            sort_dedup_indexes(&mut dirty);
+            // Users with the same assignments (members of one big team) compile once (the
+            // previous user's key is tried before the memo), and equal compiled grants share
+            // one allocation (see `grants`).
+            let mut memo: Map<crate::grants::GrantKey, Arc<UserGrants>> = new_map();
             let mut profiles: hashbrown::HashSet<Arc<UserGrants>, FixedHasher> =
                 hashbrown::HashSet::with_hasher(FixedHasher::with_seed(0x5eed));
+            let mut prev: Option<(crate::grants::GrantKey, Arc<UserGrants>)> = None;
             for u in dirty {
-                let g = crate::grants::compile_user(self, u);
-                let shared = match profiles.get(&g) {
-                    Some(p) => Arc::clone(p),
-                    None => {
-                        let p = Arc::new(g);
-                        profiles.insert(Arc::clone(&p));
-                        p
+                let key = crate::grants::grant_key(self, u);
+                let shared = match &prev {
+                    Some((k, g)) if *k == key => Arc::clone(g),
+                    _ => {
+                        let g = match memo.get(&key) {
+                            Some(g) => Arc::clone(g),
+                            None => {
+                                let compiled = crate::grants::compile_key(self, &key);
+                                let g = match profiles.get(&compiled) {
+                                    Some(p) => Arc::clone(p),
+                                    None => {
+                                        let p = Arc::new(compiled);
+                                        profiles.insert(Arc::clone(&p));
+                                        p
+                                    }
+                                };
+                                memo.insert(key.clone(), Arc::clone(&g));
+                                g
+                            }
+                        };
+                        prev = Some((key, Arc::clone(&g)));
+                        g
                     }
                 };
                 if let Some(s) = slot(&mut self.grants, u) {
