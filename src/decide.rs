@@ -106,6 +106,23 @@ pub fn owner_depth_rights(
 
 /// All rights of user `u` on record `r` among `want`.
 pub fn rights_of(st: &State, u: u32, r: u32, want: RightSet) -> RightSet {
+    rights_with(st, u, r, want, &mut Walk)
+}
+
+/// [`rights_of`] for a batch of decisions in one state: inherited shares are found through
+/// `memo` (see [`ChainMemo`]), so records deep in an inheriting chain cost no more than others.
+pub fn rights_of_memo(
+    st: &State,
+    u: u32,
+    r: u32,
+    want: RightSet,
+    memo: &mut ChainMemo,
+) -> RightSet {
+    rights_with(st, u, r, want, memo)
+}
+
+#[inline]
+fn rights_with(st: &State, u: u32, r: u32, want: RightSet, chain: &mut impl Chain) -> RightSet {
     let rec = st.records.core(r);
     if rec.flags & crate::state::ALIVE == 0 || !st.user_enabled(u) {
         return RightSet::EMPTY;
@@ -121,12 +138,134 @@ pub fn rights_of(st: &State, u: u32, r: u32, want: RightSet) -> RightSet {
     if cov.privileged.is_empty() {
         return got;
     }
-    let mut got = got | shared_rights(st, u, r, table, cov);
+    let mut got = got | shared_rights(st, u, r, table, cov, chain);
     let rest = RightSet(cov.privileged.0 & !got.0);
     if !rest.is_empty() {
-        got = got | hierarchy_rights(st, u, r, table, rest);
+        got = got | hierarchy_rights(st, u, r, table, rest, chain);
     }
     got
+}
+
+/// Visits the records of a share chain whose shares or access teams may apply.
+pub trait Chain {
+    /// Calls `f` with records of `r`'s share chain: at least every one with shares or
+    /// access teams, in chain order.
+    fn walk(&mut self, st: &State, r: u32, f: impl FnMut(u32));
+}
+
+/// Every record of the chain ([`share_chain`]).
+pub struct Walk;
+
+impl Chain for Walk {
+    #[inline]
+    fn walk(&mut self, st: &State, r: u32, mut f: impl FnMut(u32)) {
+        for rec in share_chain(st, r) {
+            f(rec);
+        }
+    }
+}
+
+/// Memoised share chains for many decisions in one state (the state must not change while
+/// it is in use): per record, the nearest record of its share chain (itself included) with
+/// shares or access teams, so a walk visits only those. Allocated on first use by a record
+/// with an inheriting parent.
+#[derive(Default)]
+pub struct ChainMemo {
+    /// Per record: `UNKNOWN`, `NONE`, or the nearest such record.
+    first: Vec<u32>,
+    stack: Vec<u32>,
+    /// The last record asked about and its answer (a decision walks a chain twice).
+    last: Option<(u32, u32)>,
+}
+
+const UNKNOWN: u32 = NONE - 2;
+/// Chains up to this long are walked without the memo.
+const SHORT: usize = 8;
+
+impl ChainMemo {
+    /// An empty memo.
+    pub fn new() -> ChainMemo {
+        ChainMemo::default()
+    }
+
+    /// The nearest record of `r`'s share chain (itself included) with shares or access
+    /// teams, `NONE` when there is none.
+    pub fn first(&mut self, st: &State, r: u32) -> u32 {
+        if let Some((x, found)) = self.last {
+            if x == r {
+                return found;
+            }
+        }
+        let found = self.find(st, r);
+        self.last = Some((r, found));
+        found
+    }
+
+    fn find(&mut self, st: &State, r: u32) -> u32 {
+        // short chains (most) are walked: cheaper than the memo's random accesses
+        let mut cur = r;
+        for _ in 0..SHORT {
+            if has_grants_on_record(st, cur) {
+                return cur;
+            }
+            let p = st.records.parent(cur);
+            if p == NONE || !st.inherits(cur, p) {
+                return NONE;
+            }
+            cur = p;
+        }
+        if self.first.is_empty() {
+            self.first = vec![UNKNOWN; st.records.len()];
+        }
+        self.stack.clear();
+        let limit = st.records.len();
+        let mut cur = r;
+        let found = loop {
+            if let Some(&x) = self.first.get(cur as usize) {
+                if x != UNKNOWN {
+                    break x;
+                }
+            }
+            if has_grants_on_record(st, cur) {
+                break cur;
+            }
+            self.stack.push(cur);
+            let p = st.records.parent(cur);
+            if p == NONE || self.stack.len() > limit || !st.inherits(cur, p) {
+                break NONE;
+            }
+            cur = p;
+        };
+        for &x in &self.stack {
+            if let Some(m) = self.first.get_mut(x as usize) {
+                *m = found;
+            }
+        }
+        found
+    }
+}
+
+impl Chain for ChainMemo {
+    fn walk(&mut self, st: &State, r: u32, mut f: impl FnMut(u32)) {
+        let limit = st.records.len();
+        let mut cur = self.first(st, r);
+        let mut steps = 0usize;
+        while cur != NONE && steps <= limit {
+            f(cur);
+            steps += 1;
+            let p = st.records.parent(cur);
+            if p == NONE || !st.inherits(cur, p) {
+                break;
+            }
+            cur = self.first(st, p);
+        }
+    }
+}
+
+/// Whether record `r` has shares or access teams of its own.
+#[inline]
+fn has_grants_on_record(st: &State, r: u32) -> bool {
+    !st.shares_of(r).is_empty() || !st.access_teams_of(r).is_empty()
 }
 
 /// The chain of records whose shares apply to `r`: itself, then ancestors while inheritance passes.
@@ -164,12 +303,19 @@ fn shares_naming(list: &[crate::state::ShareEntry], p: u32) -> &[crate::state::S
 /// Rights the record's shares (direct, inherited, access teams) give `u`, covered by its
 /// grants. Shares are found by binary search on principal (the user, then each of the
 /// user's teams), so a record shared 100,000 times costs a few searches.
-fn shared_rights(st: &State, u: u32, r: u32, table: u32, cov: Coverage) -> RightSet {
+fn shared_rights(
+    st: &State,
+    u: u32,
+    r: u32,
+    table: u32,
+    cov: Coverage,
+    chain: &mut impl Chain,
+) -> RightSet {
     let mut got = RightSet::EMPTY;
     if !st.may_be_shared(r) {
         return got;
     }
-    for rec in share_chain(st, r) {
+    chain.walk(st, r, |rec| {
         let list = st.shares_of(rec);
         if !list.is_empty() {
             for s in shares_naming(list, u) {
@@ -190,12 +336,22 @@ fn shared_rights(st: &State, u: u32, r: u32, table: u32, cov: Coverage) -> Right
                 got = got | (st.template_rights(a.template) & cov.personal);
             }
         }
-    }
+    });
     got & cov.privileged
 }
 
 /// The rights manager `m` gets on `r` through reports at distance `d`; calls `f(report, distance, rights)`.
-pub fn for_each_hierarchy_path(st: &State, m: u32, r: u32, mut f: impl FnMut(u32, u32, RightSet)) {
+pub fn for_each_hierarchy_path(st: &State, m: u32, r: u32, f: impl FnMut(u32, u32, RightSet)) {
+    hierarchy_paths(st, m, r, &mut Walk, f);
+}
+
+fn hierarchy_paths(
+    st: &State,
+    m: u32,
+    r: u32,
+    chain: &mut impl Chain,
+    mut f: impl FnMut(u32, u32, RightSet),
+) {
     let Some(h) = &st.hierarchy else { return };
     let table = st.records.table(r);
     if !st.tables.get(table as usize).is_some_and(|t| t.hierarchy) {
@@ -232,7 +388,7 @@ pub fn for_each_hierarchy_path(st: &State, m: u32, r: u32, mut f: impl FnMut(u32
     if !st.may_be_shared(r) {
         return;
     }
-    for rec in share_chain(st, r) {
+    chain.walk(st, r, |rec| {
         for s in st.shares_of(rec) {
             if let Some(t) = as_team(s.principal) {
                 for &v in st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]) {
@@ -248,12 +404,19 @@ pub fn for_each_hierarchy_path(st: &State, m: u32, r: u32, mut f: impl FnMut(u32
                 visit(v, rights, &mut f);
             }
         }
-    }
+    });
 }
 
-fn hierarchy_rights(st: &State, m: u32, r: u32, _table: u32, privileged: RightSet) -> RightSet {
+fn hierarchy_rights(
+    st: &State,
+    m: u32,
+    r: u32,
+    _table: u32,
+    privileged: RightSet,
+    chain: &mut impl Chain,
+) -> RightSet {
     let mut got = RightSet::EMPTY;
-    for_each_hierarchy_path(st, m, r, |_, _, rights| got = got | rights);
+    hierarchy_paths(st, m, r, chain, |_, _, rights| got = got | rights);
     got & privileged
 }
 

@@ -12,12 +12,13 @@
 //! the other side's units.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right, RightSet};
 use crate::change::{run, Change, SideEffect};
-use crate::decide::rights_of;
+use crate::decide::{rights_of_memo, Chain, ChainMemo};
 use crate::error::Errors;
 use crate::journal::revert_all;
 use crate::model::Assertion;
@@ -149,7 +150,8 @@ fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
 /// Records user `u` may reach other than by role depth: owned, shared, access-team and
 /// inherited-share records of the user (or of the `Hierarchy` seeds) and of their reports
 /// within the hierarchy depth, with their teams' owned and shared records.
-fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
+/// `owners` receives the principals whose owned records were added for others than `u`.
+fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>, owners: &mut Vec<u32>) {
     let seeds = match mode {
         Mode::Light => return,
         Mode::Hierarchy(seeds) => Some(seeds),
@@ -190,6 +192,12 @@ fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>) {
     for v in holders {
         if Some(v) != own {
             holdings(st, v, &mut theirs);
+            owners.push(v);
+            owners.extend(
+                st.teams_of(v)
+                    .iter()
+                    .map(|&t| crate::state::team_principal(t)),
+            );
         }
     }
     theirs.retain(|&r| {
@@ -232,7 +240,7 @@ fn holdings(st: &State, v: u32, out: &mut Vec<u32>) {
 /// Users who may reach record `r` other than by role depth: the owner (or the owning team's
 /// members), sharees and access-team members along the share chain (team sharees' members),
 /// and the managers of all of them within the hierarchy depth.
-fn record_holders(st: &State, r: u32, out: &mut Vec<u32>) {
+fn record_holders(st: &State, r: u32, memo: &mut ChainMemo, out: &mut Vec<u32>) {
     if !st.records.alive(r) {
         return;
     }
@@ -243,7 +251,7 @@ fn record_holders(st: &State, r: u32, out: &mut Vec<u32>) {
     } else if let Some(t) = as_team(owner) {
         out.extend_from_slice(st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]));
     }
-    for rec in crate::decide::share_chain(st, r) {
+    memo.walk(st, r, |rec| {
         for s in st.shares_of(rec) {
             match as_team(s.principal) {
                 Some(t) => {
@@ -255,7 +263,7 @@ fn record_holders(st: &State, r: u32, out: &mut Vec<u32>) {
         for a in st.access_teams_of(rec) {
             out.extend_from_slice(&a.members);
         }
-    }
+    });
     if let Some(h) = &st.hierarchy {
         let n = out.len();
         for i in start..n {
@@ -448,6 +456,9 @@ fn ancestors(st: &State, v: u32, out: &mut Vec<u32>) {
 struct Side {
     /// Per `Full` or `Hierarchy` user: records to compare (unsorted, with repeats).
     user_cands: Map<u32, Vec<u32>>,
+    /// Per `Hierarchy` user: the principals whose owned records are among the candidates
+    /// (the holders and their teams).
+    user_owners: Map<u32, Vec<u32>>,
     /// Per `Full` user, per (table, right) slot: the role-depth coverage id in `pool`.
     slots: Map<u32, Vec<u32>>,
     /// Coverages of this state.
@@ -470,9 +481,11 @@ fn collect(
     anchors: &AnchorIndex,
     tr: &[u32],
     all_users_for: &[u32],
+    memo: &mut ChainMemo,
 ) -> Side {
     let mut side = Side {
         user_cands: new_map(),
+        user_owners: new_map(),
         slots: new_map(),
         pool: CovPool::new(st),
         n_units: st.units.len(),
@@ -485,8 +498,12 @@ fn collect(
             continue;
         }
         let mut c = Vec::new();
-        user_candidates(st, u, mode, &mut c);
+        let mut owners = Vec::new();
+        user_candidates(st, u, mode, &mut c, &mut owners);
         side.user_cands.insert(u, c);
+        if matches!(mode, Mode::Hierarchy(_)) {
+            side.user_owners.insert(u, owners);
+        }
         if *mode == Mode::Full {
             let slots = side.pool.user_slots(st, u);
             side.slots.insert(u, slots);
@@ -498,7 +515,7 @@ fn collect(
             continue;
         }
         users.clear();
-        record_holders(st, r, &mut users);
+        record_holders(st, r, memo, &mut users);
         users.sort_total();
         users.dedup();
         side.pairs
@@ -551,12 +568,52 @@ fn sorted_union<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
     out
 }
 
-/// Rights of `u` on `r`, or none when either does not exist in this state.
-fn eval(st: &State, u: u32, r: u32) -> u8 {
-    if (u as usize) < st.users.len() && (r as usize) < st.records.len() {
-        rights_of(st, u, r, RightSet::FULL).0
-    } else {
-        0
+/// Decisions in one state (which must not change while this is in use): share chains
+/// memoised, and the decisions of the current user on records that no share reaches kept by
+/// (owner, table, unit), on which alone those depend.
+#[derive(Default)]
+struct Eval {
+    memo: ChainMemo,
+    user: u32,
+    plain: Map<(u32, u16, u32), u8>,
+}
+
+impl Eval {
+    fn new() -> Eval {
+        Eval {
+            memo: ChainMemo::new(),
+            user: NONE,
+            plain: new_map(),
+        }
+    }
+
+    /// Rights of `u` on `r`, or none when either does not exist in this state.
+    fn get(&mut self, st: &State, u: u32, r: u32) -> u8 {
+        if (u as usize) >= st.users.len() || (r as usize) >= st.records.len() {
+            return 0;
+        }
+        let c = st.records.core(r);
+        if c.flags & crate::state::ALIVE == 0 {
+            return 0;
+        }
+        if self.memo.first(st, r) != NONE {
+            return rights_of_memo(st, u, r, RightSet::FULL, &mut self.memo).0;
+        }
+        if u != self.user {
+            self.user = u;
+            if self.plain.len() > 64 {
+                self.plain = new_map();
+            } else {
+                self.plain.clear();
+            }
+        }
+        let key = (c.owner, c.table, c.unit);
+        if let Some(&x) = self.plain.get(&key) {
+            return x;
+        }
+        let x = rights_of_memo(st, u, r, RightSet::FULL, &mut self.memo).0;
+        self.plain.insert(key, x);
+        x
     }
 }
 
@@ -566,6 +623,50 @@ struct Compared {
     items: Vec<u32>,
     before: Vec<u8>,
     after: Vec<u8>,
+    /// Groups of records decided alike (see [`owned_groups`]), with the decision on any of
+    /// them before and after.
+    groups: Vec<Rc<[u32]>>,
+    group_before: Vec<u8>,
+    group_after: Vec<u8>,
+}
+
+/// Whether the decisions on record `r` depend only on its owner, table and unit: it exists,
+/// its table has the hierarchy, and no share or access team reaches it (its own or inherited).
+fn plain(st: &State, r: u32, memo: &mut ChainMemo) -> bool {
+    (r as usize) < st.records.len()
+        && st.records.alive(r)
+        && st
+            .tables
+            .get(st.records.table(r) as usize)
+            .is_some_and(|t| t.hierarchy)
+        && memo.first(st, r) == NONE
+}
+
+/// The untouched [`plain`] records owned by principal `p`, grouped by (table, unit), each
+/// group ascending: every user decides alike on the records of one group.
+fn owned_groups(st: &State, p: u32, tr: &[u32], memo: &mut ChainMemo) -> Vec<Rc<[u32]>> {
+    let mut index: Map<(u32, u32), usize> = new_map();
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    for &r in st.owned_by(p) {
+        if tr.binary_search(&r).is_ok() || !plain(st, r, memo) || st.records.owner(r) != p {
+            continue;
+        }
+        let key = (st.records.table(r), st.records.unit(r));
+        let i = *index.entry(key).or_insert_with(|| {
+            out.push(Vec::new());
+            out.len() - 1
+        });
+        if let Some(g) = out.get_mut(i) {
+            g.push(r);
+        }
+    }
+    out.into_iter()
+        .map(|mut g| {
+            g.sort_total();
+            g.dedup();
+            Rc::from(g)
+        })
+        .collect()
 }
 
 /// Facts of the after state kept for the report (the state itself is rolled back).
@@ -696,7 +797,8 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         })
         .collect();
     let anchors = anchor_index(st);
-    let side_b = collect(st, &modes, &classes, &anchors, &tr, &flip);
+    let mut eval_b = Eval::new();
+    let side_b = collect(st, &modes, &classes, &anchors, &tr, &flip, &mut eval_b.memo);
 
     // ---- pass 2: after-side candidates and decisions
     let out2 = run(st, changes);
@@ -704,8 +806,10 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         revert_all(st, out2.log);
         return Err(Errors(out2.errors));
     }
-    let side_a = collect(st, &modes, &classes, &anchors, &tr, &flip);
+    let mut eval_a = Eval::new();
+    let side_a = collect(st, &modes, &classes, &anchors, &tr, &flip, &mut eval_a.memo);
     let mut per_user: Map<u32, Compared> = new_map();
+    let mut owned: Map<u32, Vec<Rc<[u32]>>> = new_map();
     for (&u, mode) in &modes {
         if *mode == Mode::Light || classes.follows(u) {
             // compared on the touched records from the record side, or as the class's
@@ -717,17 +821,43 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         items.extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
         items.sort_total();
         items.dedup();
+        let mut groups = Vec::new();
         if *mode != Mode::Full {
             // touched records are compared from the record side
             items.retain(|r| tr.binary_search(r).is_err());
+            // records owned by the holders' principals that no share reaches: decided once
+            // per (owner, table, unit)
+            let mut owners: Vec<u32> = Vec::new();
+            for side in [&side_b, &side_a] {
+                owners.extend(side.user_owners.get(&u).map(Vec::as_slice).unwrap_or(&[]));
+            }
+            owners.sort_total();
+            owners.dedup();
+            items.retain(|&r| {
+                !(plain(st, r, &mut eval_a.memo)
+                    && owners.binary_search(&st.records.owner(r)).is_ok())
+            });
+            for &p in &owners {
+                let list = owned
+                    .entry(p)
+                    .or_insert_with(|| owned_groups(st, p, &tr, &mut eval_a.memo));
+                groups.extend(list.iter().cloned());
+            }
         }
-        let after = items.iter().map(|&r| eval(st, u, r)).collect();
+        let after = items.iter().map(|&r| eval_a.get(st, u, r)).collect();
+        let group_after = groups
+            .iter()
+            .map(|g| eval_a.get(st, u, g.first().copied().unwrap_or(NONE)))
+            .collect();
         per_user.insert(
             u,
             Compared {
                 items,
                 before: Vec::new(),
                 after,
+                groups,
+                group_before: Vec::new(),
+                group_after,
             },
         );
     }
@@ -743,7 +873,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         })
         .collect();
     let pairs = sorted_union(&side_b.pairs, &side_a.pairs);
-    let pair_after: Vec<u8> = pairs.iter().map(|&(u, r)| eval(st, u, r)).collect();
+    let pair_after: Vec<u8> = pairs.iter().map(|&(u, r)| eval_a.get(st, u, r)).collect();
     let mut facts = AfterFacts {
         record_ids: new_map(),
         user_ids: new_map(),
@@ -758,7 +888,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     };
     let mut users_touched: Vec<u32> = modes.keys().copied().collect();
     crate::state::sort_dedup_indexes(&mut users_touched);
-    facts.warnings = warnings(st, &users_touched, &tr);
+    facts.warnings = warnings(st, &users_touched, &tr, &mut eval_a.memo);
     for &r in &tr {
         if (r as usize) >= n_records {
             facts
@@ -778,13 +908,20 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         }
     }
     let effects = out2.effects;
+    drop(eval_a);
     revert_all(st, out2.log);
 
     // ---- before decisions, then the report
+    // (the before state is restored exactly, so `eval_b` still holds)
     for (&u, c) in per_user.iter_mut() {
-        c.before = c.items.iter().map(|&r| eval(st, u, r)).collect();
+        c.before = c.items.iter().map(|&r| eval_b.get(st, u, r)).collect();
+        c.group_before = c
+            .groups
+            .iter()
+            .map(|g| eval_b.get(st, u, g.first().copied().unwrap_or(NONE)))
+            .collect();
     }
-    let pair_before: Vec<u8> = pairs.iter().map(|&(u, r)| eval(st, u, r)).collect();
+    let pair_before: Vec<u8> = pairs.iter().map(|&(u, r)| eval_b.get(st, u, r)).collect();
     Ok(report(
         st,
         &per_user,
@@ -922,6 +1059,21 @@ fn report(
                 }
             }
         }
+        for ((g, &b), &a) in c.groups.iter().zip(&c.group_before).zip(&c.group_after) {
+            let Some(&r) = g.first() else { continue };
+            if b == a {
+                continue;
+            }
+            let t = table_of(r);
+            for right in Right::ALL {
+                let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
+                if hb != ha {
+                    let e = per.entry((u, t, right, ha)).or_default();
+                    e.0 += g.len() as i64;
+                    e.1.extend_sorted(g, |_| false);
+                }
+            }
+        }
     }
     // users whose grants, teams or sign-in changed: counted by business unit
     let mut full = FullCount::new(st, before, after, tr, &facts.tr_after, &tr_table, &groups);
@@ -943,31 +1095,78 @@ fn report(
             facts.record_ids.get(&r).map_or("", |x| x.0.as_str())
         }
     };
-    let mut tallies: Map<u32, (Vec<RightChange>, Vec<RightChange>)> = new_map();
+    // by user; users changed alike (moved together, in one unit) share sample lists, so each
+    // distinct list of record indexes is turned into sorted ids once
+    let mut entries: Vec<(PerKey, (i64, Low))> = per.into_iter().collect();
+    entries.sort_total_by_key(|e| e.0);
+    let mut samples: Map<Vec<u32>, Vec<String>> = new_map();
     let mut strs: Vec<&str> = Vec::new();
-    for ((u, t, right, gained), (count, low)) in per {
+    let mut access_changes: Vec<AccessChange> = Vec::new();
+    let mut current: Option<(u32, Vec<RightChange>, Vec<RightChange>)> = None;
+    let finish_user = |cur: Option<(u32, Vec<RightChange>, Vec<RightChange>)>,
+                       out: &mut Vec<AccessChange>|
+     -> Option<u32> {
+        let (u, mut gained, mut lost) = cur?;
+        if gained.is_empty() && lost.is_empty() {
+            return None;
+        }
+        gained.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
+        lost.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
+        let user = if (u as usize) < st.users.len() {
+            st.user_id(u).to_string()
+        } else {
+            facts.user_ids.get(&u).cloned().unwrap_or_default()
+        };
+        out.push(AccessChange { user, gained, lost });
+        Some(u)
+    };
+    // class representatives' changes: their index in `access_changes`
+    let mut led: Map<u32, usize> = new_map();
+    for ((u, t, right, gained), (count, low)) in entries {
+        if current.as_ref().is_none_or(|c| c.0 != u) {
+            if let Some(done) = finish_user(current.take(), &mut access_changes) {
+                if classes.leads(done) {
+                    led.insert(done, access_changes.len() - 1);
+                }
+            }
+            current = Some((u, Vec::new(), Vec::new()));
+        }
         let Ok(count) = usize::try_from(count) else {
             continue;
         };
         if count == 0 {
             continue;
         }
-        strs.clear();
-        strs.extend(low.finish().iter().map(|&r| record_id(r)));
-        strs.sort_total();
-        strs.dedup();
-        let ids: Vec<String> = strs.iter().take(SAMPLE).map(|s| s.to_string()).collect();
+        let low = low.finish();
+        let ids = match samples.get(&low) {
+            Some(ids) => ids.clone(),
+            None => {
+                strs.clear();
+                strs.extend(low.iter().map(|&r| record_id(r)));
+                strs.sort_total();
+                strs.dedup();
+                let ids: Vec<String> = strs.iter().take(SAMPLE).map(|s| s.to_string()).collect();
+                samples.insert(low, ids.clone());
+                ids
+            }
+        };
         let change = RightChange {
             table: st.table_name(t).to_string(),
             right,
             count,
             sample: ids,
         };
-        let e = tallies.entry(u).or_default();
-        if gained {
-            e.0.push(change);
-        } else {
-            e.1.push(change);
+        if let Some(c) = current.as_mut() {
+            if gained {
+                c.1.push(change);
+            } else {
+                c.2.push(change);
+            }
+        }
+    }
+    if let Some(u) = finish_user(current.take(), &mut access_changes) {
+        if classes.leads(u) {
+            led.insert(u, access_changes.len() - 1);
         }
     }
     let user_id = |u: u32| -> String {
@@ -977,24 +1176,6 @@ fn report(
             facts.user_ids.get(&u).cloned().unwrap_or_default()
         }
     };
-    // class representatives' changes, by user
-    let mut led: Map<u32, usize> = new_map();
-    let mut access_changes: Vec<AccessChange> = tallies
-        .into_iter()
-        .enumerate()
-        .map(|(i, (u, (mut gained, mut lost)))| {
-            gained.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-            lost.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-            if classes.leads(u) {
-                led.insert(u, i);
-            }
-            AccessChange {
-                user: user_id(u),
-                gained,
-                lost,
-            }
-        })
-        .collect();
     // the rest of each class: the representative's changes
     let mut copies = Vec::new();
     for (v, rep) in classes.followers() {
@@ -1039,12 +1220,12 @@ fn report(
 
 fn assertion_holds(st: &State, a: &Assertion) -> bool {
     match (st.user_ids.get(&a.user), st.records.ids.find(&a.record)) {
-        (Some(&u), Some(r)) => rights_of(st, u, r, a.right.bit_set()).has(a.right),
+        (Some(&u), Some(r)) => crate::decide::rights_of(st, u, r, a.right.bit_set()).has(a.right),
         _ => false,
     }
 }
 
-fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
+fn warnings(st: &State, tu: &[u32], tr: &[u32], memo: &mut ChainMemo) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut records: Vec<u32> = tr
         .iter()
@@ -1105,7 +1286,9 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32]) -> Vec<Finding> {
         }
         let owner = st.records.owner(r);
         if let Some(u) = as_user(owner) {
-            if st.user_enabled(u) && !rights_of(st, u, r, Right::Read.bit_set()).has(Right::Read) {
+            if st.user_enabled(u)
+                && !rights_of_memo(st, u, r, Right::Read.bit_set(), memo).has(Right::Read)
+            {
                 cannot_read.entry(u).or_default().push(r);
             }
         }
