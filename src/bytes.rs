@@ -675,27 +675,16 @@ impl<'a> Reader<'a> {
     }
 
     fn string_at(&mut self, at: usize, i: u64) -> Result<String, Errors> {
-        let s = usize::try_from(i)
-            .ok()
-            .and_then(|i| self.strings.get(i))
-            .ok_or_else(|| {
-                bad(
-                    at,
-                    format!(
-                        "string index {i} out of range ({} strings)",
-                        self.strings.len()
-                    ),
-                )
-            })?;
-        if s.len() > self.budget {
-            return Err(Errors::from(PolicyError::new(
-                "limit-exceeded",
-                format!("/bytes/{at}"),
-                "the strings referenced expand far beyond the input size",
-            )));
-        }
-        self.budget -= s.len();
-        Ok(s.to_owned())
+        let i = self.index_at(at, i)?;
+        self.owned(at, i)
+    }
+
+    /// String `i` (already checked by [`Reader::index_at`]) as an owned `String`.
+    fn owned(&self, at: usize, i: u32) -> Result<String, Errors> {
+        self.strings
+            .get(i as usize)
+            .map(str::to_owned)
+            .ok_or_else(|| bad(at, "string index out of range"))
     }
 
     /// Check string `i` exists and charge its length to the budget (as if materialised);
@@ -744,8 +733,8 @@ impl<'a> Reader<'a> {
 
     fn str(&mut self) -> Result<String, Errors> {
         let at = self.pos;
-        let i = self.varint()?;
-        self.string_at(at, i)
+        let i = self.str_index()?;
+        self.owned(at, i)
     }
 
     fn opt(&mut self) -> Result<Option<String>, Errors> {
@@ -758,13 +747,8 @@ impl<'a> Reader<'a> {
 
     fn delta(&mut self, prev: &mut i64) -> Result<String, Errors> {
         let at = self.pos;
-        let d = unzigzag(self.varint()?);
-        let i = prev
-            .checked_add(d)
-            .filter(|&i| i >= 0)
-            .ok_or_else(|| bad(at, "index delta out of range"))?;
-        *prev = i;
-        self.string_at(at, i as u64)
+        let i = self.delta_index(prev)?;
+        self.owned(at, i)
     }
 
     fn principal(&mut self) -> Result<Principal, Errors> {
@@ -1228,6 +1212,14 @@ impl RawRecords {
 impl RecordSource for RawRecords {
     fn count(&self) -> usize {
         self.rows.len()
+    }
+
+    fn id_bytes(&self) -> usize {
+        // from the ends table alone: no string is sliced
+        self.rows
+            .iter()
+            .filter_map(|row| self.strings.byte_len(row.id as usize))
+            .sum()
     }
 
     #[inline]

@@ -290,6 +290,13 @@ pub trait RecordSource {
     fn count(&self) -> usize;
     /// Record `i` (`None` past the end).
     fn record(&self, i: usize) -> Option<RecordIn<'_>>;
+    /// Bytes of all record ids (to size the id arena before loading).
+    fn id_bytes(&self) -> usize {
+        (0..self.count())
+            .filter_map(|i| self.record(i))
+            .map(|r| r.id.len())
+            .sum()
+    }
 }
 
 impl RecordSource for [crate::model::Record] {
@@ -767,11 +774,7 @@ pub fn load_with<R: RecordSource + ?Sized>(s: &Snapshot, records: &R) -> Result<
     let n = records.count();
     st.records.core.reserve(n);
     st.records.name_at.reserve(n);
-    let id_bytes: usize = (0..n)
-        .filter_map(|i| records.record(i))
-        .map(|r| r.id.len())
-        .sum();
-    st.records.ids.reserve(n, id_bytes);
+    st.records.ids.reserve(n, records.id_bytes());
     st.list_pos.reserve(n);
     let mut parents: Vec<(usize, u32, &str)> = Vec::new();
     for (i, r) in (0..n).filter_map(|i| Some((i, records.record(i)?))) {
