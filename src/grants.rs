@@ -65,16 +65,16 @@ pub struct GrantSource {
     pub grant: Grant,
 }
 
-/// Every role assignment a user holds, with its resolved anchor and scope.
-pub fn sources(st: &State, u: u32) -> Vec<(u32, u32, u32, u32)> {
-    // (role, anchor, scope team, via team)
-    let mut out = Vec::new();
+/// Call `f(role, anchor, scope team, via team)` for every role assignment a user holds:
+/// direct ones (anchored at the user's unit unless they name one), then those of the user's
+/// live owner teams (anchored at the team's unit; scope `NONE` for direct inheritance).
+fn each_source(st: &State, u: u32, mut f: impl FnMut(u32, u32, u32, u32)) {
     let Some(user) = st.user(u) else {
-        return out;
+        return;
     };
     for a in &user.roles {
         let anchor = if a.unit == NONE { user.unit } else { a.unit };
-        out.push((a.role, anchor, NONE, NONE));
+        f(a.role, anchor, NONE, NONE);
     }
     for &t in st.teams_of(u) {
         let Some(team) = st.team(t) else { continue };
@@ -87,9 +87,18 @@ pub fn sources(st: &State, u: u32) -> Vec<(u32, u32, u32, u32)> {
         };
         for a in &team.roles {
             let anchor = if a.unit == NONE { team.unit } else { a.unit };
-            out.push((a.role, anchor, scope, t));
+            f(a.role, anchor, scope, t);
         }
     }
+}
+
+/// Every role assignment a user holds, with its resolved anchor and scope.
+pub fn sources(st: &State, u: u32) -> Vec<(u32, u32, u32, u32)> {
+    // (role, anchor, scope team, via team)
+    let mut out = Vec::new();
+    each_source(st, u, |role, anchor, scope, via| {
+        out.push((role, anchor, scope, via))
+    });
     out
 }
 
@@ -129,39 +138,15 @@ pub type GrantKey = Vec<(u32, u32, u32)>;
 /// What a user's compiled grants depend on: the (role, anchor, scope team) of every
 /// assignment, sorted and deduplicated (users with the same key have the same grants).
 pub fn grant_key(st: &State, u: u32) -> GrantKey {
-    // `sources` without the via-team (read once per user on every refresh)
     let mut key: GrantKey = Vec::new();
-    let Some(user) = st.user(u) else {
-        return key;
-    };
-    for a in &user.roles {
-        let anchor = if a.unit == NONE { user.unit } else { a.unit };
-        key.push((a.role, anchor, NONE));
-    }
-    for &t in st.teams_of(u) {
-        let Some(team) = st.team(t) else { continue };
-        if team.kind != TeamKind::Owner || !team.alive {
-            continue;
-        }
-        let scope = match team.inheritance {
-            Inheritance::Direct => NONE,
-            Inheritance::Team => t,
-        };
-        for a in &team.roles {
-            let anchor = if a.unit == NONE { team.unit } else { a.unit };
-            key.push((a.role, anchor, scope));
-        }
-    }
+    each_source(st, u, |role, anchor, scope, _| {
+        key.push((role, anchor, scope))
+    });
     if key.len() > 1 {
         crate::sort::SortTotal::sort_total(key.as_mut_slice());
         key.dedup();
     }
     key
-}
-
-/// Compile one user's grants.
-pub fn compile_user(st: &State, u: u32) -> UserGrants {
-    compile_key(st, &grant_key(st, u))
 }
 
 /// Compile the grants of a [`grant_key`].
