@@ -1372,6 +1372,18 @@ struct TrGroup {
     recs: Vec<u32>,
 }
 
+impl TrGroup {
+    /// Whether these records change sides: reached by `ca` (after) but not `cb` (before)
+    /// when `gained`, the other way round when lost.
+    fn flips(&self, cb: &crate::reach::Cov, ca: &crate::reach::Cov, gained: bool) -> bool {
+        if gained {
+            !cb.covers(self.before) && ca.covers(self.after)
+        } else {
+            !ca.covers(self.after) && cb.covers(self.before)
+        }
+    }
+}
+
 /// Touched records per table, grouped by (unit before, unit after) (`DEAD` where absent).
 fn tr_groups(st: &State, tr: &[u32], tr_table: &[u32], tr_after: &[u32]) -> Vec<Vec<TrGroup>> {
     let mut groups: Vec<Vec<TrGroup>> = (0..st.tables.len()).map(|_| Vec::new()).collect();
@@ -1510,12 +1522,7 @@ impl<'a> FullCount<'a> {
                 }
             }
             for g in self.groups.get(t as usize).map_or(&[][..], |v| v) {
-                let (was, is) = if gained {
-                    (cb.covers(g.before), ca.covers(g.after))
-                } else {
-                    (ca.covers(g.after), cb.covers(g.before))
-                };
-                if !was && is {
+                if g.flips(cb, ca, gained) {
                     n += g.recs.len();
                     low.extend_sorted(&g.recs, |_| false);
                 }
@@ -1550,12 +1557,7 @@ impl<'a> FullCount<'a> {
             }
         }
         for g in self.groups.get(t as usize).map_or(&[][..], |v| v) {
-            let (was, is) = if gained {
-                (cb.covers(g.before), ca.covers(g.after))
-            } else {
-                (ca.covers(g.after), cb.covers(g.before))
-            };
-            if !was && is {
+            if g.flips(cb, ca, gained) {
                 for &r in &g.recs {
                     if p.binary_search(&r).is_err() {
                         low.push(r);

@@ -1100,10 +1100,15 @@ impl State {
         old
     }
 
-    /// Give `r` and everything below it [`SHARED_ABOVE`], stopping at records that have it
-    /// (the invariant says their subtrees have it too). Iterative: chains may be deep.
+    /// Give `r` and everything below it [`SHARED_ABOVE`] (see [`State::mark_below`]).
     fn mark_shared_above(&mut self, r: u32) {
-        let mut stack = vec![r];
+        self.mark_below(vec![r]);
+    }
+
+    /// Give the records of `stack` and everything below them [`SHARED_ABOVE`], stopping at
+    /// records that have it (the invariant says their subtrees have it too). Iterative:
+    /// chains may be deep.
+    fn mark_below(&mut self, mut stack: Vec<u32>) {
         while let Some(x) = stack.pop() {
             let Some(c) = self.records.core.get_mut(x as usize) else {
                 continue;
@@ -1128,9 +1133,7 @@ impl State {
             return; // the children have it already, or there is nothing to pass on
         }
         let kids = self.children.get(&r).cloned().unwrap_or_default();
-        for c in kids {
-            self.mark_shared_above(c);
-        }
+        self.mark_below(kids);
     }
 
     fn unlink_child(&mut self, r: u32, parent: u32) {
