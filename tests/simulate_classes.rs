@@ -2,7 +2,8 @@
 //! class (see `Classes` in src/impact.rs): random small orgs where every user has two
 //! copies (same unit, roles, manager, disabled flag and teams; owning nothing, shared
 //! nothing, managing no one), with random changesets; the per-user gained and lost counts
-//! and samples must equal a brute-force diff of `rights` over all users × all records.
+//! and samples must equal a brute-force diff of `rights` over all users × all records
+//! (the checks of tests/common/impact_check.rs, as in the change property tests).
 
 #![allow(
     clippy::unwrap_used,
@@ -13,13 +14,14 @@
 
 #[path = "common/changes_gen.rs"]
 mod changes_gen;
+#[path = "common/impact_check.rs"]
+mod impact_check;
 #[path = "common/random_org.rs"]
 mod random_org;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use changes_gen::{changeset_plan, materialize, Ctx};
-use crm_policy::{Org, Right};
+use crm_policy::Org;
+use impact_check::{brute_diff, check_impact};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -47,72 +49,6 @@ fn with_copies(snap: &mut Value) {
         }
     }
     snap["users"].as_array_mut().unwrap().extend(copies);
-}
-
-/// user -> [gained, lost]: (table, right) -> changed record ids.
-type Diff = BTreeMap<String, [BTreeMap<(String, Right), BTreeSet<String>>; 2]>;
-
-fn brute_diff(before: &Org, after: &Org) -> Diff {
-    let mut rights: [BTreeMap<(String, String), u8>; 2] = Default::default();
-    let mut table_of = BTreeMap::new();
-    for (side, org) in [before, after].into_iter().enumerate() {
-        let snap = org.to_snapshot();
-        for r in &snap.records {
-            table_of.insert(r.id.clone(), r.table.clone());
-        }
-        for u in &snap.users {
-            for r in &snap.records {
-                rights[side].insert(
-                    (u.id.clone(), r.id.clone()),
-                    org.rights(&u.id, &r.id).unwrap().0,
-                );
-            }
-        }
-    }
-    let keys: BTreeSet<&(String, String)> = rights[0].keys().chain(rights[1].keys()).collect();
-    let mut diff: Diff = BTreeMap::new();
-    for key in keys {
-        let b = rights[0].get(key).copied().unwrap_or(0);
-        let a = rights[1].get(key).copied().unwrap_or(0);
-        for right in Right::ALL {
-            let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
-            if hb != ha {
-                diff.entry(key.0.clone()).or_default()[usize::from(!ha)]
-                    .entry((table_of[&key.1].clone(), right))
-                    .or_default()
-                    .insert(key.1.clone());
-            }
-        }
-    }
-    diff
-}
-
-/// The impact as a diff: user -> [gained, lost]: (table, right) -> (count, sample).
-type Reported = BTreeMap<String, [BTreeMap<(String, Right), (usize, Vec<String>)>; 2]>;
-
-fn reported(impact: &Value) -> Reported {
-    let mut out: Reported = BTreeMap::new();
-    for c in impact["accessChanges"].as_array().unwrap() {
-        let e = out
-            .entry(c["user"].as_str().unwrap().to_string())
-            .or_default();
-        for (side, key) in ["gained", "lost"].iter().enumerate() {
-            for x in c[*key].as_array().unwrap() {
-                let right: Right = serde_json::from_value(x["right"].clone()).unwrap();
-                let sample = x["sample"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| s.as_str().unwrap().to_string())
-                    .collect();
-                e[side].insert(
-                    (x["table"].as_str().unwrap().to_string(), right),
-                    (x["count"].as_u64().unwrap() as usize, sample),
-                );
-            }
-        }
-    }
-    out
 }
 
 fn cases() -> u32 {
@@ -149,27 +85,7 @@ proptest! {
         prop_assert_eq!(sim.is_ok(), applied.is_ok());
         let Ok(impact) = sim else { return Ok(()) };
         let impact = serde_json::to_value(impact).unwrap();
-        let got = reported(&impact);
-        let want = brute_diff(&org, &after);
         let cx = format!("snapshot:\n{text}\nchangeset:\n{}", Value::Array(ops));
-        let got_users: Vec<&String> = got.keys().collect();
-        let want_users: Vec<&String> = want.keys().collect();
-        prop_assert_eq!(got_users, want_users, "users differ\n{}", cx);
-        for (user, sides) in &got {
-            for side in 0..2 {
-                let g: Vec<(&(String, Right), usize)> = sides[side].iter().map(|(k, v)| (k, v.0)).collect();
-                let w: Vec<(&(String, Right), usize)> = want[user][side].iter().map(|(k, v)| (k, v.len())).collect();
-                prop_assert_eq!(g, w, "{} side {}: counts differ\n{}", user, side, cx);
-                for (k, (_, sample)) in &sides[side] {
-                    let real = &want[user][side][k];
-                    // every sample id changed, ascending, at most 20, at least one
-                    prop_assert!(!sample.is_empty() && sample.len() <= 20);
-                    prop_assert!(sample.windows(2).all(|w| w[0] < w[1]));
-                    for s in sample {
-                        prop_assert!(real.contains(s), "{} {:?}: {} did not change\n{}", user, k, s, cx);
-                    }
-                }
-            }
-        }
+        check_impact(&impact, &brute_diff(&org, &after), &cx)?;
     }
 }
