@@ -34,11 +34,7 @@ fn check_len(errors: &mut Vec<PolicyError>, s: &str, path: impl FnOnce() -> Stri
 }
 
 /// Check sizes of every id and name in a snapshot.
-pub fn check_snapshot<R: RecordSource + ?Sized>(
-    s: &Snapshot,
-    records: &R,
-    errors: &mut Vec<PolicyError>,
-) {
+pub fn check_snapshot(s: &Snapshot, records: &dyn RecordSource, errors: &mut Vec<PolicyError>) {
     for (i, b) in s.business_units.iter().enumerate() {
         check_len(errors, &b.id, || format!("/businessUnits/{i}/id"));
         check_len(errors, &b.name, || format!("/businessUnits/{i}/name"));

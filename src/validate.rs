@@ -324,6 +324,26 @@ impl RecordSource for [crate::model::Record] {
 /// [`load`] with the records taken from `records` instead of `s.records` (which is then
 /// ignored).
 pub fn load_with<R: RecordSource + ?Sized>(s: &Snapshot, records: &R) -> Result<State, Errors> {
+    load_dyn(s, &Source(records))
+}
+
+/// `records` seen through one trait object, so the loader is compiled once for every
+/// kind of record source (two copies of it were ~25 KB of wasm).
+struct Source<'a, R: ?Sized>(&'a R);
+
+impl<R: RecordSource + ?Sized> RecordSource for Source<'_, R> {
+    fn count(&self) -> usize {
+        self.0.count()
+    }
+    fn record(&self, i: usize) -> Option<RecordIn<'_>> {
+        self.0.record(i)
+    }
+    fn id_bytes(&self) -> usize {
+        self.0.id_bytes()
+    }
+}
+
+fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     let mut ctx = Ctx { errors: Vec::new() };
     if s.version != 1 {
         ctx.err(
