@@ -30,6 +30,7 @@ pub mod limits;
 pub mod model;
 pub mod query;
 mod reach;
+mod read;
 mod sort;
 pub mod state;
 pub mod units;
@@ -67,7 +68,7 @@ impl Org {
             )
             .into());
         }
-        let snapshot: Snapshot = validate::parse_json(json, "")?;
+        let snapshot = validate::parse_snapshot(json)?;
         Org::from_snapshot(&snapshot)
     }
 

@@ -83,6 +83,22 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     json: &str,
     root: &str,
 ) -> Result<T, PolicyError> {
+    parse_json_with(json, root, |d| T::deserialize(d))
+}
+
+/// Parse a snapshot (SPEC §1) from JSON text, with the errors of [`parse_json`].
+pub fn parse_snapshot(json: &str) -> Result<Snapshot, PolicyError> {
+    parse_json_with(json, "", |d| crate::read::snapshot(d))
+}
+
+/// [`parse_json`] with `read` reading the value (as `serde_json::from_str` does).
+fn parse_json_with<T>(
+    json: &str,
+    root: &str,
+    read: impl FnOnce(
+        &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>,
+    ) -> Result<T, serde_json::Error>,
+) -> Result<T, PolicyError> {
     if json.len() > limits::MAX_INPUT_BYTES {
         return Err(PolicyError::new(
             "limit-exceeded",
@@ -98,7 +114,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     // pointer of that place is recovered by re-reading the text up to there
     // (`pointer_at`), so no path-tracking deserializer is instantiated for every type.
     // (A path-tracking twin of every deserializer would cost ~90 KB of wasm.)
-    match serde_json::from_str::<T>(json) {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed = read(&mut de).and_then(|v| de.end().map(|()| v));
+    match parsed {
         Ok(v) => Ok(v),
         Err(err) => {
             let msg = err.to_string();

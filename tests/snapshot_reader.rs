@@ -1,0 +1,232 @@
+//! The snapshot reader (`src/read.rs`, one schema-driven visitor) against the derived
+//! `Deserialize` of `Snapshot` it replaces: on valid snapshots and on thousands of mutated
+//! ones, both give the same snapshot or the same error (code, path, message — serde_json's
+//! message with its line and column).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use crm_policy::validate::{parse_json, parse_snapshot};
+use crm_policy::Snapshot;
+use serde_json::Value;
+
+/// splitmix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn same(json: &str) {
+    let derived = parse_json::<Snapshot>(json, "");
+    let read = parse_snapshot(json);
+    assert_eq!(read, derived, "input: {json}");
+}
+
+/// Every snapshot of the fixtures (any object with a `version`), and a generated org.
+fn corpus() -> Vec<Value> {
+    fn walk(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Object(m) => {
+                if m.contains_key("version") {
+                    out.push(v.clone());
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (_, v) in common::fixtures()
+        .into_iter()
+        .chain(common::error_fixtures())
+    {
+        walk(&v, &mut out);
+    }
+    let size = crm_policy::generate::GenerateSize {
+        users: 30,
+        business_units: 6,
+        teams: 4,
+        records: 120,
+        shares: 20,
+    };
+    let generated = crm_policy::generate::generate(3, &size);
+    out.push(serde_json::to_value(&generated).unwrap());
+    out
+}
+
+const REPLACEMENTS: &[&str] = &[
+    "1",
+    "0",
+    "-1",
+    "1.5",
+    "4294967296",
+    "1e400",
+    "\"x\"",
+    "\"\"",
+    "null",
+    "true",
+    "false",
+    "[]",
+    "{}",
+    "[1]",
+    "[\"a\",\"b\"]",
+    "{\"a\":1}",
+    "{\"user\":\"u1\"}",
+    "{\"team\":1}",
+    "{\"user\":\"u1\",\"team\":\"t1\"}",
+    "\"basic\"",
+    "\"global\"",
+    "\"read\"",
+    "\"owner\"",
+    "\"manager\"",
+    "\"all\"",
+    "[\"r\",null]",
+    "[\"r\",\"b\",3]",
+    "{\"role\":\"r\"}",
+    "{\"read\":\"basic\",\"read\":\"local\"}",
+    "{\"x\":{},\"x\":{}}",
+    "{\"model\":\"manager\",\"depth\":2}",
+    "[\"manager\",3,[\"a\"]]",
+    "[\"manager\"]",
+    "{\"unknown\":1}",
+];
+
+/// Replace one value (chosen at random) of the tree, drop a key, add a key or turn an
+/// object into the array of its values.
+fn mutate(v: &mut Value, rng: &mut Rng, depth: usize) {
+    let descend = depth < 6 && rng.below(4) != 0;
+    match v {
+        Value::Object(m) if descend && !m.is_empty() => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            let k = &keys[rng.below(keys.len())];
+            match rng.below(8) {
+                0 => {
+                    m.remove(k);
+                }
+                1 => {
+                    let name =
+                        ["id", "name", "extra", "role", "parent", "businessUnit"][rng.below(6)];
+                    m.insert(name.to_string(), Value::Null);
+                }
+                2 => {
+                    let vals: Vec<Value> = m.values().cloned().collect();
+                    let n = rng.below(vals.len() + 2);
+                    *v = Value::Array(vals.into_iter().take(n).collect());
+                }
+                _ => mutate(m.get_mut(k.as_str()).unwrap(), rng, depth + 1),
+            }
+        }
+        Value::Array(a) if descend && !a.is_empty() => {
+            let i = rng.below(a.len());
+            if rng.below(6) == 0 {
+                a.remove(i);
+            } else {
+                mutate(&mut a[i], rng, depth + 1);
+            }
+        }
+        _ => {
+            // a placeholder, replaced by the raw text by `raw` (some are not valid for `Value`)
+            *v = Value::String(format!("\u{0}{}\u{0}", rng.below(REPLACEMENTS.len())));
+        }
+    }
+}
+
+/// The text of `v` with the placeholders of `mutate` replaced.
+fn raw(text: String) -> String {
+    let mut s = text;
+    for (k, r) in REPLACEMENTS.iter().enumerate() {
+        s = s.replace(&format!("\"\\u0000{k}\\u0000\""), r);
+    }
+    s
+}
+
+/// Text-level damage: cut, a byte inserted or removed, a key doubled.
+fn damage(text: &str, rng: &mut Rng) -> String {
+    let mut s = text.to_string();
+    let at = |rng: &mut Rng, s: &str| {
+        let mut i = rng.below(s.len() + 1);
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    match rng.below(5) {
+        0 => {
+            let i = at(rng, &s);
+            s.truncate(i);
+        }
+        1 => {
+            let i = at(rng, &s);
+            let c = [
+                "{", "}", "[", "]", ",", ":", "\"", "\\", "x", " ", "\n", "1", "-", "\u{1}",
+            ][rng.below(14)];
+            s.insert_str(i, c);
+        }
+        2 => {
+            let i = at(rng, &s);
+            if i < s.len() && s.is_char_boundary(i + 1) {
+                s.remove(i);
+            }
+        }
+        3 => {
+            // double a key: `"k":` → `"k":<value>,"k":`
+            if let Some(p) = s.match_indices("\":").nth(rng.below(40)).map(|(p, _)| p) {
+                if let Some(q) = s[..p].rfind('"') {
+                    let key = s[q..p + 2].to_string();
+                    s.insert_str(p + 2, &format!("null,{key}"));
+                }
+            }
+        }
+        _ => {
+            s = s.replace("\n", "\n ");
+            s.push_str(" x");
+        }
+    }
+    s
+}
+
+#[test]
+fn the_reader_matches_the_derive_on_valid_snapshots() {
+    for v in corpus() {
+        same(&v.to_string());
+        same(&serde_json::to_string_pretty(&v).unwrap());
+    }
+}
+
+#[test]
+fn the_reader_matches_the_derive_on_mutated_snapshots() {
+    let corpus = corpus();
+    let mut rng = Rng(7);
+    for round in 0..6000 {
+        let mut v = corpus[rng.below(corpus.len())].clone();
+        for _ in 0..=rng.below(3) {
+            mutate(&mut v, &mut rng, 0);
+        }
+        let text = raw(if round % 3 == 0 {
+            serde_json::to_string_pretty(&v).unwrap()
+        } else {
+            v.to_string()
+        });
+        same(&text);
+        if round % 2 == 0 {
+            same(&damage(&text, &mut rng));
+        }
+    }
+}
