@@ -31,6 +31,11 @@ sizes() {
     if (raw > mr * 1024) printf "  raw is over the budget by %.1f KiB (%.0f%%)\n", raw / 1024 - mr, (raw / 1024 - mr) * 100 / mr
     if (gz > mg * 1024) printf "  gzipped is over the budget by %.1f KiB (%.0f%%)\n", gz / 1024 - mg, (gz / 1024 - mg) * 100 / mg
   }'
+  local demo="$PKG/${NAME}_demo_bg.wasm"
+  if [[ -f "$demo" ]]; then
+    printf 'demo module (crm-policy/demo, generateDemo only): %d bytes raw, %d bytes gzip -9\n' \
+      "$(wc -c < "$demo")" "$(gzip -9 -c "$demo" | wc -c)"
+  fi
   local js=0 f
   for f in "$PKG"/*.js "$PKG"/*.mjs "$PKG"/*.cjs; do js=$((js + $(wc -c < "$f"))); done
   printf 'js glue and entries: %d bytes in all\n' "$js"
@@ -109,6 +114,17 @@ for target in bundler nodejs; do
     die "wasm-bindgen emitted a different .wasm for --target $target; one shared .wasm is assumed"
 done
 
+# The demo module: the same crate with --features demo-module exports only generateDemo()
+# (the playground's deterministic demo org), so the generator and its name catalogues
+# stay out of crm_policy_bg.wasm. Shipped as the separate entry `crm-policy/demo`.
+log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --features demo-module"
+cargo build --lib --target wasm32-unknown-unknown --profile wasm --features demo-module
+for target in web nodejs; do
+  "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/demo-$target" --out-name "${NAME}_demo" "$RAW_WASM"
+done
+cmp -s "$WORK/demo-web/${NAME}_demo_bg.wasm" "$WORK/demo-nodejs/${NAME}_demo_bg.wasm" ||
+  die "wasm-bindgen emitted a different demo .wasm for --target nodejs"
+
 # --- assemble pkg/ ----------------------------------------------------------
 
 rm -rf "$PKG"
@@ -166,7 +182,27 @@ exports.initSync = function initSync() {};
 exports.default = exports.init;
 EOF
 
-for f in web.js bundler.js node.mjs workerd.js deno.js index.d.ts README.md; do
+# The demo entry: web glue (init() first), Node import and require.
+cp "$WORK/demo-web/${NAME}_demo.js" "$PKG/${NAME}_demo.js"
+cp "$WORK/demo-nodejs/${NAME}_demo.js" "$PKG/demo.cjs"
+node - "$PKG/${NAME}_demo.js" "$PKG/demo.cjs" <<'EOF'
+const fs = require("node:fs");
+for (const file of process.argv.slice(2)) {
+  let s = fs.readFileSync(file, "utf8");
+  const cjs = file.endsWith(".cjs");
+  const snippet = cjs
+    ? /require\(String\.raw`\.\/snippets\/[^`]*\/pkg-template\/policy-error\.js`\)/g
+    : /from '\.\/snippets\/[^']*\/pkg-template\/policy-error\.js'/g;
+  if ((s.match(snippet) || []).length !== 1) throw new Error(`${file}: expected one policy-error snippet import`);
+  s = s.replace(snippet, cjs ? 'require("./policy-error.cjs")' : "from './policy-error.js'");
+  if (/snippets\//.test(s)) throw new Error(`${file}: a snippet path is left`);
+  if (!/generateDemo/.test(s)) throw new Error(`${file}: no generateDemo`);
+  if (/\bclass Org\b/.test(s)) throw new Error(`${file}: the demo module exports Org`);
+  fs.writeFileSync(file, s);
+}
+EOF
+
+for f in web.js bundler.js node.mjs workerd.js deno.js index.d.ts demo.mjs demo.d.ts README.md; do
   cp "$TEMPLATE/$f" "$PKG/$f"
 done
 cp "$TEMPLATE/index.d.ts" "$PKG/index.d.cts"   # the same API, typed for require()
@@ -179,6 +215,10 @@ log "wasm-opt -Oz --converge"
   --enable-reference-types --enable-multivalue --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"
+"$WASM_OPT" -Oz --converge --zero-filled-memory --strip-debug --strip-producers \
+  --enable-reference-types --enable-multivalue --enable-bulk-memory \
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  "$WORK/demo-web/${NAME}_demo_bg.wasm" -o "$PKG/${NAME}_demo_bg.wasm"
 
 # package.json: the template with the crate's version.
 VERSION=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)

@@ -6,7 +6,7 @@ import init from "./crm_policy.js";
 
 await init();
 
-export { initSync, Org, generateDemo } from "./crm_policy.js";
+export { initSync, Org } from "./crm_policy.js";
 export { PolicyError } from "./policy-error.js";
 /** Already initialised: resolves at once (kept for code shared with the web build). */
 export { init, init as default };

@@ -6,7 +6,7 @@ import { __wbg_set_wasm } from "./crm_policy_bg.js";
 __wbg_set_wasm(wasm);
 wasm.__wbindgen_start();
 
-export { Org, generateDemo } from "./crm_policy_bg.js";
+export { Org } from "./crm_policy_bg.js";
 export { PolicyError } from "./policy-error.js";
 /** Already initialised: does nothing (kept for code shared with the web build). */
 export async function init() {}

@@ -464,9 +464,3 @@ export { init };
 /** Synchronous `init` from bytes or a compiled `WebAssembly.Module`. */
 export declare function initSync(options: { module: BufferSource | WebAssembly.Module }): void;
 
-/**
- * A deterministic Contoso-like demo org, as snapshot JSON text for `Org.fromJSON`.
- * Defaults: seed 42, 2,000 users, 60 business units, 50,000 records (the playground's demo);
- * teams are one per 50 users and shares one per 10 records.
- */
-export declare function generateDemo(seed?: number, users?: number, units?: number, records?: number): string;

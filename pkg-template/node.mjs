@@ -4,7 +4,7 @@ import { initSync as initWasm } from "./crm_policy.js";
 
 initWasm({ module: readFileSync(new URL("./crm_policy_bg.wasm", import.meta.url)) });
 
-export { Org, generateDemo } from "./crm_policy.js";
+export { Org } from "./crm_policy.js";
 export { PolicyError } from "./policy-error.js";
 /** Already initialised: does nothing (kept for code shared with the web build). */
 export async function init() {}

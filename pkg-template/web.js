@@ -4,5 +4,5 @@
 //   await init();                        // fetches crm_policy_bg.wasm next to this file
 //   await init({ module_or_path: url }); // or from elsewhere (URL, Response, bytes, WebAssembly.Module)
 //   initSync({ module: bytesOrModule }); // synchronous, from bytes or a compiled module
-export { default, default as init, initSync, Org, generateDemo } from "./crm_policy.js";
+export { default, default as init, initSync, Org } from "./crm_policy.js";
 export { PolicyError } from "./policy-error.js";

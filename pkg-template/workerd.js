@@ -5,7 +5,7 @@ import { initSync as initWasm } from "./crm_policy.js";
 
 initWasm({ module: wasmModule });
 
-export { Org, generateDemo } from "./crm_policy.js";
+export { Org } from "./crm_policy.js";
 export { PolicyError } from "./policy-error.js";
 /** Already initialised: does nothing (kept for code shared with the web build). */
 export async function init() {}

@@ -9,6 +9,10 @@
 //! thrown as an instance of the JS class `PolicyError` defined in
 //! `pkg-template/policy-error.js` (copied into the package by `build.sh`).
 
+// The demo module (`--features demo-module`, `crm_policy_demo_bg.wasm`) exports only
+// `generateDemo`: the helpers of the `Org` class are unused there.
+#![cfg_attr(feature = "demo-module", allow(dead_code, unused_imports))]
+
 use js_sys::{Array, ArrayBuffer, JsString, Object, Reflect, Uint8Array, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -410,6 +414,7 @@ fn string_array<S: AsRef<str>>(items: &[S]) -> Array {
 // ---------------------------------------------------------------------------
 // Demo orgs
 
+#[cfg(feature = "demo-module")]
 /// A size argument of `generateDemo`: `undefined` for the default, else an integer in `1..=max`.
 fn size_arg(v: &JsValue, path: &str, default: usize, max: usize) -> JsResult<usize> {
     if absent(v) {
@@ -429,6 +434,7 @@ fn size_arg(v: &JsValue, path: &str, default: usize, max: usize) -> JsResult<usi
 /// A deterministic Contoso-like demo org (the engine's generator) as snapshot JSON
 /// text, ready for `Org.fromJSON`: `generateDemo(seed?, users?, units?, records?)`;
 /// defaults are the playground's demo (2,000 users, 60 units, 50,000 records).
+#[cfg(feature = "demo-module")]
 #[wasm_bindgen(js_name = generateDemo)]
 pub fn generate_demo(
     seed: &JsValue,
@@ -465,11 +471,13 @@ pub fn generate_demo(
 // The class
 
 /// A compiled org held inside WebAssembly (SPEC §9).
+#[cfg(not(feature = "demo-module"))]
 #[wasm_bindgen]
 pub struct Org {
     inner: Engine,
 }
 
+#[cfg(not(feature = "demo-module"))]
 #[wasm_bindgen]
 impl Org {
     /// Load a snapshot (a plain object or JSON text).

@@ -3,6 +3,7 @@
 // by replaying the same commands (load, apply, undo, redo).
 
 export const PKG_URL = new URL("../pkg/web.js", import.meta.url).href;
+export const DEMO_URL = new URL("../pkg/crm_policy_demo.js", import.meta.url).href;
 
 let modPromise = null;
 
@@ -10,18 +11,29 @@ let modPromise = null;
 export function loadEngine() {
   if (!modPromise) {
     modPromise = (async () => {
-      const web = await import(PKG_URL);
+      const [web, demo] = await Promise.all([import(PKG_URL), loadDemoModule()]);
       await web.default();
-      if (typeof web.generateDemo === "function") return web;
-      // generateDemo may be exported by the glue without a re-export in web.js.
-      const glue = await import(new URL("../pkg/crm_policy.js", import.meta.url).href);
-      return typeof glue.generateDemo === "function" ? { ...web, generateDemo: glue.generateDemo } : web;
+      return demo ? { ...web, generateDemo: demo.generateDemo } : web;
     })();
     modPromise.catch(() => {
       modPromise = null;
     });
   }
   return modPromise;
+}
+
+/**
+ * The package's demo module (crm-policy/demo: generateDemo in its own small .wasm, so the
+ * engine's .wasm does not carry it), initialised; `null` when the package has none.
+ */
+export async function loadDemoModule(url = DEMO_URL) {
+  try {
+    const demo = await import(url);
+    await demo.default();
+    return typeof demo.generateDemo === "function" ? demo : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Plain-object copy of an engine error (PolicyError or any Error). */
@@ -54,7 +66,10 @@ export function errorList(err) {
  */
 export class SimWorker {
   constructor() {
-    this.worker = new Worker(new URL(`./worker.js?pkg=${encodeURIComponent(PKG_URL)}`, import.meta.url), { type: "module" });
+    this.worker = new Worker(
+      new URL(`./worker.js?pkg=${encodeURIComponent(PKG_URL)}&demo=${encodeURIComponent(DEMO_URL)}`, import.meta.url),
+      { type: "module" },
+    );
     this.nextId = 1;
     this.pending = new Map();
     this.failed = null;

@@ -3,13 +3,20 @@
 // (load, apply, undo, redo) here so both copies stay identical.
 
 const pkgUrl = new URL(self.location.href).searchParams.get("pkg");
+const demoUrl = new URL(self.location.href).searchParams.get("demo");
 let mod = null;
+let demo = null;
 let org = null;
 let latestSimulate = 0;
 
 const ready = (async () => {
   mod = await import(pkgUrl);
   await mod.default();
+  if (demoUrl) {
+    // generateDemo lives in the package's separate demo module (crm-policy/demo)
+    demo = await import(demoUrl);
+    await demo.default();
+  }
 })();
 
 function errorInfo(err) {
@@ -35,7 +42,7 @@ async function handle(msg) {
   await ready;
   switch (msg.type) {
     case "loadDemo": {
-      const snap = mod.generateDemo(msg.seed, msg.users, msg.units, msg.records);
+      const snap = (demo || mod).generateDemo(msg.seed, msg.users, msg.units, msg.records);
       if (org) org.free?.();
       org = mod.Org.fromJSON(typeof snap === "string" ? snap : JSON.stringify(snap));
       return { ok: true };

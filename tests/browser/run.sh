@@ -10,9 +10,9 @@ cd "$ROOT"
 export CHROMIUM="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)}"
 [[ -x "$CHROMIUM" ]] || { echo "tests/browser: no Chromium at $CHROMIUM (apt-get install -y chromium)" >&2; exit 1; }
 mkdir -p test-output/screenshots
-# Until the package exports generateDemo(), serve a natively generated demo
+# When the package has no demo module (generateDemo()), serve a natively generated demo
 # snapshot (seed 42) as www/demo-org.json; the playground falls back to it.
-if ! grep -q "generateDemo" pkg/crm_policy.js; then
+if ! grep -qs "generateDemo" pkg/crm_policy_demo.js; then
   DEMO_DIR="$ROOT/test-output/demo-org"
   if [[ ! -f "$DEMO_DIR/org.json" ]]; then
     echo "[playground] pkg/ has no generateDemo(): generating the demo org (cargo run --example gen_org)" >&2

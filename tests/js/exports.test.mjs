@@ -54,9 +54,11 @@ test("Node resolves import to node.mjs and require to node.cjs", () => {
   assert.match(import.meta.resolve("crm-policy/web"), /\/web\.js$/);
 });
 
-test("one .wasm, its size reported against the budget", () => {
+test("one engine .wasm (and the demo module), its size reported against the budget", () => {
   const wasm = pkg.files.filter((f) => f.endsWith(".wasm"));
-  assert.deepEqual(wasm, ["crm_policy_bg.wasm"]);
+  assert.deepEqual(wasm, ["crm_policy_bg.wasm", "crm_policy_demo_bg.wasm"]);
+  assert.equal(pkg.exports["./demo"].node.import.default, "./demo.mjs");
+  assert.equal(pkg.exports["./demo"].node.require.default, "./demo.cjs");
   const file = path.join(PKG, wasm[0]);
   const size = statSync(file).size;
   const gz = gzipSync(readFileSync(file), { level: 9 }).length;
@@ -90,11 +92,14 @@ test("npm pack + npm install: the tarball works for import and require", { timeo
     writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
     run("npm", ["install", `./${tgz}`, "--offline", "--no-audit", "--no-fund", "--silent"]);
     const esm = run(process.execPath, ["--input-type=module", "-e",
-      'import { Org, PolicyError, generateDemo } from "crm-policy"; const o = Org.fromJSON(generateDemo(1, 20, 3, 200)); try { o.check(1, "read", "x") } catch (e) { console.log(e instanceof PolicyError, e.code, o.toJSON().records.length) }']);
+      'import { Org, PolicyError } from "crm-policy"; import { generateDemo } from "crm-policy/demo"; const o = Org.fromJSON(generateDemo(1, 20, 3, 200)); try { o.check(1, "read", "x") } catch (e) { console.log(e instanceof PolicyError, e.code, o.toJSON().records.length) }']);
     assert.equal(esm.trim(), "true bad-type 200");
     const cjs = run(process.execPath, ["-e",
       'const { Org, PolicyError } = require("crm-policy"); try { Org.fromJSON("{") } catch (e) { console.log(e instanceof PolicyError, e.code) }']);
     assert.equal(cjs.trim(), "true invalid-json");
+    const demo = run(process.execPath, ["-e",
+      'const { Org } = require("crm-policy"); const { generateDemo } = require("crm-policy/demo"); console.log(Org.fromJSON(generateDemo(2, 10, 2, 50)).toJSON().records.length)']);
+    assert.equal(demo.trim(), "50");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
