@@ -5,7 +5,7 @@
 //! positions: the visitor makes exactly the calls the derived code makes (`deserialize_struct`
 //! for a struct, `deserialize_seq` for a `Vec`, the field identifier, the duplicate / unknown /
 //! missing field checks in the same order, the same `expecting` texts), so the outcome is the
-//! derive's, byte for byte (`tests/validation.rs` compares both on mutated snapshots). What
+//! derive's, byte for byte (`tests/snapshot_reader.rs` compares both on mutated snapshots). What
 //! changes is the code size: the derive instantiates serde_json's struct and sequence readers
 //! once per element type (~50 KB of wasm for the snapshot); here there is one of each, and the
 //! values are handed to plain, non-generic sinks (the model types themselves).
