@@ -1925,3 +1925,104 @@ impl State {
         self.refresh();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use std::collections::HashMap as StdMap;
+
+    fn hot(i: u32) -> Hot {
+        Hot {
+            owner: i.wrapping_mul(3),
+            unit: i ^ 0x55,
+            table: (i % 7) as u16,
+            flags: (i % 32) as u8,
+        }
+    }
+
+    /// Ids of every length around the inline limit, shared prefixes, unicode.
+    fn id(n: u32) -> String {
+        let len = (n % 40) as usize;
+        let base = format!("é{n:x}-");
+        base.chars().cycle().take(len.max(1)).collect::<String>() + &n.to_string()
+    }
+
+    /// Random pushes, deletions, restorations, pops and field writes against a plain map.
+    #[test]
+    fn interner_agrees_with_a_map() {
+        let mut x: u64 = 11;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut ids = Interner::default();
+        let mut model: StdMap<String, (u32, Hot)> = StdMap::new();
+        let mut live: Vec<bool> = Vec::new();
+        for step in 0..20_000u32 {
+            match next() % 10 {
+                0..=4 => {
+                    let s = id((next() % 3_000) as u32);
+                    let got = ids.push_new(&s).unwrap();
+                    match model.get(&s) {
+                        Some(&(i, _)) => assert_eq!(got, Err(i)),
+                        None => {
+                            let i = got.unwrap();
+                            assert_eq!(i as usize, live.len());
+                            ids.set_hot(i, hot(i));
+                            model.insert(s, (i, hot(i)));
+                            live.push(true);
+                        }
+                    }
+                }
+                5 if !live.is_empty() => {
+                    let i = (next() % live.len() as u64) as u32;
+                    let s = ids.get_str(i).to_string();
+                    if live[i as usize] {
+                        ids.unindex(i);
+                        model.remove(&s);
+                        live[i as usize] = false;
+                    } else if !model.contains_key(&s) {
+                        ids.index(i);
+                        ids.set_hot(i, hot(i + step));
+                        model.insert(s, (i, hot(i + step)));
+                        live[i as usize] = true;
+                    }
+                }
+                6 if !live.is_empty() => {
+                    let i = (next() % live.len() as u64) as u32;
+                    ids.set_hot(i, hot(step));
+                    if live[i as usize] {
+                        model.insert(ids.get_str(i).to_string(), (i, hot(step)));
+                    }
+                }
+                7 if !live.is_empty() && next() % 4 == 0 => {
+                    let i = live.len() as u32 - 1;
+                    let s = ids.get_str(i).to_string();
+                    ids.pop();
+                    if live.pop() == Some(true) {
+                        model.remove(&s);
+                    }
+                }
+                _ => {
+                    let s = id((next() % 3_000) as u32);
+                    assert_eq!(ids.find_hot(&s), model.get(&s).copied(), "{s}");
+                }
+            }
+        }
+        for (s, &(i, h)) in &model {
+            assert_eq!(ids.find_hot(s), Some((i, h)));
+            assert_eq!(ids.get_str(i), s);
+        }
+        assert!(ids.find("").is_none());
+        assert!(ids.find(&"x".repeat(5_000)).is_none());
+    }
+
+    #[test]
+    fn slot_is_half_a_cache_line() {
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+        assert_eq!(std::mem::align_of::<Slot>(), 32);
+    }
+}
