@@ -1275,7 +1275,11 @@ impl State {
             self.unlink_child(r, old);
             self.link_child(r, parent);
         }
-        self.records.write(r, |x| x.parent = parent);
+        // the parent is not among the slot's fields: no slot write (one probe per record
+        // at load otherwise)
+        if let Some(x) = self.records.core.get_mut(r as usize) {
+            x.parent = parent;
+        }
         if parent != NONE && self.records.core(parent).flags & SHARING != 0 {
             self.mark_shared_above(r);
         }
