@@ -271,14 +271,11 @@ fn main() {
 
     // Where a random check's time goes: resolving the two ids, then deciding on indexes.
     let st = org.state();
-    let idx: Vec<(u32, Right, u32)> = refs
+    let idx: Vec<(u32, Right, u32, crm_policy::state::Hot)> = refs
         .iter()
         .map(|(u, r, x)| {
-            (
-                *st.user_ids.get(*u).unwrap(),
-                *r,
-                st.records.ids.find(x).unwrap(),
-            )
+            let (rec, hot) = st.records.ids.find_hot(x).unwrap();
+            (*st.user_ids.get(*u).unwrap(), *r, rec, hot)
         })
         .collect();
     let part = |f: &dyn Fn(usize) -> u32| {
@@ -300,14 +297,14 @@ fn main() {
     );
     report(
         "  of which record id lookup",
-        &part(&|i| st.records.ids.find(refs[i].2).unwrap()),
+        &part(&|i| st.records.ids.find_hot(refs[i].2).unwrap().0),
         "",
     );
     report(
-        "  of which the decision (ids resolved)",
+        "  of which the decision (ids and slot fields resolved)",
         &part(&|i| {
-            let (u, r, x) = idx[i];
-            u32::from(crm_policy::decide::rights_of(st, u, x, r.bit_set()).has(r))
+            let (u, r, x, hot) = idx[i];
+            u32::from(crm_policy::decide::rights_hot(st, u, x, hot, r.bit_set()).has(r))
         }),
         "",
     );

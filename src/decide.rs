@@ -5,7 +5,7 @@
 use crate::access::{Right, RightSet};
 use crate::grants::Grant;
 use crate::model::Principal;
-use crate::state::{as_team, as_user, State, NONE};
+use crate::state::{as_team, as_user, Hot, State, NONE, SHARING};
 
 /// Rights a manager at distance 1 gets through the hierarchy.
 pub const HIERARCHY_NEAR: RightSet = RightSet(
@@ -106,7 +106,15 @@ pub fn owner_depth_rights(
 
 /// All rights of user `u` on record `r` among `want`.
 pub fn rights_of(st: &State, u: u32, r: u32, want: RightSet) -> RightSet {
-    rights_with(st, u, r, want, &mut Walk)
+    rights_with(st, u, r, Hot::of(st.records.core(r)), want, &mut Walk)
+}
+
+/// [`rights_of`] for a record found by id with [`crate::state::Interner::find_hot`]:
+/// `hot` are its fields from the id slot, so a check on a record without sharing reads
+/// nothing else of it.
+#[inline(always)]
+pub fn rights_hot(st: &State, u: u32, r: u32, hot: Hot, want: RightSet) -> RightSet {
+    rights_with(st, u, r, hot, want, &mut Walk)
 }
 
 /// [`rights_of`] for a batch of decisions in one state: inherited shares are found through
@@ -118,12 +126,18 @@ pub fn rights_of_memo(
     want: RightSet,
     memo: &mut ChainMemo,
 ) -> RightSet {
-    rights_with(st, u, r, want, memo)
+    rights_with(st, u, r, Hot::of(st.records.core(r)), want, memo)
 }
 
-#[inline]
-fn rights_with(st: &State, u: u32, r: u32, want: RightSet, chain: &mut impl Chain) -> RightSet {
-    let rec = st.records.core(r);
+#[inline(always)]
+fn rights_with(
+    st: &State,
+    u: u32,
+    r: u32,
+    rec: Hot,
+    want: RightSet,
+    chain: &mut impl Chain,
+) -> RightSet {
     if rec.flags & crate::state::ALIVE == 0 || !st.user_enabled(u) {
         return RightSet::EMPTY;
     }
@@ -138,10 +152,14 @@ fn rights_with(st: &State, u: u32, r: u32, want: RightSet, chain: &mut impl Chai
     if cov.privileged.is_empty() {
         return got;
     }
-    let mut got = got | shared_rights(st, u, r, table, cov, chain);
+    let shared = rec.flags & SHARING != 0;
+    let mut got = got;
+    if shared {
+        got = got | shared_rights(st, u, r, table, cov, chain);
+    }
     let rest = RightSet(cov.privileged.0 & !got.0);
     if !rest.is_empty() {
-        got = got | hierarchy_rights(st, u, r, table, rest, chain);
+        got = got | hierarchy_rights(st, u, r, rec, rest, chain);
     }
     got
 }
@@ -312,9 +330,6 @@ fn shared_rights(
     chain: &mut impl Chain,
 ) -> RightSet {
     let mut got = RightSet::EMPTY;
-    if !st.may_be_shared(r) {
-        return got;
-    }
     chain.walk(st, r, |rec| {
         let list = st.shares_of(rec);
         if !list.is_empty() {
@@ -342,22 +357,23 @@ fn shared_rights(
 
 /// The rights manager `m` gets on `r` through reports at distance `d`; calls `f(report, distance, rights)`.
 pub fn for_each_hierarchy_path(st: &State, m: u32, r: u32, f: impl FnMut(u32, u32, RightSet)) {
-    hierarchy_paths(st, m, r, &mut Walk, f);
+    hierarchy_paths(st, m, r, Hot::of(st.records.core(r)), &mut Walk, f);
 }
 
 fn hierarchy_paths(
     st: &State,
     m: u32,
     r: u32,
+    rec: Hot,
     chain: &mut impl Chain,
     mut f: impl FnMut(u32, u32, RightSet),
 ) {
     let Some(h) = &st.hierarchy else { return };
-    let table = st.records.table(r);
+    let table = u32::from(rec.table);
     if !st.tables.get(table as usize).is_some_and(|t| t.hierarchy) {
         return;
     }
-    if st.reports.get(m as usize).is_none_or(Vec::is_empty) {
+    if !st.has_reports(m) {
         return;
     }
     let depth = h.depth;
@@ -377,7 +393,7 @@ fn hierarchy_paths(
             }
         }
     };
-    let owner = st.records.owner(r);
+    let owner = rec.owner;
     if let Some(v) = as_user(owner) {
         visit(v, RightSet::FULL, &mut f);
     } else if let Some(t) = as_team(owner) {
@@ -385,7 +401,7 @@ fn hierarchy_paths(
             visit(v, RightSet::FULL, &mut f);
         }
     }
-    if !st.may_be_shared(r) {
+    if rec.flags & SHARING == 0 {
         return;
     }
     chain.walk(st, r, |rec| {
@@ -411,12 +427,12 @@ fn hierarchy_rights(
     st: &State,
     m: u32,
     r: u32,
-    _table: u32,
+    rec: Hot,
     privileged: RightSet,
     chain: &mut impl Chain,
 ) -> RightSet {
     let mut got = RightSet::EMPTY;
-    hierarchy_paths(st, m, r, chain, |_, _, rights| got = got | rights);
+    hierarchy_paths(st, m, r, rec, chain, |_, _, rights| got = got | rights);
     got & privileged
 }
 

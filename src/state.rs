@@ -75,14 +75,17 @@ pub fn as_team(p: u32) -> Option<u32> {
     (p != NONE && p & TEAM_BIT != 0).then_some(p & !TEAM_BIT)
 }
 
-/// Strings packed in one arena, looked up through an open-addressing table.
+/// Strings packed in one arena, looked up through an open-addressing table whose slots
+/// also carry the fields a check reads of the record ([`Hot`]).
 ///
-/// Each table slot holds the low 32 bits of the string's hash, its index, and its
-/// offset and length in the arena. A lookup thus reads one slot (linear probing, load
-/// factor at most 3/4) and then the string's bytes, while the caller's next load
-/// (the record's packed fields, by index) can already start: two dependent cache misses
-/// on a cold million-entry table instead of four (control byte, bucket, offsets column,
-/// bytes) with a general-purpose hash table.
+/// Each 32-byte slot (one aligned half cache line) holds the string's index, a copy of the
+/// record's owner, owning unit, table and flags, and the key: ids of up to 16 bytes
+/// inline, longer ones as a 32-bit hash tag and their place in the arena. A check on a
+/// short id is thus one slot read (linear probing, load factor at most 3/4): the id
+/// compare and the record's fields come with it, one cache miss on a cold
+/// million-record table instead of two dependent ones (slot, then arena bytes and the
+/// record's columns). [`Records`] keeps the copy current: every write of those fields goes
+/// through [`Interner::set_hot`].
 #[derive(Clone, Default)]
 pub struct Interner {
     text: String,
@@ -91,25 +94,105 @@ pub struct Interner {
     /// Occupied slots, tombstones included.
     used: usize,
     hasher: FixedHasher,
+    /// The slot of the last string placed (its fields are set right after).
+    last: (u32, usize),
 }
 
-/// One hash-table slot: hash tag (low 32 bits), string index (or [`EMPTY`] / [`TOMBSTONE`]), arena range.
+/// The fields of a record that a check reads, copied into its id slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hot {
+    /// Encoded owner or `NONE`.
+    pub owner: u32,
+    /// Owning unit or `NONE`.
+    pub unit: u32,
+    /// Table index.
+    pub table: u16,
+    /// Record flags ([`ACTIVE`], [`ALIVE`], sharing).
+    pub flags: u8,
+}
+
+impl Hot {
+    /// The hot part of a record's packed fields.
+    #[inline(always)]
+    pub fn of(c: RecordCore) -> Hot {
+        Hot {
+            owner: c.owner,
+            unit: c.unit,
+            table: c.table,
+            flags: c.flags,
+        }
+    }
+}
+
+/// Ids up to this many bytes are stored in their slot.
+const INLINE: usize = 16;
+/// `klen` of a slot whose key is (tag, offset, length) into the arena.
+const LONG: u8 = u8::MAX;
+
+/// One hash-table slot: string index (or [`EMPTY`] / [`TOMBSTONE`]), the record's hot
+/// fields, and the key (inline bytes when `klen <= 16`, else tag / offset / length).
 #[derive(Clone, Copy, Debug)]
+#[repr(C, align(32))]
 struct Slot {
-    tag: u32,
     idx: u32,
-    off: u32,
-    len: u32,
+    owner: u32,
+    unit: u32,
+    table: u16,
+    flags: u8,
+    klen: u8,
+    key: [u8; INLINE],
 }
 
 const EMPTY: u32 = u32::MAX;
 const TOMBSTONE: u32 = u32::MAX - 1;
 const EMPTY_SLOT: Slot = Slot {
-    tag: 0,
     idx: EMPTY,
-    off: 0,
-    len: 0,
+    owner: NONE,
+    unit: NONE,
+    table: u16::MAX,
+    flags: 0,
+    klen: 0,
+    key: [0; INLINE],
 };
+
+impl Slot {
+    #[inline(always)]
+    fn hot(&self) -> Hot {
+        Hot {
+            owner: self.owner,
+            unit: self.unit,
+            table: self.table,
+            flags: self.flags,
+        }
+    }
+
+    /// The key of string `s` (hash `h`, arena offset `off`).
+    #[inline(always)]
+    fn key_of(s: &[u8], h: u64, off: u32) -> (u8, [u8; INLINE]) {
+        let mut key = [0u8; INLINE];
+        if s.len() <= INLINE {
+            if let Some(k) = key.get_mut(..s.len()) {
+                k.copy_from_slice(s);
+            }
+            (s.len() as u8, key)
+        } else {
+            let len = s.len() as u32;
+            for (dst, src) in key.chunks_exact_mut(4).zip([h as u32, off, len]) {
+                dst.copy_from_slice(&src.to_le_bytes());
+            }
+            (LONG, key)
+        }
+    }
+
+    #[inline(always)]
+    fn word(&self, i: usize) -> u32 {
+        let mut w = [0u8; 4];
+        if let Some(b) = self.key.get(i * 4..i * 4 + 4) {
+            w.copy_from_slice(b);
+        }
+        u32::from_le_bytes(w)
+    }
+}
 
 impl std::fmt::Debug for Interner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -152,28 +235,37 @@ impl Interner {
         self.text.get(start..end).unwrap_or("")
     }
 
-    #[inline]
+    #[inline(always)]
     fn hash(&self, s: &str) -> u64 {
         self.hasher.hash_one(s)
     }
 
-    /// Home slot of hash `h` in a table of `cap` (a power of two) slots: the high bits of
-    /// a Fibonacci multiplication, so that similar ids (`acc-000001`, `acc-000002`, …)
-    /// spread instead of clustering under linear probing.
-    #[inline]
+    /// Home slot of hash `h` in a table of `cap` slots: the high bits of a Fibonacci
+    /// multiplication (so that similar ids, `acc-000001`, `acc-000002`, …, spread instead
+    /// of clustering under linear probing), scaled to `cap` by a multiply-shift, so the
+    /// table needs no power-of-two size (1,000,000 ids take 1.33 M slots, not 2 M).
+    #[inline(always)]
     fn home(h: u64, cap: usize) -> usize {
-        let bits = cap.trailing_zeros();
-        if bits == 0 {
-            return 0;
-        }
-        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+        let x = h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        ((x * cap as u64) >> 32) as usize
     }
 
-    /// The slot position holding `s` and its index, or the first free position on its
-    /// probe sequence.
+    /// The slot after `pos` (wrapping around).
     #[inline(always)]
-    fn probe(&self, h: u64, s: &str) -> (usize, Option<u32>) {
-        let mask = self.slots.len().wrapping_sub(1);
+    fn next(pos: usize, cap: usize) -> usize {
+        if pos + 1 >= cap {
+            0
+        } else {
+            pos + 1
+        }
+    }
+
+    /// The slot position holding `s`, or the first free position on its probe sequence.
+    #[inline(always)]
+    fn probe(&self, h: u64, s: &str) -> (usize, Option<usize>) {
+        let cap = self.slots.len();
+        let b = s.as_bytes();
+        let (klen, key) = Slot::key_of(b, h, 0);
         let tag = h as u32;
         let mut pos = Self::home(h, self.slots.len());
         let mut free = None;
@@ -186,13 +278,19 @@ impl Interner {
             }
             if slot.idx == TOMBSTONE {
                 free.get_or_insert(pos);
-            } else if slot.tag == tag && slot.len as usize == s.len() {
-                let (a, b) = (slot.off as usize, slot.off as usize + slot.len as usize);
-                if self.text.as_bytes().get(a..b) == Some(s.as_bytes()) {
-                    return (pos, Some(slot.idx));
+            } else if slot.klen == klen {
+                if klen != LONG {
+                    if slot.key == key {
+                        return (pos, Some(pos));
+                    }
+                } else if slot.word(0) == tag && slot.word(2) as usize == b.len() {
+                    let a = slot.word(1) as usize;
+                    if self.text.as_bytes().get(a..a + b.len()) == Some(b) {
+                        return (pos, Some(pos));
+                    }
                 }
             }
-            pos = (pos + 1) & mask;
+            pos = Self::next(pos, cap);
         }
         (free.unwrap_or(usize::MAX), None)
     }
@@ -200,10 +298,18 @@ impl Interner {
     /// Look up a string's index.
     #[inline]
     pub fn find(&self, s: &str) -> Option<u32> {
+        self.find_hot(s).map(|(i, _)| i)
+    }
+
+    /// Look up a string's index and the record fields kept in its slot.
+    #[inline(always)]
+    pub fn find_hot(&self, s: &str) -> Option<(u32, Hot)> {
         if self.slots.is_empty() {
             return None;
         }
-        self.probe(self.hash(s), s).1
+        let (_, found) = self.probe(self.hash(s), s);
+        let slot = self.slots.get(found?)?;
+        Some((slot.idx, slot.hot()))
     }
 
     /// Append a string (indexed), returning its index; `None` when there are too many
@@ -222,15 +328,14 @@ impl Interner {
             .ok()
             .filter(|&i| i < TOMBSTONE)?;
         let start = u32::try_from(self.text.len()).ok()?;
-        let len = u32::try_from(s.len()).ok()?;
         u32::try_from(self.text.len() + s.len()).ok()?;
         self.grow_for_one();
         let h = self.hash(s);
         let (pos, found) = self.probe(h, s);
-        if let Some(existing) = found {
-            return Some(Err(existing));
+        if let Some(at) = found {
+            return Some(Err(self.slots.get(at).map_or(EMPTY, |x| x.idx)));
         }
-        self.occupy(pos, h, idx, start, len)?;
+        self.occupy(pos, h, idx, start, s.as_bytes())?;
         self.starts.push(start);
         self.text.push_str(s);
         Some(Ok(idx))
@@ -238,28 +343,27 @@ impl Interner {
 
     fn grow_for_one(&mut self) {
         if (self.used + 1) * 4 > self.slots.len() * 3 {
-            let live = self.len() + 1;
+            // grow by a third at least, so pushes one by one stay amortised O(1)
+            let live = (self.len() + 1).max(self.slots.len());
             self.rehash(live);
         }
     }
 
     /// Rebuild the table for at least `n` entries (tombstones dropped).
     fn rehash(&mut self, n: usize) {
-        // Smallest power of two keeping the load at most 3/4 (doubling `n` first would leave
-        // 10,000,000 ids in 2^25 slots: 537 MB instead of 268 MB).
-        let cap = (n.max(4) * 4 / 3 + 1).next_power_of_two();
+        // The load is at most 3/4 (any size: see `home`).
+        let cap = n.max(4) * 4 / 3 + 1;
         let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; cap]);
         self.used = 0;
-        let mask = cap - 1;
+        self.last = (EMPTY, 0);
         for slot in old {
             if slot.idx == EMPTY || slot.idx == TOMBSTONE {
                 continue;
             }
-            let (a, b) = (slot.off as usize, slot.off as usize + slot.len as usize);
-            let h = self.hash(self.text.get(a..b).unwrap_or(""));
+            let h = self.hash(self.get_str(slot.idx));
             let mut pos = Self::home(h, cap);
             while self.slots.get(pos).is_some_and(|x| x.idx != EMPTY) {
-                pos = (pos + 1) & mask;
+                pos = Self::next(pos, cap);
             }
             if let Some(x) = self.slots.get_mut(pos) {
                 *x = slot;
@@ -268,45 +372,77 @@ impl Interner {
         }
     }
 
-    /// Make `i` findable by its string again.
+    /// Make `i` findable by its string again (its fields are set by the caller next).
     pub fn index(&mut self, i: u32) {
         let Some(&start) = self.starts.get(i as usize) else {
             return;
         };
         self.grow_for_one();
         let s = self.get_str(i);
-        let len = s.len() as u32;
         let h = self.hash(s);
         let (pos, found) = self.probe(h, s);
-        if found.is_some() {
+        if let Some(at) = found {
+            self.last = (i, at);
             return;
         }
-        self.occupy(pos, h, i, start, len);
+        let key = Slot::key_of(s.as_bytes(), h, start);
+        self.place(pos, i, key);
     }
 
     /// Write the slot at `pos` (free or a tombstone) for string `idx` with hash `h`.
-    fn occupy(&mut self, pos: usize, h: u64, idx: u32, off: u32, len: u32) -> Option<()> {
-        let slot = self.slots.get_mut(pos)?;
+    fn occupy(&mut self, pos: usize, h: u64, idx: u32, off: u32, s: &[u8]) -> Option<()> {
+        if s.len() > u32::MAX as usize {
+            return None;
+        }
+        self.place(pos, idx, Slot::key_of(s, h, off));
+        self.slots.get(pos).map(|_| ())
+    }
+
+    fn place(&mut self, pos: usize, idx: u32, (klen, key): (u8, [u8; INLINE])) {
+        let Some(slot) = self.slots.get_mut(pos) else {
+            return;
+        };
         if slot.idx == EMPTY {
             self.used += 1;
         }
         *slot = Slot {
-            tag: h as u32,
             idx,
-            off,
-            len,
+            klen,
+            key,
+            ..EMPTY_SLOT
         };
-        Some(())
+        self.last = (idx, pos);
+    }
+
+    /// The slot position of string `i`, when it is indexed.
+    fn slot_of(&self, i: u32) -> Option<usize> {
+        let (idx, pos) = self.last;
+        if idx == i && self.slots.get(pos).is_some_and(|x| x.idx == i) {
+            return Some(pos);
+        }
+        if self.slots.is_empty() {
+            return None;
+        }
+        let s = self.get_str(i);
+        let (_, found) = self.probe(self.hash(s), s);
+        found.filter(|&at| self.slots.get(at).is_some_and(|x| x.idx == i))
+    }
+
+    /// Store the record fields of string `i` in its slot (nothing when it is not indexed).
+    pub fn set_hot(&mut self, i: u32, hot: Hot) {
+        if let Some(pos) = self.slot_of(i) {
+            if let Some(slot) = self.slots.get_mut(pos) {
+                slot.owner = hot.owner;
+                slot.unit = hot.unit;
+                slot.table = hot.table;
+                slot.flags = hot.flags;
+            }
+        }
     }
 
     /// Make `i` unfindable (the string stays in the arena).
     pub fn unindex(&mut self, i: u32) {
-        if self.slots.is_empty() {
-            return;
-        }
-        let s = self.get_str(i);
-        let (pos, found) = self.probe(self.hash(s), s);
-        if found == Some(i) {
+        if let Some(pos) = self.slot_of(i) {
             if let Some(slot) = self.slots.get_mut(pos) {
                 slot.idx = TOMBSTONE;
             }
@@ -421,6 +557,32 @@ pub struct UserRow {
     /// Created and not removed.
     pub alive: bool,
 }
+
+/// What a decision reads of a user, copied from [`UserRow`] and the report lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserHot {
+    /// Business unit.
+    pub unit: u32,
+    /// Manager or `NONE`.
+    pub manager: u32,
+    /// [`SIGNS_IN`], [`HAS_REPORTS`].
+    pub flags: u8,
+}
+
+impl Default for UserHot {
+    fn default() -> UserHot {
+        UserHot {
+            unit: NONE,
+            manager: NONE,
+            flags: 0,
+        }
+    }
+}
+
+/// User flag: alive and not disabled (the unit may still be disabled).
+pub const SIGNS_IN: u8 = 1;
+/// User flag: has direct reports.
+pub const HAS_REPORTS: u8 = 2;
 
 /// A team (default teams included, `default_of != NONE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -553,6 +715,16 @@ impl Records {
         }
         self.names.get(off as usize..(off as usize + len as usize))
     }
+    /// Change record `r`'s packed fields through `f`, keeping the copy in its id slot
+    /// current (every write of the fields goes through here).
+    #[inline]
+    fn write(&mut self, r: u32, f: impl FnOnce(&mut RecordCore)) {
+        if let Some(c) = self.core.get_mut(r as usize) {
+            f(c);
+            let hot = Hot::of(*c);
+            self.ids.set_hot(r, hot);
+        }
+    }
     /// The packed fields (a dead sentinel when out of range).
     #[inline(always)]
     pub fn core(&self, r: u32) -> RecordCore {
@@ -642,6 +814,10 @@ pub struct State {
     pub user_teams: Vec<Vec<u32>>,
     /// Direct reports of each user.
     pub reports: Vec<Vec<u32>>,
+    /// Per user, what a decision reads of them ([`UserHot`]), 12 bytes each, so that the
+    /// rows, report lists and manager chains of 10,000 users take 120 KB of cache instead
+    /// of a megabyte; kept by [`State::set_user`].
+    pub user_hot: Vec<UserHot>,
     /// Records owned by each user.
     pub owned_by_user: Vec<Vec<u32>>,
     /// Records owned by each team.
@@ -857,6 +1033,7 @@ impl State {
             tree: UnitTree::default(),
             user_teams: Vec::new(),
             reports: Vec::new(),
+            user_hot: Vec::new(),
             owned_by_user: Vec::new(),
             owned_by_team: Vec::new(),
             by_unit: Vec::new(),
@@ -931,12 +1108,19 @@ impl State {
         }
     }
     /// Whether the user may sign in: enabled, and the unit and its ancestors enabled.
-    #[inline]
+    #[inline(always)]
     pub fn user_enabled(&self, u: u32) -> bool {
-        match self.user(u) {
-            Some(row) => row.alive && !row.disabled && self.tree.is_active(row.unit),
+        match self.user_hot.get(u as usize) {
+            Some(h) => h.flags & SIGNS_IN != 0 && self.tree.is_active(h.unit),
             None => false,
         }
+    }
+    /// Whether user `u` has direct reports.
+    #[inline(always)]
+    pub fn has_reports(&self, u: u32) -> bool {
+        self.user_hot
+            .get(u as usize)
+            .is_some_and(|h| h.flags & HAS_REPORTS != 0)
     }
     /// Teams of a user (sorted).
     #[inline]
@@ -1024,7 +1208,7 @@ impl State {
     pub fn manager_distance(&self, m: u32, v: u32, depth: u32) -> Option<u32> {
         let mut cur = v;
         for d in 1..=depth {
-            cur = self.user(cur)?.manager;
+            cur = self.user_hot.get(cur as usize)?.manager;
             if cur == NONE {
                 return None;
             }
@@ -1044,10 +1228,10 @@ impl State {
         if alive {
             self.unlink_owner_unit(r, old.0, old.1);
         }
-        if let Some(x) = self.records.core.get_mut(r as usize) {
+        self.records.write(r, |x| {
             x.owner = owner;
             x.unit = unit;
-        }
+        });
         if alive {
             self.link_owner_unit(r, owner, unit);
         }
@@ -1091,6 +1275,8 @@ impl State {
             self.unlink_child(r, old);
             self.link_child(r, parent);
         }
+        // the parent is not among the slot's fields: no slot write (one probe per record
+        // at load otherwise)
         if let Some(x) = self.records.core.get_mut(r as usize) {
             x.parent = parent;
         }
@@ -1110,14 +1296,12 @@ impl State {
     /// chains may be deep.
     fn mark_below(&mut self, mut stack: Vec<u32>) {
         while let Some(x) = stack.pop() {
-            let Some(c) = self.records.core.get_mut(x as usize) else {
-                continue;
-            };
-            if c.flags & SHARED_ABOVE != 0 {
+            let flags = self.records.core(x).flags;
+            if x as usize >= self.records.len() || flags & SHARED_ABOVE != 0 {
                 continue;
             }
-            let had = c.flags & SHARING != 0;
-            c.flags |= SHARED_ABOVE;
+            let had = flags & SHARING != 0;
+            self.records.write(x, |c| c.flags |= SHARED_ABOVE);
             if !had {
                 if let Some(kids) = self.children.get(&x) {
                     stack.extend_from_slice(kids);
@@ -1177,6 +1361,7 @@ impl State {
         self.set_flag(r, ALIVE, alive);
         if alive {
             self.records.ids.index(r);
+            self.records.write(r, |_| {});
             self.link_owner_unit(r, owner, unit);
             self.link_child(r, parent);
             // sharing may have reached the parent (or this record) while it was deleted
@@ -1244,13 +1429,15 @@ impl State {
         } else {
             0
         };
-        self.records.core.push(RecordCore {
+        let core = RecordCore {
             owner,
             unit,
             parent,
             table: table16,
             flags: above | if active { ACTIVE | ALIVE } else { ALIVE },
-        });
+        };
+        self.records.core.push(core);
+        self.records.ids.set_hot(r, Hot::of(core));
         if let Some(p) = slot(&mut self.list_pos, r) {
             *p = [NONE; 4];
         }
@@ -1282,13 +1469,13 @@ impl State {
     }
 
     fn set_flag(&mut self, r: u32, flag: u8, on: bool) {
-        if let Some(c) = self.records.core.get_mut(r as usize) {
+        self.records.write(r, |c| {
             if on {
                 c.flags |= flag;
             } else {
                 c.flags &= !flag;
             }
-        }
+        });
     }
 
     /// Whether sharing may reach `r` (its own shares or access teams, or a record above
@@ -1416,8 +1603,31 @@ impl State {
         if new_member && new_default != NONE {
             self.add_member(new_default, u);
         }
+        for x in [u, old_mgr, row.manager] {
+            self.sync_user_hot(x);
+        }
         self.mark_dirty(u);
         old
+    }
+
+    /// Copy user `u`'s row and report list into [`State::user_hot`].
+    fn sync_user_hot(&mut self, u: u32) {
+        let Some(row) = self.users.get(u as usize) else {
+            return;
+        };
+        let reports = self.reports.get(u as usize).is_some_and(|v| !v.is_empty());
+        let hot = UserHot {
+            unit: row.unit,
+            manager: row.manager,
+            flags: if row.alive && !row.disabled {
+                SIGNS_IN
+            } else {
+                0
+            } | if reports { HAS_REPORTS } else { 0 },
+        };
+        if let Some(h) = slot(&mut self.user_hot, u) {
+            *h = hot;
+        }
     }
 
     fn add_member(&mut self, t: u32, u: u32) {
@@ -1552,6 +1762,7 @@ impl State {
             self.set_user(u, row);
         }
         self.users.pop();
+        self.user_hot.truncate(last);
         self.user_teams.truncate(last);
         self.reports.truncate(last);
         self.owned_by_user.truncate(last);
@@ -1716,5 +1927,106 @@ impl State {
         self.dirty_tree = true;
         self.dirty_grants = (0..self.users.len() as u32).collect();
         self.refresh();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use std::collections::HashMap as StdMap;
+
+    fn hot(i: u32) -> Hot {
+        Hot {
+            owner: i.wrapping_mul(3),
+            unit: i ^ 0x55,
+            table: (i % 7) as u16,
+            flags: (i % 32) as u8,
+        }
+    }
+
+    /// Ids of every length around the inline limit, shared prefixes, unicode.
+    fn id(n: u32) -> String {
+        let len = (n % 40) as usize;
+        let base = format!("é{n:x}-");
+        base.chars().cycle().take(len.max(1)).collect::<String>() + &n.to_string()
+    }
+
+    /// Random pushes, deletions, restorations, pops and field writes against a plain map.
+    #[test]
+    fn interner_agrees_with_a_map() {
+        let mut x: u64 = 11;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut ids = Interner::default();
+        let mut model: StdMap<String, (u32, Hot)> = StdMap::new();
+        let mut live: Vec<bool> = Vec::new();
+        for step in 0..20_000u32 {
+            match next() % 10 {
+                0..=4 => {
+                    let s = id((next() % 3_000) as u32);
+                    let got = ids.push_new(&s).unwrap();
+                    match model.get(&s) {
+                        Some(&(i, _)) => assert_eq!(got, Err(i)),
+                        None => {
+                            let i = got.unwrap();
+                            assert_eq!(i as usize, live.len());
+                            ids.set_hot(i, hot(i));
+                            model.insert(s, (i, hot(i)));
+                            live.push(true);
+                        }
+                    }
+                }
+                5 if !live.is_empty() => {
+                    let i = (next() % live.len() as u64) as u32;
+                    let s = ids.get_str(i).to_string();
+                    if live[i as usize] {
+                        ids.unindex(i);
+                        model.remove(&s);
+                        live[i as usize] = false;
+                    } else if !model.contains_key(&s) {
+                        ids.index(i);
+                        ids.set_hot(i, hot(i + step));
+                        model.insert(s, (i, hot(i + step)));
+                        live[i as usize] = true;
+                    }
+                }
+                6 if !live.is_empty() => {
+                    let i = (next() % live.len() as u64) as u32;
+                    ids.set_hot(i, hot(step));
+                    if live[i as usize] {
+                        model.insert(ids.get_str(i).to_string(), (i, hot(step)));
+                    }
+                }
+                7 if !live.is_empty() && next() % 4 == 0 => {
+                    let i = live.len() as u32 - 1;
+                    let s = ids.get_str(i).to_string();
+                    ids.pop();
+                    if live.pop() == Some(true) {
+                        model.remove(&s);
+                    }
+                }
+                _ => {
+                    let s = id((next() % 3_000) as u32);
+                    assert_eq!(ids.find_hot(&s), model.get(&s).copied(), "{s}");
+                }
+            }
+        }
+        for (s, &(i, h)) in &model {
+            assert_eq!(ids.find_hot(s), Some((i, h)));
+            assert_eq!(ids.get_str(i), s);
+        }
+        assert!(ids.find("").is_none());
+        assert!(ids.find(&"x".repeat(5_000)).is_none());
+    }
+
+    #[test]
+    fn slot_is_half_a_cache_line() {
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+        assert_eq!(std::mem::align_of::<Slot>(), 32);
     }
 }
