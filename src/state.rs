@@ -1988,10 +1988,10 @@ mod tests {
                         ids.unindex(i);
                         model.remove(&s);
                         live[i as usize] = false;
-                    } else if !model.contains_key(&s) {
+                    } else if let std::collections::hash_map::Entry::Vacant(e) = model.entry(s) {
                         ids.index(i);
                         ids.set_hot(i, hot(i + step));
-                        model.insert(s, (i, hot(i + step)));
+                        e.insert((i, hot(i + step)));
                         live[i as usize] = true;
                     }
                 }
