@@ -147,94 +147,302 @@ fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
     }
 }
 
-/// Records user `u` may reach other than by role depth: owned, shared, access-team and
-/// inherited-share records of the user (or of the `Hierarchy` seeds) and of their reports
-/// within the hierarchy depth, with their teams' owned and shared records.
-/// `owners` receives the principals whose owned records were added for others than `u`.
-fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>, owners: &mut Vec<u32>) {
-    let seeds = match mode {
-        Mode::Light => return,
-        Mode::Hierarchy(seeds) => Some(seeds),
-        Mode::Full => None,
-    };
-    // holders and how many report levels below each can reach this user
-    let roots: Vec<(u32, u32)> = match seeds {
-        Some(s) => s.clone(),
-        None => vec![(u, st.hierarchy.as_ref().map_or(0, |h| h.depth))],
-    };
+/// Users whose holdings reach a manager through the hierarchy from `roots` (user, report
+/// levels below it): each root and its reports down to that many levels, ascending.
+fn seed_holders(st: &State, roots: &[(u32, u32)]) -> Vec<u32> {
     let mut holders: Vec<u32> = Vec::new();
-    for (v, levels) in roots {
+    let mut frontier = Vec::new();
+    let mut next = Vec::new();
+    for &(v, levels) in roots {
         holders.push(v);
-        let mut frontier = vec![v];
+        frontier.clear();
+        frontier.push(v);
         for _ in 0..levels {
             if st.hierarchy.is_none() || frontier.is_empty() {
                 break;
             }
-            let mut next = Vec::new();
-            for m in frontier {
+            next.clear();
+            for &m in &frontier {
                 next.extend_from_slice(
                     st.reports.get(m as usize).map(Vec::as_slice).unwrap_or(&[]),
                 );
             }
             holders.extend_from_slice(&next);
-            frontier = next;
+            std::mem::swap(&mut frontier, &mut next);
         }
     }
     holders.sort_total();
     holders.dedup();
+    holders
+}
+
+/// Records a `Full` user `u` may reach other than by role depth: owned, shared, access-team
+/// and inherited-share records of the user and of their reports within the hierarchy depth,
+/// with their teams' owned and shared records.
+fn user_candidates(st: &State, u: u32, out: &mut Vec<u32>) {
+    let depth = st.hierarchy.as_ref().map_or(0, |h| h.depth);
     // the user's own holdings (all tables), then the reports' (hierarchy tables only: the
     // hierarchy path is the only one through which another user's holdings reach this user)
-    let own = if seeds.is_none() { Some(u) } else { None };
-    if let Some(v) = own {
-        holdings(st, v, out);
-    }
+    holdings(st, u, out);
     let mut theirs = Vec::new();
-    for v in holders {
-        if Some(v) != own {
+    for v in seed_holders(st, &[(u, depth)]) {
+        if v != u {
             holdings(st, v, &mut theirs);
-            owners.push(v);
-            owners.extend(
-                st.teams_of(v)
-                    .iter()
-                    .map(|&t| crate::state::team_principal(t)),
-            );
         }
     }
-    theirs.retain(|&r| {
-        st.tables
-            .get(st.records.table(r) as usize)
-            .is_some_and(|t| t.hierarchy)
-    });
+    theirs.retain(|&r| hierarchy_table(st, r));
     out.extend(theirs);
+}
+
+/// Whether record `r`'s table has hierarchy security.
+fn hierarchy_table(st: &State, r: u32) -> bool {
+    st.tables
+        .get(st.records.table(r) as usize)
+        .is_some_and(|t| t.hierarchy)
 }
 
 /// Records `v` holds: owned by `v` or `v`'s teams, shared with them (directly, through access
 /// teams, or inherited by descendants of shared records).
 fn holdings(st: &State, v: u32, out: &mut Vec<u32>) {
+    let mut ps = Vec::with_capacity(st.teams_of(v).len() + 1);
+    ps.push(v);
+    ps.extend(
+        st.teams_of(v)
+            .iter()
+            .map(|&t| crate::state::team_principal(t)),
+    );
+    principal_holdings(st, &ps, out);
+}
+
+/// Records principals `ps` hold: owned by them, shared with them (directly, or for users
+/// through access teams), and the descendants of those (inherited shares).
+fn principal_holdings(st: &State, ps: &[u32], out: &mut Vec<u32>) {
     let shared_start = out.len();
-    {
-        out.extend_from_slice(st.owned_by(v));
-        out.extend_from_slice(st.shared_with.get(&v).map(Vec::as_slice).unwrap_or(&[]));
-        out.extend_from_slice(
-            st.access_team_records
-                .get(&v)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-        );
-        for &t in st.teams_of(v) {
-            let p = crate::state::team_principal(t);
-            out.extend_from_slice(st.owned_by(p));
-            out.extend_from_slice(st.shared_with.get(&p).map(Vec::as_slice).unwrap_or(&[]));
+    for &p in ps {
+        out.extend_from_slice(st.owned_by(p));
+        out.extend_from_slice(st.shared_with.get(&p).map(Vec::as_slice).unwrap_or(&[]));
+        if as_user(p).is_some() {
+            out.extend_from_slice(
+                st.access_team_records
+                    .get(&p)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            );
         }
     }
     // inherited shares reach descendants of shared records
     let mut shared: Vec<u32> = out
         .get(shared_start..)
-        .map(<[u32]>::to_vec)
-        .unwrap_or_default();
-    shared.retain(|&r| st.children.contains_key(&r));
-    add_descendants(st, &mut shared);
-    out.extend(shared);
+        .unwrap_or(&[])
+        .iter()
+        .copied()
+        .filter(|r| st.children.contains_key(r))
+        .collect();
+    if !shared.is_empty() {
+        add_descendants(st, &mut shared);
+        out.extend(shared);
+    }
+}
+
+/// What a manager gets through a report at this distance (none when beyond the depth).
+fn hierarchy_class(st: &State, m: u32, v: u32) -> RightSet {
+    let depth = st.hierarchy.as_ref().map_or(0, |h| h.depth);
+    match st.manager_distance(m, v, depth) {
+        Some(1) => crate::decide::HIERARCHY_NEAR,
+        Some(_) => crate::decide::HIERARCHY_FAR,
+        None => RightSet::EMPTY,
+    }
+}
+
+/// One holder of a `Hierarchy` user in one state: the user, what the manager gets through
+/// them, their teams.
+type Holder = (u32, RightSet, Vec<u32>);
+
+/// The untouched records through which `Hierarchy` user `m` may decide differently, in the
+/// after state: the holdings of holders whose hierarchy class (near, far, none) changed, and
+/// of the teams a holder of an unchanged class joined or left. A holder with the same class
+/// and teams in both states gives `m` the same rights on every untouched record (its own
+/// owned, shared and access-team records are touched when they change), so its holdings are
+/// left out. Returns the principals whose owned records were added, and the holders that
+/// changed.
+fn hierarchy_candidates<'h>(
+    st: &State,
+    hb: &'h [Holder],
+    ha: &'h [Holder],
+    none: &'h Holder,
+    out: &mut Vec<u32>,
+) -> (Vec<u32>, Vec<Changed<'h>>) {
+    let (mut i, mut j) = (0, 0);
+    let mut owners = Vec::new();
+    let mut changed = Vec::new();
+    let mut ps: Vec<u32> = Vec::new();
+    loop {
+        let (b, a) = match (hb.get(i), ha.get(j)) {
+            (None, None) => break,
+            (Some(b), Some(a)) if b.0 == a.0 => {
+                i += 1;
+                j += 1;
+                (b, a)
+            }
+            (Some(b), a) if a.is_none_or(|a| b.0 < a.0) => {
+                i += 1;
+                (b, none)
+            }
+            (_, Some(a)) => {
+                j += 1;
+                (none, a)
+            }
+            (Some(_), None) => break,
+        };
+        let v = if b.0 != NONE { b.0 } else { a.0 };
+        ps.clear();
+        if b.1 != a.1 {
+            ps.push(v);
+            let teams = sorted_union(&b.2, &a.2);
+            ps.extend(teams.iter().map(|&t| crate::state::team_principal(t)));
+        } else if !b.1.is_empty() && b.2 != a.2 {
+            // teams on one side only
+            let teams = sorted_union(&b.2, &a.2);
+            ps.extend(
+                teams
+                    .iter()
+                    .filter(|t| b.2.binary_search(t).is_err() || a.2.binary_search(t).is_err())
+                    .map(|&t| crate::state::team_principal(t)),
+            );
+        }
+        if ps.is_empty() {
+            continue;
+        }
+        changed.push(Changed {
+            user: v,
+            before: (b.1, &b.2),
+            after: (a.1, &a.2),
+        });
+        owners.extend_from_slice(&ps);
+        principal_holdings(st, &ps, out);
+    }
+    out.retain(|&r| hierarchy_table(st, r));
+    owners.sort_total();
+    owners.dedup();
+    (owners, changed)
+}
+
+/// A holder of a `Hierarchy` user whose class or teams changed: (class, teams) before and
+/// after.
+struct Changed<'h> {
+    user: u32,
+    before: (RightSet, &'h [u32]),
+    after: (RightSet, &'h [u32]),
+}
+
+/// The shares of `list` (sorted by principal) naming principal `p`.
+fn shares_naming(list: &[crate::state::ShareEntry], p: u32) -> &[crate::state::ShareEntry] {
+    let lo = list.partition_point(|s| s.principal < p);
+    let n = list
+        .get(lo..)
+        .map_or(0, |t| t.partition_point(|s| s.principal == p));
+    list.get(lo..lo + n).unwrap_or(&[])
+}
+
+/// What the changed holders give a manager through the hierarchy on untouched record `r`,
+/// before and after (before the manager's privilege check): per holder, its class in that
+/// state limited to what it holds of `r` with its teams of that state (owner, member of the
+/// owning team, or named with its teams by a share or an access team along the share chain,
+/// as in `decide::hierarchy_paths`). The record's owner, shares and chain are the same in
+/// both states (it is untouched), so this is read from one state.
+fn changed_hierarchy(
+    st: &State,
+    memo: &mut ChainMemo,
+    changed: &[Changed<'_>],
+    r: u32,
+) -> (RightSet, RightSet) {
+    let owner = st.records.owner(r);
+    let shared = st.may_be_shared(r);
+    let (mut cb, mut ca) = (RightSet::EMPTY, RightSet::EMPTY);
+    for ch in changed {
+        let mut held = [RightSet::EMPTY; 2];
+        for (k, (_, teams)) in [ch.before, ch.after].into_iter().enumerate() {
+            let mine =
+                owner == ch.user || as_team(owner).is_some_and(|t| teams.binary_search(&t).is_ok());
+            if let (true, Some(h)) = (mine, held.get_mut(k)) {
+                *h = RightSet::FULL;
+            }
+        }
+        if shared {
+            memo.walk(st, r, |rec| {
+                let list = st.shares_of(rec);
+                if !list.is_empty() {
+                    let direct = shares_naming(list, ch.user)
+                        .iter()
+                        .fold(RightSet::EMPTY, |x, s| x | s.rights);
+                    for (k, (_, teams)) in [ch.before, ch.after].into_iter().enumerate() {
+                        let mut got = direct;
+                        for &t in teams {
+                            for s in shares_naming(list, crate::state::team_principal(t)) {
+                                got = got | s.rights;
+                            }
+                        }
+                        if let Some(h) = held.get_mut(k) {
+                            *h = *h | got;
+                        }
+                    }
+                }
+                for a in st.access_teams_of(rec) {
+                    if a.members.binary_search(&ch.user).is_ok() {
+                        let rights = st.template_rights(a.template);
+                        for h in held.iter_mut() {
+                            *h = *h | rights;
+                        }
+                    }
+                }
+            });
+        }
+        let [hb, ha] = held;
+        cb = cb | (ch.before.0 & hb);
+        ca = ca | (ch.after.0 & ha);
+    }
+    (cb, ca)
+}
+
+/// How the two decisions on one record are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Derive {
+    /// Decided in both states.
+    Both,
+    /// Decided after; before is that plus these rights.
+    FromAfter(u8),
+    /// Decided before; after is that plus these rights.
+    FromBefore(u8),
+}
+
+/// For `Hierarchy` user `m` (enabled or not, in both states alike) on untouched record `r`:
+/// `None` when its rights cannot differ, else how to take them. Only the hierarchy can change
+/// them (its grants and teams are the same, the record is untouched), and only through the
+/// changed holders: with `U` what the other holders give and `B` the rest, the rights are
+/// `B | U | cb` before and `B | U | ca` after (each limited to the rights `m` holds a privilege
+/// for), so when `ca` is within `cb` the rights before are those after plus `cb`.
+fn derive(
+    st: &State,
+    memo: &mut ChainMemo,
+    m: u32,
+    changed: &[Changed<'_>],
+    r: u32,
+) -> Option<Derive> {
+    if (r as usize) >= st.records.len() || !st.records.alive(r) || !st.user_enabled(m) {
+        return None;
+    }
+    let (cb, ca) = changed_hierarchy(st, memo, changed, r);
+    let privileged = crate::decide::coverage(st, m, st.records.table(r), RightSet::FULL).privileged;
+    let (cb, ca) = ((cb & privileged).0, (ca & privileged).0);
+    if cb == ca {
+        None
+    } else if ca & !cb == 0 {
+        Some(Derive::FromAfter(cb))
+    } else if cb & !ca == 0 {
+        Some(Derive::FromBefore(ca))
+    } else {
+        Some(Derive::Both)
+    }
 }
 
 /// Users who may reach record `r` other than by role depth: the owner (or the owning team's
@@ -302,6 +510,20 @@ fn depth_rights(st: &State, u: u32, table: u32, unit: u32) -> u8 {
         return 0;
     }
     crate::decide::owner_depth_rights(st, u, table, NONE, unit, RightSet::FULL).0
+}
+
+/// [`depth_rights`] memoised by (user, table, unit): the record side asks the same for every
+/// record of one owner moved between the same units.
+fn depth_cached(
+    st: &State,
+    memo: &mut Map<(u32, u32, u32), u8>,
+    u: u32,
+    table: u32,
+    unit: u32,
+) -> u8 {
+    *memo
+        .entry((u, table, unit))
+        .or_insert_with(|| depth_rights(st, u, table, unit))
 }
 
 /// How much of a touched user's access can have changed.
@@ -454,11 +676,11 @@ fn ancestors(st: &State, v: u32, out: &mut Vec<u32>) {
 
 /// Candidates of one side (before or after).
 struct Side {
-    /// Per `Full` or `Hierarchy` user: records to compare (unsorted, with repeats).
+    /// Per `Full` user: records to compare (unsorted, with repeats).
     user_cands: Map<u32, Vec<u32>>,
-    /// Per `Hierarchy` user: the principals whose owned records are among the candidates
-    /// (the holders and their teams).
-    user_owners: Map<u32, Vec<u32>>,
+    /// Per `Hierarchy` user: the holders that may reach it, ascending (see
+    /// [`hierarchy_candidates`]).
+    user_holders: Map<u32, Vec<Holder>>,
     /// Per `Full` user, per (table, right) slot: the role-depth coverage id in `pool`.
     slots: Map<u32, Vec<u32>>,
     /// Coverages of this state.
@@ -485,7 +707,7 @@ fn collect(
 ) -> Side {
     let mut side = Side {
         user_cands: new_map(),
-        user_owners: new_map(),
+        user_holders: new_map(),
         slots: new_map(),
         pool: CovPool::new(st),
         n_units: st.units.len(),
@@ -497,13 +719,17 @@ fn collect(
         if (u as usize) >= st.users.len() || *mode == Mode::Light || classes.follows(u) {
             continue;
         }
-        let mut c = Vec::new();
-        let mut owners = Vec::new();
-        user_candidates(st, u, mode, &mut c, &mut owners);
-        side.user_cands.insert(u, c);
-        if matches!(mode, Mode::Hierarchy(_)) {
-            side.user_owners.insert(u, owners);
+        if let Mode::Hierarchy(seeds) = mode {
+            let holders = seed_holders(st, seeds)
+                .into_iter()
+                .map(|v| (v, hierarchy_class(st, u, v), st.teams_of(v).to_vec()))
+                .collect();
+            side.user_holders.insert(u, holders);
+            continue;
         }
+        let mut c = Vec::new();
+        user_candidates(st, u, &mut c);
+        side.user_cands.insert(u, c);
         if *mode == Mode::Full {
             let slots = side.pool.user_slots(st, u);
             side.slots.insert(u, slots);
@@ -628,6 +854,67 @@ struct Compared {
     groups: Vec<Rc<[u32]>>,
     group_before: Vec<u8>,
     group_after: Vec<u8>,
+    /// How the decisions on `items` and `groups` are taken (`Both` where missing).
+    derive: Vec<Derive>,
+    group_derive: Vec<Derive>,
+}
+
+impl Compared {
+    /// The decisions after (those derived from before are filled in by [`Compared::finish`]).
+    fn decide_after(&mut self, st: &State, eval: &mut Eval, u: u32) {
+        let decide = |r: u32, d: Option<&Derive>, eval: &mut Eval| match d {
+            Some(Derive::FromBefore(_)) => 0,
+            _ => eval.get(st, u, r),
+        };
+        self.after = (0..self.items.len())
+            .map(|i| {
+                decide(
+                    self.items.get(i).copied().unwrap_or(NONE),
+                    self.derive.get(i),
+                    eval,
+                )
+            })
+            .collect();
+        self.group_after = (0..self.groups.len())
+            .map(|i| {
+                let r = self
+                    .groups
+                    .get(i)
+                    .and_then(|g| g.first().copied())
+                    .unwrap_or(NONE);
+                decide(r, self.group_derive.get(i), eval)
+            })
+            .collect();
+    }
+
+    /// The decisions before, in the before state, and the after decisions derived from them.
+    fn finish(&mut self, st: &State, eval: &mut Eval, u: u32) {
+        let one = |r: u32, d: Option<&Derive>, after: &mut u8, eval: &mut Eval| match d {
+            Some(Derive::FromAfter(cb)) => *after | cb,
+            Some(Derive::FromBefore(ca)) => {
+                let b = eval.get(st, u, r);
+                *after = b | ca;
+                b
+            }
+            _ => eval.get(st, u, r),
+        };
+        let mut before = Vec::with_capacity(self.items.len());
+        for (i, a) in self.after.iter_mut().enumerate() {
+            let r = self.items.get(i).copied().unwrap_or(NONE);
+            before.push(one(r, self.derive.get(i), a, eval));
+        }
+        self.before = before;
+        let mut before = Vec::with_capacity(self.groups.len());
+        for (i, a) in self.group_after.iter_mut().enumerate() {
+            let r = self
+                .groups
+                .get(i)
+                .and_then(|g| g.first().copied())
+                .unwrap_or(NONE);
+            before.push(one(r, self.group_derive.get(i), a, eval));
+        }
+        self.group_before = before;
+    }
 }
 
 /// Whether the decisions on record `r` depend only on its owner, table and unit: it exists,
@@ -809,6 +1096,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     let mut eval_a = Eval::new();
     let side_a = collect(st, &modes, &classes, &anchors, &tr, &flip, &mut eval_a.memo);
     let mut per_user: Map<u32, Compared> = new_map();
+    let none: Holder = (NONE, RightSet::EMPTY, Vec::new());
     let mut owned: Map<u32, Vec<Rc<[u32]>>> = new_map();
     for (&u, mode) in &modes {
         if *mode == Mode::Light || classes.follows(u) {
@@ -816,50 +1104,50 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             // representative
             continue;
         }
-        let mut items: Vec<u32> = Vec::new();
-        items.extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-        items.extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-        items.sort_total();
-        items.dedup();
-        let mut groups = Vec::new();
-        if *mode != Mode::Full {
+        let mut c = Compared::default();
+        if *mode == Mode::Full {
+            c.items
+                .extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
+            c.items
+                .extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
+            c.items.sort_total();
+            c.items.dedup();
+        } else {
+            let hb = side_b.user_holders.get(&u).map_or(&[][..], |v| v);
+            let ha = side_a.user_holders.get(&u).map_or(&[][..], |v| v);
+            let mut items = Vec::new();
+            let (owners, changed) = hierarchy_candidates(st, hb, ha, &none, &mut items);
+            items.sort_total();
+            items.dedup();
             // touched records are compared from the record side
             items.retain(|r| tr.binary_search(r).is_err());
             // records owned by the holders' principals that no share reaches: decided once
             // per (owner, table, unit)
-            let mut owners: Vec<u32> = Vec::new();
-            for side in [&side_b, &side_a] {
-                owners.extend(side.user_owners.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-            }
-            owners.sort_total();
-            owners.dedup();
             items.retain(|&r| {
                 !(plain(st, r, &mut eval_a.memo)
                     && owners.binary_search(&st.records.owner(r)).is_ok())
             });
+            for r in items {
+                if let Some(d) = derive(st, &mut eval_a.memo, u, &changed, r) {
+                    c.items.push(r);
+                    c.derive.push(d);
+                }
+            }
             for &p in &owners {
                 let list = owned
                     .entry(p)
                     .or_insert_with(|| owned_groups(st, p, &tr, &mut eval_a.memo));
-                groups.extend(list.iter().cloned());
+                for g in list.iter() {
+                    let r = g.first().copied().unwrap_or(NONE);
+                    if let Some(d) = derive(st, &mut eval_a.memo, u, &changed, r) {
+                        c.groups.push(g.clone());
+                        c.group_derive.push(d);
+                    }
+                }
             }
         }
-        let after = items.iter().map(|&r| eval_a.get(st, u, r)).collect();
-        let group_after = groups
-            .iter()
-            .map(|g| eval_a.get(st, u, g.first().copied().unwrap_or(NONE)))
-            .collect();
-        per_user.insert(
-            u,
-            Compared {
-                items,
-                before: Vec::new(),
-                after,
-                groups,
-                group_before: Vec::new(),
-                group_after,
-            },
-        );
+        c.decide_after(st, &mut eval_a, u);
+        per_user.insert(u, c);
     }
     // where each touched record is after the changeset
     let tr_after: Vec<u32> = tr
@@ -914,12 +1202,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     // ---- before decisions, then the report
     // (the before state is restored exactly, so `eval_b` still holds)
     for (&u, c) in per_user.iter_mut() {
-        c.before = c.items.iter().map(|&r| eval_b.get(st, u, r)).collect();
-        c.group_before = c
-            .groups
-            .iter()
-            .map(|g| eval_b.get(st, u, g.first().copied().unwrap_or(NONE)))
-            .collect();
+        c.finish(st, &mut eval_b, u);
     }
     let pair_before: Vec<u8> = pairs.iter().map(|&(u, r)| eval_b.get(st, u, r)).collect();
     Ok(report(
@@ -983,6 +1266,7 @@ fn report(
         (ub != DEAD && ua != DEAD && ub != ua)
             .then(|| (tr_table.get(k).copied().unwrap_or(NONE), ub, ua))
     };
+    let mut depth: Map<(u32, u32, u32), u8> = new_map();
     // record side (users whose own grants did not change): exact decisions for the holders of
     // touched records (and everyone on created or deleted ones), minus their role-depth
     // changes, which are counted below for every user by unit
@@ -997,7 +1281,10 @@ fn report(
             }
         }
         if let Some((t, ub, ua)) = moved(r) {
-            let (rb, ra) = (depth_rights(st, u, t, ub), depth_rights(st, u, t, ua));
+            let (rb, ra) = (
+                depth_cached(st, &mut depth, u, t, ub),
+                depth_cached(st, &mut depth, u, t, ua),
+            );
             for right in Right::ALL {
                 let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
                 if hb != ha {
@@ -1009,6 +1296,7 @@ fn report(
     // role-depth changes on records moved between units, for the users reaching either unit
     let empty: Vec<u32> = Vec::new();
     let mut cands: Vec<u32> = Vec::new();
+    let mut mine: Vec<u32> = Vec::new();
     for (t, list) in groups.iter().enumerate() {
         let t = t as u32;
         for g in list {
@@ -1022,18 +1310,25 @@ fn report(
             cands.dedup();
             for &v in &cands {
                 let (rb, ra) = (
-                    depth_rights(st, v, t, g.before),
-                    depth_rights(st, v, t, g.after),
+                    depth_cached(st, &mut depth, v, t, g.before),
+                    depth_cached(st, &mut depth, v, t, g.after),
                 );
                 if rb == ra {
                     continue;
                 }
+                // this user's record-side pairs (their records are counted exactly there)
+                let lo = pairs.partition_point(|x| x.0 < v);
+                let n = pairs
+                    .get(lo..)
+                    .map_or(0, |x| x.partition_point(|y| y.0 == v));
+                mine.clear();
+                mine.extend(pairs.get(lo..lo + n).unwrap_or(&[]).iter().map(|x| x.1));
                 for right in Right::ALL {
                     let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
                     if hb != ha {
                         let e = per.entry((v, t, right, ha)).or_default();
                         e.0 += g.recs.len() as i64;
-                        e.1.extend_sorted(&g.recs, |r| pairs.binary_search(&(v, r)).is_ok());
+                        e.1.extend_sorted_except(&g.recs, &mine);
                     }
                 }
             }
@@ -1628,7 +1923,7 @@ impl<'a> FullCount<'a> {
                     }
                     if let Some(e) = acc.get_mut(key(t, right, gained)) {
                         e.0 += *n as i64;
-                        e.1.extend_sorted(low, |r| p.binary_search(&r).is_ok());
+                        e.1.extend_sorted_except(low, p);
                     }
                 }
             }
