@@ -335,75 +335,6 @@ struct Changed<'h> {
     after: (RightSet, &'h [u32]),
 }
 
-/// The shares of `list` (sorted by principal) naming principal `p`.
-fn shares_naming(list: &[crate::state::ShareEntry], p: u32) -> &[crate::state::ShareEntry] {
-    let lo = list.partition_point(|s| s.principal < p);
-    let n = list
-        .get(lo..)
-        .map_or(0, |t| t.partition_point(|s| s.principal == p));
-    list.get(lo..lo + n).unwrap_or(&[])
-}
-
-/// What the changed holders give a manager through the hierarchy on untouched record `r`,
-/// before and after (before the manager's privilege check): per holder, its class in that
-/// state limited to what it holds of `r` with its teams of that state (owner, member of the
-/// owning team, or named with its teams by a share or an access team along the share chain,
-/// as in `decide::hierarchy_paths`). The record's owner, shares and chain are the same in
-/// both states (it is untouched), so this is read from one state.
-fn changed_hierarchy(
-    st: &State,
-    memo: &mut ChainMemo,
-    changed: &[Changed<'_>],
-    r: u32,
-) -> (RightSet, RightSet) {
-    let owner = st.records.owner(r);
-    let shared = st.may_be_shared(r);
-    let (mut cb, mut ca) = (RightSet::EMPTY, RightSet::EMPTY);
-    for ch in changed {
-        let mut held = [RightSet::EMPTY; 2];
-        for (k, (_, teams)) in [ch.before, ch.after].into_iter().enumerate() {
-            let mine =
-                owner == ch.user || as_team(owner).is_some_and(|t| teams.binary_search(&t).is_ok());
-            if let (true, Some(h)) = (mine, held.get_mut(k)) {
-                *h = RightSet::FULL;
-            }
-        }
-        if shared {
-            memo.walk(st, r, |rec| {
-                let list = st.shares_of(rec);
-                if !list.is_empty() {
-                    let direct = shares_naming(list, ch.user)
-                        .iter()
-                        .fold(RightSet::EMPTY, |x, s| x | s.rights);
-                    for (k, (_, teams)) in [ch.before, ch.after].into_iter().enumerate() {
-                        let mut got = direct;
-                        for &t in teams {
-                            for s in shares_naming(list, crate::state::team_principal(t)) {
-                                got = got | s.rights;
-                            }
-                        }
-                        if let Some(h) = held.get_mut(k) {
-                            *h = *h | got;
-                        }
-                    }
-                }
-                for a in st.access_teams_of(rec) {
-                    if a.members.binary_search(&ch.user).is_ok() {
-                        let rights = st.template_rights(a.template);
-                        for h in held.iter_mut() {
-                            *h = *h | rights;
-                        }
-                    }
-                }
-            });
-        }
-        let [hb, ha] = held;
-        cb = cb | (ch.before.0 & hb);
-        ca = ca | (ch.after.0 & ha);
-    }
-    (cb, ca)
-}
-
 /// How the two decisions on one record are taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Derive {
@@ -415,33 +346,136 @@ enum Derive {
     FromBefore(u8),
 }
 
-/// For `Hierarchy` user `m` (enabled or not, in both states alike) on untouched record `r`:
-/// `None` when its rights cannot differ, else how to take them. Only the hierarchy can change
-/// them (its grants and teams are the same, the record is untouched), and only through the
-/// changed holders: with `U` what the other holders give and `B` the rest, the rights are
-/// `B | U | cb` before and `B | U | ca` after (each limited to the rights `m` holds a privilege
-/// for), so when `ca` is within `cb` the rights before are those after plus `cb`.
-fn derive(
-    st: &State,
-    memo: &mut ChainMemo,
+/// The changed holders of one `Hierarchy` user `m`, indexed by the principals through which
+/// they hold records: the holder itself in both states, each of its teams in the states where
+/// it is a member.
+struct ChangedIndex {
     m: u32,
-    changed: &[Changed<'_>],
-    r: u32,
-) -> Option<Derive> {
-    if (r as usize) >= st.records.len() || !st.records.alive(r) || !st.user_enabled(m) {
-        return None;
+    enabled: bool,
+    /// (principal, holder's class before, after; zero on a side where this principal does
+    /// not make the holder hold), ascending by principal.
+    by_principal: Vec<(u32, RightSet, RightSet)>,
+    /// (holder, class before, after), ascending.
+    users: Vec<(u32, RightSet, RightSet)>,
+    /// Per table: the rights `m` holds a privilege for.
+    privileged: Vec<Option<RightSet>>,
+}
+
+impl ChangedIndex {
+    fn new(st: &State, m: u32, changed: &[Changed<'_>]) -> ChangedIndex {
+        let mut by_principal = Vec::new();
+        let mut users = Vec::new();
+        for ch in changed {
+            let (cb, tb) = ch.before;
+            let (ca, ta) = ch.after;
+            users.push((ch.user, cb, ca));
+            by_principal.push((ch.user, cb, ca));
+            for &t in &sorted_union(tb, ta) {
+                let side = |teams: &[u32], class: RightSet| {
+                    if teams.binary_search(&t).is_ok() {
+                        class
+                    } else {
+                        RightSet::EMPTY
+                    }
+                };
+                by_principal.push((crate::state::team_principal(t), side(tb, cb), side(ta, ca)));
+            }
+        }
+        by_principal.sort_total();
+        users.sort_total();
+        ChangedIndex {
+            m,
+            enabled: st.user_enabled(m),
+            by_principal,
+            users,
+            privileged: vec![None; st.tables.len()],
+        }
     }
-    let (cb, ca) = changed_hierarchy(st, memo, changed, r);
-    let privileged = crate::decide::coverage(st, m, st.records.table(r), RightSet::FULL).privileged;
-    let (cb, ca) = ((cb & privileged).0, (ca & privileged).0);
-    if cb == ca {
-        None
-    } else if ca & !cb == 0 {
-        Some(Derive::FromAfter(cb))
-    } else if cb & !ca == 0 {
-        Some(Derive::FromBefore(ca))
-    } else {
-        Some(Derive::Both)
+
+    /// What the changed holders give `m` through the hierarchy on untouched record `r` before
+    /// and after (before `m`'s privilege check): per holder, its class in that state limited
+    /// to what it holds of `r` with its teams of that state (owner, member of the owning team,
+    /// or named with its teams by a share or an access team along the share chain, as in
+    /// `decide::hierarchy_paths`). The record's owner, shares and chain are the same in both
+    /// states (it is untouched), so this is read from one state.
+    fn changes(&self, st: &State, memo: &mut ChainMemo, r: u32) -> (RightSet, RightSet) {
+        let mut cb = RightSet::EMPTY;
+        let mut ca = RightSet::EMPTY;
+        let index = &self.by_principal;
+        let mut add = |p: u32, rights: RightSet| {
+            let lo = index.partition_point(|x| x.0 < p);
+            for &(q, b, a) in index.get(lo..).unwrap_or(&[]) {
+                if q != p {
+                    break;
+                }
+                cb = cb | (b & rights);
+                ca = ca | (a & rights);
+            }
+        };
+        let owner = st.records.owner(r);
+        if owner != NONE {
+            add(owner, RightSet::FULL);
+        }
+        if st.may_be_shared(r) {
+            let users = &self.users;
+            memo.walk(st, r, |rec| {
+                for s in st.shares_of(rec) {
+                    add(s.principal, s.rights);
+                }
+                for a in st.access_teams_of(rec) {
+                    let rights = st.template_rights(a.template);
+                    if a.members.len() <= users.len() {
+                        for &v in &a.members {
+                            add(v, rights);
+                        }
+                    } else {
+                        for &(v, _, _) in users {
+                            if a.members.binary_search(&v).is_ok() {
+                                add(v, rights);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        (cb, ca)
+    }
+
+    /// `None` when the rights of `m` on untouched record `r` cannot differ, else how to take
+    /// them. Only the hierarchy can change them (the grants and teams of `m` are the same, the
+    /// record is untouched), and only through the changed holders: with `U` what the other
+    /// holders give and `B` the rest, the rights are `B | U | cb` before and `B | U | ca` after
+    /// (each limited to the rights `m` holds a privilege for), so when `ca` is within `cb` the
+    /// rights before are those after plus `cb`, and the other way round.
+    fn derive(&mut self, st: &State, memo: &mut ChainMemo, r: u32) -> Option<Derive> {
+        if !self.enabled || (r as usize) >= st.records.len() || !st.records.alive(r) {
+            return None;
+        }
+        let (cb, ca) = self.changes(st, memo, r);
+        if cb == ca {
+            return None;
+        }
+        let t = st.records.table(r);
+        let m = self.m;
+        let privileged = match self.privileged.get_mut(t as usize) {
+            Some(Some(p)) => *p,
+            Some(slot) => {
+                let p = crate::decide::coverage(st, m, t, RightSet::FULL).privileged;
+                *slot = Some(p);
+                p
+            }
+            None => crate::decide::coverage(st, m, t, RightSet::FULL).privileged,
+        };
+        let (cb, ca) = ((cb & privileged).0, (ca & privileged).0);
+        if cb == ca {
+            None
+        } else if ca & !cb == 0 {
+            Some(Derive::FromAfter(cb))
+        } else if cb & !ca == 0 {
+            Some(Derive::FromBefore(ca))
+        } else {
+            Some(Derive::Both)
+        }
     }
 }
 
@@ -1127,8 +1161,9 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
                 !(plain(st, r, &mut eval_a.memo)
                     && owners.binary_search(&st.records.owner(r)).is_ok())
             });
+            let mut index = ChangedIndex::new(st, u, &changed);
             for r in items {
-                if let Some(d) = derive(st, &mut eval_a.memo, u, &changed, r) {
+                if let Some(d) = index.derive(st, &mut eval_a.memo, r) {
                     c.items.push(r);
                     c.derive.push(d);
                 }
@@ -1139,7 +1174,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
                     .or_insert_with(|| owned_groups(st, p, &tr, &mut eval_a.memo));
                 for g in list.iter() {
                     let r = g.first().copied().unwrap_or(NONE);
-                    if let Some(d) = derive(st, &mut eval_a.memo, u, &changed, r) {
+                    if let Some(d) = index.derive(st, &mut eval_a.memo, r) {
                         c.groups.push(g.clone());
                         c.group_derive.push(d);
                     }
