@@ -270,6 +270,7 @@ fn hierarchy_candidates<'h>(
     hb: &'h [Holder],
     ha: &'h [Holder],
     none: &'h Holder,
+    held: &mut HeldMemo<'_>,
     out: &mut Vec<u32>,
 ) -> (Vec<u32>, Vec<Changed<'h>>) {
     let (mut i, mut j) = (0, 0);
@@ -319,12 +320,34 @@ fn hierarchy_candidates<'h>(
             after: (a.1, &a.2),
         });
         owners.extend_from_slice(&ps);
-        principal_holdings(st, &ps, out);
+        for &p in &ps {
+            out.extend_from_slice(held.get(st, p));
+        }
     }
-    out.retain(|&r| hierarchy_table(st, r));
     owners.sort_total();
     owners.dedup();
     (owners, changed)
+}
+
+/// Per principal, the untouched hierarchy-table records it holds in the after state
+/// ([`principal_holdings`]), ascending: the managers above one report ask for the same.
+struct HeldMemo<'a> {
+    tr: &'a [u32],
+    lists: Map<u32, Vec<u32>>,
+}
+
+impl HeldMemo<'_> {
+    fn get(&mut self, st: &State, p: u32) -> &[u32] {
+        let tr = self.tr;
+        self.lists.entry(p).or_insert_with(|| {
+            let mut v = Vec::new();
+            principal_holdings(st, &[p], &mut v);
+            v.retain(|&r| hierarchy_table(st, r) && tr.binary_search(&r).is_err());
+            v.sort_total();
+            v.dedup();
+            v
+        })
+    }
 }
 
 /// A holder of a `Hierarchy` user whose class or teams changed: (class, teams) before and
@@ -861,7 +884,8 @@ impl Eval {
         }
         if u != self.user {
             self.user = u;
-            if self.plain.len() > 64 {
+            // (cleared in place, keeping its table, unless a user filled a big one)
+            if self.plain.capacity() > 4096 {
                 self.plain = new_map();
             } else {
                 self.plain.clear();
@@ -1131,6 +1155,10 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     let side_a = collect(st, &modes, &classes, &anchors, &tr, &flip, &mut eval_a.memo);
     let mut per_user: Map<u32, Compared> = new_map();
     let none: Holder = (NONE, RightSet::EMPTY, Vec::new());
+    let mut held = HeldMemo {
+        tr: &tr,
+        lists: new_map(),
+    };
     let mut owned: Map<u32, Vec<Rc<[u32]>>> = new_map();
     for (&u, mode) in &modes {
         if *mode == Mode::Light || classes.follows(u) {
@@ -1150,11 +1178,10 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             let hb = side_b.user_holders.get(&u).map_or(&[][..], |v| v);
             let ha = side_a.user_holders.get(&u).map_or(&[][..], |v| v);
             let mut items = Vec::new();
-            let (owners, changed) = hierarchy_candidates(st, hb, ha, &none, &mut items);
+            // (touched records are compared from the record side)
+            let (owners, changed) = hierarchy_candidates(st, hb, ha, &none, &mut held, &mut items);
             items.sort_total();
             items.dedup();
-            // touched records are compared from the record side
-            items.retain(|r| tr.binary_search(r).is_err());
             // records owned by the holders' principals that no share reaches: decided once
             // per (owner, table, unit)
             items.retain(|&r| {

@@ -243,11 +243,20 @@ impl Low {
         if self.full_max.is_some_and(|m| r >= m) {
             return false;
         }
+        if self.v.capacity() == 0 {
+            self.reserve();
+        }
         self.v.push(r);
         if self.v.len() >= self.cap * 4 {
             self.compact();
         }
         true
+    }
+
+    /// One allocation for the whole life of the set (it compacts at this length).
+    #[cold]
+    fn reserve(&mut self) {
+        self.v.reserve_exact(self.cap * 4);
     }
 
     fn compact(&mut self) {
