@@ -1343,6 +1343,16 @@ fn report(
             }
         }
         if let Some((t, ub, ua)) = moved(r) {
+            // role depth differs between two units only for users whose local or deep grants
+            // reach one of them (this user's grants are the same in both states)
+            let anchored = |side: &Side, unit: u32| {
+                side.unit_users
+                    .get(&unit)
+                    .is_some_and(|v| v.binary_search(&u).is_ok())
+            };
+            if !anchored(before, ub) && !anchored(after, ua) {
+                continue;
+            }
             let (rb, ra) = (
                 depth_cached(st, &mut depth, u, t, ub),
                 depth_cached(st, &mut depth, u, t, ua),
