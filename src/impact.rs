@@ -147,94 +147,359 @@ fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
     }
 }
 
-/// Records user `u` may reach other than by role depth: owned, shared, access-team and
-/// inherited-share records of the user (or of the `Hierarchy` seeds) and of their reports
-/// within the hierarchy depth, with their teams' owned and shared records.
-/// `owners` receives the principals whose owned records were added for others than `u`.
-fn user_candidates(st: &State, u: u32, mode: &Mode, out: &mut Vec<u32>, owners: &mut Vec<u32>) {
-    let seeds = match mode {
-        Mode::Light => return,
-        Mode::Hierarchy(seeds) => Some(seeds),
-        Mode::Full => None,
-    };
-    // holders and how many report levels below each can reach this user
-    let roots: Vec<(u32, u32)> = match seeds {
-        Some(s) => s.clone(),
-        None => vec![(u, st.hierarchy.as_ref().map_or(0, |h| h.depth))],
-    };
+/// Users whose holdings reach a manager through the hierarchy from `roots` (user, report
+/// levels below it): each root and its reports down to that many levels, ascending.
+fn seed_holders(st: &State, roots: &[(u32, u32)]) -> Vec<u32> {
     let mut holders: Vec<u32> = Vec::new();
-    for (v, levels) in roots {
+    let mut frontier = Vec::new();
+    let mut next = Vec::new();
+    for &(v, levels) in roots {
         holders.push(v);
-        let mut frontier = vec![v];
+        frontier.clear();
+        frontier.push(v);
         for _ in 0..levels {
             if st.hierarchy.is_none() || frontier.is_empty() {
                 break;
             }
-            let mut next = Vec::new();
-            for m in frontier {
+            next.clear();
+            for &m in &frontier {
                 next.extend_from_slice(
                     st.reports.get(m as usize).map(Vec::as_slice).unwrap_or(&[]),
                 );
             }
             holders.extend_from_slice(&next);
-            frontier = next;
+            std::mem::swap(&mut frontier, &mut next);
         }
     }
     holders.sort_total();
     holders.dedup();
+    holders
+}
+
+/// Records a `Full` user `u` may reach other than by role depth: owned, shared, access-team
+/// and inherited-share records of the user and of their reports within the hierarchy depth,
+/// with their teams' owned and shared records.
+fn user_candidates(st: &State, u: u32, out: &mut Vec<u32>) {
+    let depth = st.hierarchy.as_ref().map_or(0, |h| h.depth);
     // the user's own holdings (all tables), then the reports' (hierarchy tables only: the
     // hierarchy path is the only one through which another user's holdings reach this user)
-    let own = if seeds.is_none() { Some(u) } else { None };
-    if let Some(v) = own {
-        holdings(st, v, out);
-    }
+    holdings(st, u, out);
     let mut theirs = Vec::new();
-    for v in holders {
-        if Some(v) != own {
+    for v in seed_holders(st, &[(u, depth)]) {
+        if v != u {
             holdings(st, v, &mut theirs);
-            owners.push(v);
-            owners.extend(
-                st.teams_of(v)
-                    .iter()
-                    .map(|&t| crate::state::team_principal(t)),
-            );
         }
     }
-    theirs.retain(|&r| {
-        st.tables
-            .get(st.records.table(r) as usize)
-            .is_some_and(|t| t.hierarchy)
-    });
+    theirs.retain(|&r| hierarchy_table(st, r));
     out.extend(theirs);
+}
+
+/// Whether record `r`'s table has hierarchy security.
+fn hierarchy_table(st: &State, r: u32) -> bool {
+    st.tables
+        .get(st.records.table(r) as usize)
+        .is_some_and(|t| t.hierarchy)
 }
 
 /// Records `v` holds: owned by `v` or `v`'s teams, shared with them (directly, through access
 /// teams, or inherited by descendants of shared records).
 fn holdings(st: &State, v: u32, out: &mut Vec<u32>) {
+    let mut ps = Vec::with_capacity(st.teams_of(v).len() + 1);
+    ps.push(v);
+    ps.extend(
+        st.teams_of(v)
+            .iter()
+            .map(|&t| crate::state::team_principal(t)),
+    );
+    principal_holdings(st, &ps, out);
+}
+
+/// Records principals `ps` hold: owned by them, shared with them (directly, or for users
+/// through access teams), and the descendants of those (inherited shares).
+fn principal_holdings(st: &State, ps: &[u32], out: &mut Vec<u32>) {
     let shared_start = out.len();
-    {
-        out.extend_from_slice(st.owned_by(v));
-        out.extend_from_slice(st.shared_with.get(&v).map(Vec::as_slice).unwrap_or(&[]));
-        out.extend_from_slice(
-            st.access_team_records
-                .get(&v)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-        );
-        for &t in st.teams_of(v) {
-            let p = crate::state::team_principal(t);
-            out.extend_from_slice(st.owned_by(p));
-            out.extend_from_slice(st.shared_with.get(&p).map(Vec::as_slice).unwrap_or(&[]));
+    for &p in ps {
+        out.extend_from_slice(st.owned_by(p));
+        out.extend_from_slice(st.shared_with.get(&p).map(Vec::as_slice).unwrap_or(&[]));
+        if as_user(p).is_some() {
+            out.extend_from_slice(
+                st.access_team_records
+                    .get(&p)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            );
         }
     }
     // inherited shares reach descendants of shared records
     let mut shared: Vec<u32> = out
         .get(shared_start..)
-        .map(<[u32]>::to_vec)
-        .unwrap_or_default();
-    shared.retain(|&r| st.children.contains_key(&r));
-    add_descendants(st, &mut shared);
-    out.extend(shared);
+        .unwrap_or(&[])
+        .iter()
+        .copied()
+        .filter(|r| st.children.contains_key(r))
+        .collect();
+    if !shared.is_empty() {
+        add_descendants(st, &mut shared);
+        out.extend(shared);
+    }
+}
+
+/// What a manager gets through a report at this distance (none when beyond the depth).
+fn hierarchy_class(st: &State, m: u32, v: u32) -> RightSet {
+    let depth = st.hierarchy.as_ref().map_or(0, |h| h.depth);
+    match st.manager_distance(m, v, depth) {
+        Some(1) => crate::decide::HIERARCHY_NEAR,
+        Some(_) => crate::decide::HIERARCHY_FAR,
+        None => RightSet::EMPTY,
+    }
+}
+
+/// One holder of a `Hierarchy` user in one state: the user, what the manager gets through
+/// them, their teams.
+type Holder = (u32, RightSet, Vec<u32>);
+
+/// The untouched records through which `Hierarchy` user `m` may decide differently, in the
+/// after state: the holdings of holders whose hierarchy class (near, far, none) changed, and
+/// of the teams a holder of an unchanged class joined or left. A holder with the same class
+/// and teams in both states gives `m` the same rights on every untouched record (its own
+/// owned, shared and access-team records are touched when they change), so its holdings are
+/// left out. Returns the principals whose owned records were added, and the holders that
+/// changed.
+fn hierarchy_candidates<'h>(
+    st: &State,
+    hb: &'h [Holder],
+    ha: &'h [Holder],
+    none: &'h Holder,
+    held: &mut HeldMemo<'_>,
+    out: &mut Vec<u32>,
+) -> (Vec<u32>, Vec<Changed<'h>>) {
+    let (mut i, mut j) = (0, 0);
+    let mut owners = Vec::new();
+    let mut changed = Vec::new();
+    let mut ps: Vec<u32> = Vec::new();
+    loop {
+        let (b, a) = match (hb.get(i), ha.get(j)) {
+            (None, None) => break,
+            (Some(b), Some(a)) if b.0 == a.0 => {
+                i += 1;
+                j += 1;
+                (b, a)
+            }
+            (Some(b), a) if a.is_none_or(|a| b.0 < a.0) => {
+                i += 1;
+                (b, none)
+            }
+            (_, Some(a)) => {
+                j += 1;
+                (none, a)
+            }
+            (Some(_), None) => break,
+        };
+        let v = if b.0 != NONE { b.0 } else { a.0 };
+        ps.clear();
+        if b.1 != a.1 {
+            ps.push(v);
+            let teams = sorted_union(&b.2, &a.2);
+            ps.extend(teams.iter().map(|&t| crate::state::team_principal(t)));
+        } else if !b.1.is_empty() && b.2 != a.2 {
+            // teams on one side only
+            let teams = sorted_union(&b.2, &a.2);
+            ps.extend(
+                teams
+                    .iter()
+                    .filter(|t| b.2.binary_search(t).is_err() || a.2.binary_search(t).is_err())
+                    .map(|&t| crate::state::team_principal(t)),
+            );
+        }
+        if ps.is_empty() {
+            continue;
+        }
+        changed.push(Changed {
+            user: v,
+            before: (b.1, &b.2),
+            after: (a.1, &a.2),
+        });
+        owners.extend_from_slice(&ps);
+        for &p in &ps {
+            out.extend_from_slice(held.get(st, p));
+        }
+    }
+    owners.sort_total();
+    owners.dedup();
+    (owners, changed)
+}
+
+/// Per principal, the untouched hierarchy-table records it holds in the after state
+/// ([`principal_holdings`]), ascending: the managers above one report ask for the same.
+struct HeldMemo<'a> {
+    tr: &'a [u32],
+    lists: Map<u32, Vec<u32>>,
+}
+
+impl HeldMemo<'_> {
+    fn get(&mut self, st: &State, p: u32) -> &[u32] {
+        let tr = self.tr;
+        self.lists.entry(p).or_insert_with(|| {
+            let mut v = Vec::new();
+            principal_holdings(st, &[p], &mut v);
+            v.retain(|&r| hierarchy_table(st, r) && tr.binary_search(&r).is_err());
+            v.sort_total();
+            v.dedup();
+            v
+        })
+    }
+}
+
+/// A holder of a `Hierarchy` user whose class or teams changed: (class, teams) before and
+/// after.
+struct Changed<'h> {
+    user: u32,
+    before: (RightSet, &'h [u32]),
+    after: (RightSet, &'h [u32]),
+}
+
+/// How the two decisions on one record are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Derive {
+    /// Decided in both states.
+    Both,
+    /// Decided after; before is that plus these rights.
+    FromAfter(u8),
+    /// Decided before; after is that plus these rights.
+    FromBefore(u8),
+}
+
+/// The changed holders of one `Hierarchy` user `m`, indexed by the principals through which
+/// they hold records: the holder itself in both states, each of its teams in the states where
+/// it is a member.
+struct ChangedIndex {
+    m: u32,
+    enabled: bool,
+    /// (principal, holder's class before, after; zero on a side where this principal does
+    /// not make the holder hold), ascending by principal.
+    by_principal: Vec<(u32, RightSet, RightSet)>,
+    /// (holder, class before, after), ascending.
+    users: Vec<(u32, RightSet, RightSet)>,
+    /// Per table: the rights `m` holds a privilege for.
+    privileged: Vec<Option<RightSet>>,
+}
+
+impl ChangedIndex {
+    fn new(st: &State, m: u32, changed: &[Changed<'_>]) -> ChangedIndex {
+        let mut by_principal = Vec::new();
+        let mut users = Vec::new();
+        for ch in changed {
+            let (cb, tb) = ch.before;
+            let (ca, ta) = ch.after;
+            users.push((ch.user, cb, ca));
+            by_principal.push((ch.user, cb, ca));
+            for &t in &sorted_union(tb, ta) {
+                let side = |teams: &[u32], class: RightSet| {
+                    if teams.binary_search(&t).is_ok() {
+                        class
+                    } else {
+                        RightSet::EMPTY
+                    }
+                };
+                by_principal.push((crate::state::team_principal(t), side(tb, cb), side(ta, ca)));
+            }
+        }
+        by_principal.sort_total();
+        users.sort_total();
+        ChangedIndex {
+            m,
+            enabled: st.user_enabled(m),
+            by_principal,
+            users,
+            privileged: vec![None; st.tables.len()],
+        }
+    }
+
+    /// What the changed holders give `m` through the hierarchy on untouched record `r` before
+    /// and after (before `m`'s privilege check): per holder, its class in that state limited
+    /// to what it holds of `r` with its teams of that state (owner, member of the owning team,
+    /// or named with its teams by a share or an access team along the share chain, as in
+    /// `decide::hierarchy_paths`). The record's owner, shares and chain are the same in both
+    /// states (it is untouched), so this is read from one state.
+    fn changes(&self, st: &State, memo: &mut ChainMemo, r: u32) -> (RightSet, RightSet) {
+        let mut cb = RightSet::EMPTY;
+        let mut ca = RightSet::EMPTY;
+        let index = &self.by_principal;
+        let mut add = |p: u32, rights: RightSet| {
+            let lo = index.partition_point(|x| x.0 < p);
+            for &(q, b, a) in index.get(lo..).unwrap_or(&[]) {
+                if q != p {
+                    break;
+                }
+                cb = cb | (b & rights);
+                ca = ca | (a & rights);
+            }
+        };
+        let owner = st.records.owner(r);
+        if owner != NONE {
+            add(owner, RightSet::FULL);
+        }
+        if st.may_be_shared(r) {
+            let users = &self.users;
+            memo.walk(st, r, |rec| {
+                for s in st.shares_of(rec) {
+                    add(s.principal, s.rights);
+                }
+                for a in st.access_teams_of(rec) {
+                    let rights = st.template_rights(a.template);
+                    if a.members.len() <= users.len() {
+                        for &v in &a.members {
+                            add(v, rights);
+                        }
+                    } else {
+                        for &(v, _, _) in users {
+                            if a.members.binary_search(&v).is_ok() {
+                                add(v, rights);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        (cb, ca)
+    }
+
+    /// `None` when the rights of `m` on untouched record `r` cannot differ, else how to take
+    /// them. Only the hierarchy can change them (the grants and teams of `m` are the same, the
+    /// record is untouched), and only through the changed holders: with `U` what the other
+    /// holders give and `B` the rest, the rights are `B | U | cb` before and `B | U | ca` after
+    /// (each limited to the rights `m` holds a privilege for), so when `ca` is within `cb` the
+    /// rights before are those after plus `cb`, and the other way round.
+    fn derive(&mut self, st: &State, memo: &mut ChainMemo, r: u32) -> Option<Derive> {
+        if !self.enabled || (r as usize) >= st.records.len() || !st.records.alive(r) {
+            return None;
+        }
+        let (cb, ca) = self.changes(st, memo, r);
+        if cb == ca {
+            return None;
+        }
+        let t = st.records.table(r);
+        let m = self.m;
+        let privileged = match self.privileged.get_mut(t as usize) {
+            Some(Some(p)) => *p,
+            Some(slot) => {
+                let p = crate::decide::coverage(st, m, t, RightSet::FULL).privileged;
+                *slot = Some(p);
+                p
+            }
+            None => crate::decide::coverage(st, m, t, RightSet::FULL).privileged,
+        };
+        let (cb, ca) = ((cb & privileged).0, (ca & privileged).0);
+        if cb == ca {
+            None
+        } else if ca & !cb == 0 {
+            Some(Derive::FromAfter(cb))
+        } else if cb & !ca == 0 {
+            Some(Derive::FromBefore(ca))
+        } else {
+            Some(Derive::Both)
+        }
+    }
 }
 
 /// Users who may reach record `r` other than by role depth: the owner (or the owning team's
@@ -302,6 +567,20 @@ fn depth_rights(st: &State, u: u32, table: u32, unit: u32) -> u8 {
         return 0;
     }
     crate::decide::owner_depth_rights(st, u, table, NONE, unit, RightSet::FULL).0
+}
+
+/// [`depth_rights`] memoised by (user, table, unit): the record side asks the same for every
+/// record of one owner moved between the same units.
+fn depth_cached(
+    st: &State,
+    memo: &mut Map<(u32, u32, u32), u8>,
+    u: u32,
+    table: u32,
+    unit: u32,
+) -> u8 {
+    *memo
+        .entry((u, table, unit))
+        .or_insert_with(|| depth_rights(st, u, table, unit))
 }
 
 /// How much of a touched user's access can have changed.
@@ -454,11 +733,11 @@ fn ancestors(st: &State, v: u32, out: &mut Vec<u32>) {
 
 /// Candidates of one side (before or after).
 struct Side {
-    /// Per `Full` or `Hierarchy` user: records to compare (unsorted, with repeats).
+    /// Per `Full` user: records to compare (unsorted, with repeats).
     user_cands: Map<u32, Vec<u32>>,
-    /// Per `Hierarchy` user: the principals whose owned records are among the candidates
-    /// (the holders and their teams).
-    user_owners: Map<u32, Vec<u32>>,
+    /// Per `Hierarchy` user: the holders that may reach it, ascending (see
+    /// [`hierarchy_candidates`]).
+    user_holders: Map<u32, Vec<Holder>>,
     /// Per `Full` user, per (table, right) slot: the role-depth coverage id in `pool`.
     slots: Map<u32, Vec<u32>>,
     /// Coverages of this state.
@@ -485,7 +764,7 @@ fn collect(
 ) -> Side {
     let mut side = Side {
         user_cands: new_map(),
-        user_owners: new_map(),
+        user_holders: new_map(),
         slots: new_map(),
         pool: CovPool::new(st),
         n_units: st.units.len(),
@@ -497,13 +776,17 @@ fn collect(
         if (u as usize) >= st.users.len() || *mode == Mode::Light || classes.follows(u) {
             continue;
         }
-        let mut c = Vec::new();
-        let mut owners = Vec::new();
-        user_candidates(st, u, mode, &mut c, &mut owners);
-        side.user_cands.insert(u, c);
-        if matches!(mode, Mode::Hierarchy(_)) {
-            side.user_owners.insert(u, owners);
+        if let Mode::Hierarchy(seeds) = mode {
+            let holders = seed_holders(st, seeds)
+                .into_iter()
+                .map(|v| (v, hierarchy_class(st, u, v), st.teams_of(v).to_vec()))
+                .collect();
+            side.user_holders.insert(u, holders);
+            continue;
         }
+        let mut c = Vec::new();
+        user_candidates(st, u, &mut c);
+        side.user_cands.insert(u, c);
         if *mode == Mode::Full {
             let slots = side.pool.user_slots(st, u);
             side.slots.insert(u, slots);
@@ -601,7 +884,8 @@ impl Eval {
         }
         if u != self.user {
             self.user = u;
-            if self.plain.len() > 64 {
+            // (cleared in place, keeping its table, unless a user filled a big one)
+            if self.plain.capacity() > 4096 {
                 self.plain = new_map();
             } else {
                 self.plain.clear();
@@ -628,6 +912,67 @@ struct Compared {
     groups: Vec<Rc<[u32]>>,
     group_before: Vec<u8>,
     group_after: Vec<u8>,
+    /// How the decisions on `items` and `groups` are taken (`Both` where missing).
+    derive: Vec<Derive>,
+    group_derive: Vec<Derive>,
+}
+
+impl Compared {
+    /// The decisions after (those derived from before are filled in by [`Compared::finish`]).
+    fn decide_after(&mut self, st: &State, eval: &mut Eval, u: u32) {
+        let decide = |r: u32, d: Option<&Derive>, eval: &mut Eval| match d {
+            Some(Derive::FromBefore(_)) => 0,
+            _ => eval.get(st, u, r),
+        };
+        self.after = (0..self.items.len())
+            .map(|i| {
+                decide(
+                    self.items.get(i).copied().unwrap_or(NONE),
+                    self.derive.get(i),
+                    eval,
+                )
+            })
+            .collect();
+        self.group_after = (0..self.groups.len())
+            .map(|i| {
+                let r = self
+                    .groups
+                    .get(i)
+                    .and_then(|g| g.first().copied())
+                    .unwrap_or(NONE);
+                decide(r, self.group_derive.get(i), eval)
+            })
+            .collect();
+    }
+
+    /// The decisions before, in the before state, and the after decisions derived from them.
+    fn finish(&mut self, st: &State, eval: &mut Eval, u: u32) {
+        let one = |r: u32, d: Option<&Derive>, after: &mut u8, eval: &mut Eval| match d {
+            Some(Derive::FromAfter(cb)) => *after | cb,
+            Some(Derive::FromBefore(ca)) => {
+                let b = eval.get(st, u, r);
+                *after = b | ca;
+                b
+            }
+            _ => eval.get(st, u, r),
+        };
+        let mut before = Vec::with_capacity(self.items.len());
+        for (i, a) in self.after.iter_mut().enumerate() {
+            let r = self.items.get(i).copied().unwrap_or(NONE);
+            before.push(one(r, self.derive.get(i), a, eval));
+        }
+        self.before = before;
+        let mut before = Vec::with_capacity(self.groups.len());
+        for (i, a) in self.group_after.iter_mut().enumerate() {
+            let r = self
+                .groups
+                .get(i)
+                .and_then(|g| g.first().copied())
+                .unwrap_or(NONE);
+            before.push(one(r, self.group_derive.get(i), a, eval));
+        }
+        self.group_before = before;
+    }
 }
 
 /// Whether the decisions on record `r` depend only on its owner, table and unit: it exists,
@@ -809,6 +1154,11 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     let mut eval_a = Eval::new();
     let side_a = collect(st, &modes, &classes, &anchors, &tr, &flip, &mut eval_a.memo);
     let mut per_user: Map<u32, Compared> = new_map();
+    let none: Holder = (NONE, RightSet::EMPTY, Vec::new());
+    let mut held = HeldMemo {
+        tr: &tr,
+        lists: new_map(),
+    };
     let mut owned: Map<u32, Vec<Rc<[u32]>>> = new_map();
     for (&u, mode) in &modes {
         if *mode == Mode::Light || classes.follows(u) {
@@ -816,50 +1166,50 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             // representative
             continue;
         }
-        let mut items: Vec<u32> = Vec::new();
-        items.extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-        items.extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-        items.sort_total();
-        items.dedup();
-        let mut groups = Vec::new();
-        if *mode != Mode::Full {
-            // touched records are compared from the record side
-            items.retain(|r| tr.binary_search(r).is_err());
+        let mut c = Compared::default();
+        if *mode == Mode::Full {
+            c.items
+                .extend(side_b.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
+            c.items
+                .extend(side_a.user_cands.get(&u).map(Vec::as_slice).unwrap_or(&[]));
+            c.items.sort_total();
+            c.items.dedup();
+        } else {
+            let hb = side_b.user_holders.get(&u).map_or(&[][..], |v| v);
+            let ha = side_a.user_holders.get(&u).map_or(&[][..], |v| v);
+            let mut items = Vec::new();
+            // (touched records are compared from the record side)
+            let (owners, changed) = hierarchy_candidates(st, hb, ha, &none, &mut held, &mut items);
+            items.sort_total();
+            items.dedup();
             // records owned by the holders' principals that no share reaches: decided once
             // per (owner, table, unit)
-            let mut owners: Vec<u32> = Vec::new();
-            for side in [&side_b, &side_a] {
-                owners.extend(side.user_owners.get(&u).map(Vec::as_slice).unwrap_or(&[]));
-            }
-            owners.sort_total();
-            owners.dedup();
             items.retain(|&r| {
                 !(plain(st, r, &mut eval_a.memo)
                     && owners.binary_search(&st.records.owner(r)).is_ok())
             });
+            let mut index = ChangedIndex::new(st, u, &changed);
+            for r in items {
+                if let Some(d) = index.derive(st, &mut eval_a.memo, r) {
+                    c.items.push(r);
+                    c.derive.push(d);
+                }
+            }
             for &p in &owners {
                 let list = owned
                     .entry(p)
                     .or_insert_with(|| owned_groups(st, p, &tr, &mut eval_a.memo));
-                groups.extend(list.iter().cloned());
+                for g in list.iter() {
+                    let r = g.first().copied().unwrap_or(NONE);
+                    if let Some(d) = index.derive(st, &mut eval_a.memo, r) {
+                        c.groups.push(g.clone());
+                        c.group_derive.push(d);
+                    }
+                }
             }
         }
-        let after = items.iter().map(|&r| eval_a.get(st, u, r)).collect();
-        let group_after = groups
-            .iter()
-            .map(|g| eval_a.get(st, u, g.first().copied().unwrap_or(NONE)))
-            .collect();
-        per_user.insert(
-            u,
-            Compared {
-                items,
-                before: Vec::new(),
-                after,
-                groups,
-                group_before: Vec::new(),
-                group_after,
-            },
-        );
+        c.decide_after(st, &mut eval_a, u);
+        per_user.insert(u, c);
     }
     // where each touched record is after the changeset
     let tr_after: Vec<u32> = tr
@@ -914,12 +1264,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     // ---- before decisions, then the report
     // (the before state is restored exactly, so `eval_b` still holds)
     for (&u, c) in per_user.iter_mut() {
-        c.before = c.items.iter().map(|&r| eval_b.get(st, u, r)).collect();
-        c.group_before = c
-            .groups
-            .iter()
-            .map(|g| eval_b.get(st, u, g.first().copied().unwrap_or(NONE)))
-            .collect();
+        c.finish(st, &mut eval_b, u);
     }
     let pair_before: Vec<u8> = pairs.iter().map(|&(u, r)| eval_b.get(st, u, r)).collect();
     Ok(report(
@@ -983,6 +1328,7 @@ fn report(
         (ub != DEAD && ua != DEAD && ub != ua)
             .then(|| (tr_table.get(k).copied().unwrap_or(NONE), ub, ua))
     };
+    let mut depth: Map<(u32, u32, u32), u8> = new_map();
     // record side (users whose own grants did not change): exact decisions for the holders of
     // touched records (and everyone on created or deleted ones), minus their role-depth
     // changes, which are counted below for every user by unit
@@ -997,7 +1343,20 @@ fn report(
             }
         }
         if let Some((t, ub, ua)) = moved(r) {
-            let (rb, ra) = (depth_rights(st, u, t, ub), depth_rights(st, u, t, ua));
+            // role depth differs between two units only for users whose local or deep grants
+            // reach one of them (this user's grants are the same in both states)
+            let anchored = |side: &Side, unit: u32| {
+                side.unit_users
+                    .get(&unit)
+                    .is_some_and(|v| v.binary_search(&u).is_ok())
+            };
+            if !anchored(before, ub) && !anchored(after, ua) {
+                continue;
+            }
+            let (rb, ra) = (
+                depth_cached(st, &mut depth, u, t, ub),
+                depth_cached(st, &mut depth, u, t, ua),
+            );
             for right in Right::ALL {
                 let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
                 if hb != ha {
@@ -1009,6 +1368,7 @@ fn report(
     // role-depth changes on records moved between units, for the users reaching either unit
     let empty: Vec<u32> = Vec::new();
     let mut cands: Vec<u32> = Vec::new();
+    let mut mine: Vec<u32> = Vec::new();
     for (t, list) in groups.iter().enumerate() {
         let t = t as u32;
         for g in list {
@@ -1022,18 +1382,25 @@ fn report(
             cands.dedup();
             for &v in &cands {
                 let (rb, ra) = (
-                    depth_rights(st, v, t, g.before),
-                    depth_rights(st, v, t, g.after),
+                    depth_cached(st, &mut depth, v, t, g.before),
+                    depth_cached(st, &mut depth, v, t, g.after),
                 );
                 if rb == ra {
                     continue;
                 }
+                // this user's record-side pairs (their records are counted exactly there)
+                let lo = pairs.partition_point(|x| x.0 < v);
+                let n = pairs
+                    .get(lo..)
+                    .map_or(0, |x| x.partition_point(|y| y.0 == v));
+                mine.clear();
+                mine.extend(pairs.get(lo..lo + n).unwrap_or(&[]).iter().map(|x| x.1));
                 for right in Right::ALL {
                     let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
                     if hb != ha {
                         let e = per.entry((v, t, right, ha)).or_default();
                         e.0 += g.recs.len() as i64;
-                        e.1.extend_sorted(&g.recs, |r| pairs.binary_search(&(v, r)).is_ok());
+                        e.1.extend_sorted_except(&g.recs, &mine);
                     }
                 }
             }
@@ -1628,7 +1995,7 @@ impl<'a> FullCount<'a> {
                     }
                     if let Some(e) = acc.get_mut(key(t, right, gained)) {
                         e.0 += *n as i64;
-                        e.1.extend_sorted(low, |r| p.binary_search(&r).is_ok());
+                        e.1.extend_sorted_except(low, p);
                     }
                 }
             }

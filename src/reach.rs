@@ -243,11 +243,20 @@ impl Low {
         if self.full_max.is_some_and(|m| r >= m) {
             return false;
         }
+        if self.v.capacity() == 0 {
+            self.reserve();
+        }
         self.v.push(r);
         if self.v.len() >= self.cap * 4 {
             self.compact();
         }
         true
+    }
+
+    /// One allocation for the whole life of the set (it compacts at this length).
+    #[cold]
+    fn reserve(&mut self) {
+        self.v.reserve_exact(self.cap * 4);
     }
 
     fn compact(&mut self) {
@@ -263,6 +272,21 @@ impl Low {
     pub fn extend_sorted(&mut self, rs: &[u32], skip: impl Fn(u32) -> bool) {
         for &r in rs {
             if skip(r) {
+                continue;
+            }
+            if !self.push(r) {
+                break;
+            }
+        }
+    }
+
+    /// Offer an ascending list but the members of ascending `except`, stopping at the first
+    /// that cannot enter (one merge pass instead of a search per record).
+    pub fn extend_sorted_except(&mut self, rs: &[u32], except: &[u32]) {
+        let mut ex = except.iter().copied().peekable();
+        for &r in rs {
+            while ex.next_if(|&x| x < r).is_some() {}
+            if ex.peek() == Some(&r) {
                 continue;
             }
             if !self.push(r) {
@@ -313,6 +337,8 @@ pub struct Base {
     units: Vec<Option<Vec<Group>>>,
     /// Every unit counted.
     complete: bool,
+    /// Records scanned so far by unit-by-unit counting.
+    scanned: usize,
     none: Option<Vec<Group>>,
     ntables: usize,
 }
@@ -344,6 +370,7 @@ impl Base {
             untouched,
             units: Vec::new(),
             complete: false,
+            scanned: 0,
             none: None,
             ntables: st.tables.len(),
         }
@@ -400,32 +427,43 @@ impl Base {
         if missing <= st.records.len() / 8 {
             return;
         }
+        self.count_all(st);
+    }
+
+    /// Count every unit in one sequential pass over the records.
+    fn count_all(&mut self, st: &State) {
         let n_units = st.units.len();
-        let mut counts = vec![0usize; n_units * self.ntables];
-        let mut lows: Vec<Vec<u32>> = vec![Vec::new(); n_units * self.ntables];
+        let cap = 2 * LOW_CAP;
+        let cells = n_units * self.ntables;
+        let mut counts = vec![0usize; cells];
+        // the lowest records of each (unit, table), `cap` slots per cell (one buffer)
+        let mut lows = vec![0u32; cells * cap];
         for r in 0..st.records.len() as u32 {
             let c = st.records.core(r);
             if c.flags & crate::state::ALIVE == 0 || c.unit == NONE || self.is_touched(r) {
                 continue;
             }
             let i = c.unit as usize * self.ntables + usize::from(c.table);
-            if let (Some(n), Some(low)) = (counts.get_mut(i), lows.get_mut(i)) {
-                *n += 1;
-                if low.len() < 2 * LOW_CAP {
-                    low.push(r);
+            if let Some(n) = counts.get_mut(i) {
+                if *n < cap {
+                    if let Some(x) = lows.get_mut(i * cap + *n) {
+                        *x = r;
+                    }
                 }
+                *n += 1;
             }
         }
+        let nt = self.ntables.max(1);
         self.units = counts
-            .chunks(self.ntables.max(1))
-            .zip(lows.chunks_mut(self.ntables.max(1)))
+            .chunks(nt)
+            .zip(lows.chunks(nt * cap))
             .map(|(c, l)| {
                 Some(
                     c.iter()
-                        .zip(l.iter_mut())
+                        .zip(l.chunks(cap))
                         .map(|(&count, low)| Group {
                             count,
-                            low: std::mem::take(low),
+                            low: low.get(..count.min(cap)).unwrap_or(&[]).to_vec(),
                         })
                         .collect(),
                 )
@@ -452,8 +490,16 @@ impl Base {
         if self.units.len() <= i {
             self.units.resize(i + 1, None);
         }
-        if self.units.get(i).is_some_and(Option::is_none) {
-            let g = self.build(st, st.by_unit.get(i).map_or(&[][..], |v| v), false);
+        if !self.complete && self.units.get(i).is_some_and(Option::is_none) {
+            let list = st.by_unit.get(i).map_or(&[][..], |v| v);
+            // units asked for one by one add up: past an eighth of the records, one
+            // sequential pass over all of them is cheaper than more scattered unit lists
+            self.scanned += list.len();
+            if self.scanned > st.records.len() / 8 {
+                self.count_all(st);
+                return self.units.get(i)?.as_ref()?.get(table as usize);
+            }
+            let g = self.build(st, list, false);
             if let Some(s) = self.units.get_mut(i) {
                 *s = Some(g);
             }
