@@ -17,6 +17,16 @@ pub const HIERARCHY_NEAR: RightSet = RightSet(
 /// Rights a manager at distance 2.. gets.
 pub const HIERARCHY_FAR: RightSet = RightSet(1 << Right::Read as u8);
 
+/// Rights a manager gets through a report at distance `d` (1 = direct) within the depth.
+#[inline]
+pub fn hierarchy_at(d: u32) -> RightSet {
+    if d == 1 {
+        HIERARCHY_NEAR
+    } else {
+        HIERARCHY_FAR
+    }
+}
+
 /// Per-right facts about a user's grants on one table.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Coverage {
@@ -370,7 +380,7 @@ fn hierarchy_paths(
 ) {
     let Some(h) = &st.hierarchy else { return };
     let table = u32::from(rec.table);
-    if !st.tables.get(table as usize).is_some_and(|t| t.hierarchy) {
+    if !st.table_hierarchy(table) {
         return;
     }
     if !st.has_reports(m) {
@@ -382,12 +392,7 @@ fn hierarchy_paths(
             return;
         }
         if let Some(d) = st.manager_distance(m, v, depth) {
-            let base = if d == 1 {
-                HIERARCHY_NEAR
-            } else {
-                HIERARCHY_FAR
-            };
-            let rights = base & limit;
+            let rights = hierarchy_at(d) & limit;
             if !rights.is_empty() {
                 f(v, d, rights);
             }

@@ -196,9 +196,7 @@ fn user_candidates(st: &State, u: u32, out: &mut Vec<u32>) {
 
 /// Whether record `r`'s table has hierarchy security.
 fn hierarchy_table(st: &State, r: u32) -> bool {
-    st.tables
-        .get(st.records.table(r) as usize)
-        .is_some_and(|t| t.hierarchy)
+    st.table_hierarchy(st.records.table(r))
 }
 
 /// Records `v` holds: owned by `v` or `v`'s teams, shared with them (directly, through access
@@ -247,11 +245,8 @@ fn principal_holdings(st: &State, ps: &[u32], out: &mut Vec<u32>) {
 /// What a manager gets through a report at this distance (none when beyond the depth).
 fn hierarchy_class(st: &State, m: u32, v: u32) -> RightSet {
     let depth = st.hierarchy.as_ref().map_or(0, |h| h.depth);
-    match st.manager_distance(m, v, depth) {
-        Some(1) => crate::decide::HIERARCHY_NEAR,
-        Some(_) => crate::decide::HIERARCHY_FAR,
-        None => RightSet::EMPTY,
-    }
+    st.manager_distance(m, v, depth)
+        .map_or(RightSet::EMPTY, crate::decide::hierarchy_at)
 }
 
 /// One holder of a `Hierarchy` user in one state: the user, what the manager gets through
@@ -980,10 +975,7 @@ impl Compared {
 fn plain(st: &State, r: u32, memo: &mut ChainMemo) -> bool {
     (r as usize) < st.records.len()
         && st.records.alive(r)
-        && st
-            .tables
-            .get(st.records.table(r) as usize)
-            .is_some_and(|t| t.hierarchy)
+        && hierarchy_table(st, r)
         && memo.first(st, r) == NONE
 }
 

@@ -5,9 +5,7 @@ use crate::sort::SortTotal;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right, RightSet};
-use crate::decide::{
-    coverage, owner_depth_rights, share_chain, team_scoped, HIERARCHY_FAR, HIERARCHY_NEAR,
-};
+use crate::decide::{coverage, hierarchy_at, owner_depth_rights, share_chain, team_scoped};
 use crate::explain::{grant_info, GrantInfo};
 use crate::grants::grant_sources;
 use crate::model::Assertion;
@@ -437,16 +435,12 @@ impl Org {
 
 /// Whether a manager at distance `d` may get `right` through the hierarchy.
 fn hierarchy_base_has(d: u32, right: Right) -> bool {
-    if d == 1 {
-        HIERARCHY_NEAR.has(right)
-    } else {
-        HIERARCHY_FAR.has(right)
-    }
+    hierarchy_at(d).has(right)
 }
 
 /// Whether the hierarchy applies to records of `table`.
 fn hierarchy_table(st: &State, table: u32) -> bool {
-    st.hierarchy.is_some() && st.tables.get(table as usize).is_some_and(|t| t.hierarchy)
+    st.hierarchy.is_some() && st.table_hierarchy(table)
 }
 
 /// Whether `m` has direct reports (the hierarchy path needs some).

@@ -1194,6 +1194,11 @@ impl State {
         };
         v.map(Vec::as_slice).unwrap_or(&[])
     }
+    /// Whether the table has hierarchy security.
+    #[inline]
+    pub fn table_hierarchy(&self, table: u32) -> bool {
+        self.tables.get(table as usize).is_some_and(|t| t.hierarchy)
+    }
     /// Whether the table is organization-owned.
     pub fn org_owned(&self, table: u32) -> bool {
         self.tables
