@@ -721,8 +721,14 @@ impl Records {
     fn write(&mut self, r: u32, f: impl FnOnce(&mut RecordCore)) {
         if let Some(c) = self.core.get_mut(r as usize) {
             f(c);
-            let hot = Hot::of(*c);
-            self.ids.set_hot(r, hot);
+            self.sync_slot(r);
+        }
+    }
+    /// Copy record `r`'s packed fields into its id slot (after the id was (re)indexed).
+    #[inline]
+    fn sync_slot(&mut self, r: u32) {
+        if let Some(&c) = self.core.get(r as usize) {
+            self.ids.set_hot(r, Hot::of(c));
         }
     }
     /// The packed fields (a dead sentinel when out of range).
@@ -1366,7 +1372,7 @@ impl State {
         self.set_flag(r, ALIVE, alive);
         if alive {
             self.records.ids.index(r);
-            self.records.write(r, |_| {});
+            self.records.sync_slot(r);
             self.link_owner_unit(r, owner, unit);
             self.link_child(r, parent);
             // sharing may have reached the parent (or this record) while it was deleted
@@ -1442,7 +1448,7 @@ impl State {
             flags: above | if active { ACTIVE | ALIVE } else { ALIVE },
         };
         self.records.core.push(core);
-        self.records.ids.set_hot(r, Hot::of(core));
+        self.records.sync_slot(r);
         if let Some(p) = slot(&mut self.list_pos, r) {
             *p = [NONE; 4];
         }
