@@ -461,18 +461,21 @@ static ROLE_ASSIGNMENT: Shape = Shape {
     required: &[R, O],
 };
 
+/// The fields of a snapshot user (also those of the `createUser` operation).
+pub(crate) const USER_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "businessUnit",
+    "manager",
+    "disabled",
+    "category",
+    "roles",
+];
+
 static USER: Shape = Shape {
     expecting: "struct User",
     seq_expecting: "struct User with 7 elements",
-    names: &[
-        "id",
-        "name",
-        "businessUnit",
-        "manager",
-        "disabled",
-        "category",
-        "roles",
-    ],
+    names: USER_FIELDS,
     types: &[
         Ty::Str,
         Ty::Str,
@@ -485,18 +488,21 @@ static USER: Shape = Shape {
     required: &[R, R, R, O, O, O, O],
 };
 
+/// The fields of a snapshot team (also those of the `createTeam` operation).
+pub(crate) const TEAM_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "kind",
+    "businessUnit",
+    "members",
+    "roles",
+    "inheritance",
+];
+
 static TEAM: Shape = Shape {
     expecting: "struct Team",
     seq_expecting: "struct Team with 7 elements",
-    names: &[
-        "id",
-        "name",
-        "kind",
-        "businessUnit",
-        "members",
-        "roles",
-        "inheritance",
-    ],
+    names: TEAM_FIELDS,
     types: &[
         Ty::Str,
         Ty::Str,
@@ -517,18 +523,21 @@ static TEMPLATE: Shape = Shape {
     required: &[R, R, R],
 };
 
+/// The fields of a snapshot record (also those of the `createRecord` operation).
+pub(crate) const RECORD_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "table",
+    "owner",
+    "businessUnit",
+    "parent",
+    "active",
+];
+
 static RECORD: Shape = Shape {
     expecting: "struct Record",
     seq_expecting: "struct Record with 7 elements",
-    names: &[
-        "id",
-        "name",
-        "table",
-        "owner",
-        "businessUnit",
-        "parent",
-        "active",
-    ],
+    names: RECORD_FIELDS,
     types: &[
         Ty::Str,
         Ty::OptStr,
