@@ -3,7 +3,7 @@
 //! all eight rights computed in one pass as a bitmask.
 
 use crate::access::{Right, RightSet};
-use crate::grants::Grant;
+use crate::grants::{Grant, REACH_DEEP, REACH_LOCAL, REACH_TEAM};
 use crate::model::Principal;
 use crate::state::{as_team, as_user, Hot, State, NONE, SHARING};
 
@@ -39,36 +39,30 @@ pub struct Coverage {
 /// Summarise the grants of `u` on `table` for the rights in `want`.
 #[inline]
 pub fn coverage(st: &State, u: u32, table: u32, want: RightSet) -> Coverage {
-    let mut c = Coverage::default();
     let Some(g) = st.grants.get(u as usize) else {
-        return c;
+        return Coverage::default();
     };
-    for right in want.iter() {
-        let gs = g.get(table, right);
-        if gs.is_empty() {
-            continue;
-        }
-        c.privileged.insert(right);
-        if gs.iter().any(Grant::personal) {
-            c.personal.insert(right);
-        }
+    let t = g.table(table);
+    Coverage {
+        privileged: RightSet(want.0 & t.any),
+        personal: RightSet(want.0 & t.personal),
     }
-    c
 }
 
 /// Rights in `want` for which a team-scoped grant of team `t` exists.
 #[inline]
 pub fn team_scoped(st: &State, u: u32, table: u32, t: u32, want: RightSet) -> RightSet {
-    let mut out = RightSet::EMPTY;
     let Some(g) = st.grants.get(u as usize) else {
-        return out;
+        return RightSet::EMPTY;
     };
-    for right in want.iter() {
-        if g.get(table, right).iter().any(|x| x.team == t) {
-            out.insert(right);
+    let tg = g.table(table);
+    let mut out = 0u8;
+    for e in g.reach(tg) {
+        if e.kind == REACH_TEAM && e.key == t {
+            out |= e.rights;
         }
     }
-    out
+    RightSet(want.0 & out)
 }
 
 /// Whether a grant covers the record by ownership or role depth.
@@ -96,22 +90,39 @@ pub fn owner_depth_rights(
     unit: u32,
     want: RightSet,
 ) -> RightSet {
-    let mut got = RightSet::EMPTY;
     let Some(g) = st.grants.get(u as usize) else {
-        return got;
+        return RightSet::EMPTY;
     };
-    let org = st.org_owned(table);
-    let mine = owner != NONE && st.names_user(owner, u);
-    for right in want.iter() {
-        let gs = g.get(table, right);
-        if gs.is_empty() {
+    let tg = g.table(table);
+    let want = want.0 & tg.any;
+    if want == 0 || st.org_owned(table) {
+        return RightSet(want);
+    }
+    let mut got = want & tg.global;
+    if want & tg.personal & !got != 0 && owner != NONE && st.names_user(owner, u) {
+        got |= want & tg.personal;
+    }
+    if want & !got == 0 {
+        return RightSet(got);
+    }
+    for e in g.reach(tg) {
+        let rest = want & !got;
+        if e.rights & rest == 0 {
             continue;
         }
-        if org || gs.iter().any(|x| grant_covers(st, x, owner, unit, mine)) {
-            got.insert(right);
+        let covered = match e.kind {
+            REACH_LOCAL => unit == e.key && unit != NONE,
+            REACH_DEEP => st.tree.in_subtree(unit, e.key),
+            _ => owner != NONE && as_team(owner) == Some(e.key),
+        };
+        if covered {
+            got |= e.rights & rest;
+            if want & !got == 0 {
+                break;
+            }
         }
     }
-    got
+    RightSet(got)
 }
 
 /// All rights of user `u` on record `r` among `want`.

@@ -25,12 +25,50 @@ impl Grant {
     }
 }
 
-/// A user's grants: `entries[offsets[t*8+r]..offsets[t*8+r+1]]`, highest level first.
+/// A user's grants: `entries[offsets[t*8+r]..offsets[t*8+r+1]]`, highest level first;
+/// and the same grants folded across rights per table ([`TableGrants`], [`Reach`]), which
+/// is what a decision reads: a handful of bitmask tests instead of a walk per right.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct UserGrants {
     offsets: Vec<u32>,
     entries: Vec<Grant>,
+    tables: Vec<TableGrants>,
+    reach: Vec<Reach>,
 }
+
+/// One table's grants folded across rights (bit `i` = right `i`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct TableGrants {
+    /// Rights with at least one grant: the privilege check passes.
+    pub any: u8,
+    /// Rights with a personal grant (the user's and the user's teams' records and shares).
+    pub personal: u8,
+    /// Rights with a global grant: every record of the table.
+    pub global: u8,
+    /// How many [`Reach`] entries follow `start`.
+    reach_len: u32,
+    /// First [`Reach`] entry of the table.
+    reach_start: u32,
+}
+
+/// The part of a table's grants that depends on the record: a local or deep grant by its
+/// anchor, or the team-scoped grants of one team (records the team owns, shares to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Reach {
+    /// [`REACH_LOCAL`], [`REACH_DEEP`] or [`REACH_TEAM`].
+    pub kind: u8,
+    /// The rights it covers.
+    pub rights: u8,
+    /// The anchor unit (local, deep) or the team (team-scoped).
+    pub key: u32,
+}
+
+/// [`Reach::kind`]: records whose owning unit is the anchor.
+pub const REACH_LOCAL: u8 = 0;
+/// [`Reach::kind`]: records whose owning unit is in the anchor's subtree.
+pub const REACH_DEEP: u8 = 1;
+/// [`Reach::kind`]: the team's records and shares (team-scoped grants of any level).
+pub const REACH_TEAM: u8 = 2;
 
 impl UserGrants {
     /// The grants for (table, right).
@@ -40,6 +78,77 @@ impl UserGrants {
         match (self.offsets.get(slot), self.offsets.get(slot + 1)) {
             (Some(&a), Some(&b)) => self.entries.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
+        }
+    }
+
+    /// The grants of `table` folded across rights (all empty for an unknown table).
+    #[inline(always)]
+    pub fn table(&self, table: u32) -> TableGrants {
+        self.tables.get(table as usize).copied().unwrap_or_default()
+    }
+
+    /// The [`Reach`] entries of a table summary.
+    #[inline(always)]
+    pub fn reach(&self, t: TableGrants) -> &[Reach] {
+        let a = t.reach_start as usize;
+        self.reach.get(a..a + t.reach_len as usize).unwrap_or(&[])
+    }
+
+    /// Fold the per-right lists into [`TableGrants`] and [`Reach`] entries.
+    fn fold(&mut self, ntables: usize) {
+        self.tables.clear();
+        self.reach.clear();
+        let mut reach: Vec<Reach> = Vec::new();
+        for t in 0..ntables as u32 {
+            let mut tg = TableGrants {
+                reach_start: self.reach.len() as u32,
+                ..TableGrants::default()
+            };
+            reach.clear();
+            for right in Right::ALL {
+                let bit = right.bit();
+                for g in self.get(t, right) {
+                    tg.any |= bit;
+                    let depth = match g.level {
+                        Level::Global => {
+                            tg.global |= bit;
+                            None
+                        }
+                        Level::Deep => Some(REACH_DEEP),
+                        Level::Local => Some(REACH_LOCAL),
+                        _ => None,
+                    };
+                    if let Some(kind) = depth {
+                        reach.push(Reach {
+                            kind,
+                            rights: bit,
+                            key: g.anchor,
+                        });
+                    }
+                    if g.personal() {
+                        tg.personal |= bit;
+                    } else {
+                        reach.push(Reach {
+                            kind: REACH_TEAM,
+                            rights: bit,
+                            key: g.team,
+                        });
+                    }
+                }
+            }
+            // one entry per (kind, key), rights merged
+            reach.sort_total_by(|a, b| a.kind.cmp(&b.kind).then(a.key.cmp(&b.key)));
+            for e in &reach {
+                let fresh = self.reach.len() == tg.reach_start as usize;
+                match self.reach.last_mut() {
+                    Some(last) if !fresh && last.kind == e.kind && last.key == e.key => {
+                        last.rights |= e.rights
+                    }
+                    _ => self.reach.push(*e),
+                }
+            }
+            tg.reach_len = self.reach.len() as u32 - tg.reach_start;
+            self.tables.push(tg);
         }
     }
 
@@ -200,5 +309,12 @@ pub fn compile_key(st: &State, key: &[(u32, u32, u32)]) -> UserGrants {
         }
     }
     offsets.push(entries.len() as u32);
-    UserGrants { offsets, entries }
+    let mut g = UserGrants {
+        offsets,
+        entries,
+        tables: Vec::new(),
+        reach: Vec::new(),
+    };
+    g.fold(ntables);
+    g
 }
