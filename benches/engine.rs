@@ -160,23 +160,27 @@ fn main() {
     );
     drop(snapshot);
 
+    // BENCH_ONLY=checks: only the point queries (quick A/B runs of the check path).
+    let checks_only = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "checks");
     // ---- memory, measured in a fresh child process (no generator garbage around):
     // the load's RSS growth includes the decoder's freed temporaries; the steady growth
     // per `Org::clone` is the org's own footprint.
-    let path = std::env::temp_dir().join(format!("crm-policy-bench-{}.bin", std::process::id()));
-    std::fs::write(&path, &bytes).unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .env("CRM_BENCH_MEMPROBE", &path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
-    let probe = String::from_utf8_lossy(&out.stdout);
-    let nums: Vec<f64> = probe
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    if let [load, footprint, peak] = nums[..] {
-        println!(
+    if !checks_only {
+        let path =
+            std::env::temp_dir().join(format!("crm-policy-bench-{}.bin", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .env("CRM_BENCH_MEMPROBE", &path)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&path);
+        let probe = String::from_utf8_lossy(&out.stdout);
+        let nums: Vec<f64> = probe
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        if let [load, footprint, peak] = nums[..] {
+            println!(
             "resident memory per record: {:.0} B RSS growth on load (+{:.1} MB), {:.0} B org footprint (+{:.1} MB per clone); peak RSS while loading {:.1} MB",
             load / records as f64,
             load / 1e6,
@@ -184,50 +188,51 @@ fn main() {
             footprint / 1e6,
             peak / 1e6
         );
-    } else {
-        println!(
-            "memory probe failed: {probe} {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        } else {
+            println!(
+                "memory probe failed: {probe} {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
     let org = Org::from_bytes(&bytes).expect("bench org loads");
-
-    // ---- load times
-    let c = cpu_ns();
-    let s = time_runs(load_runs, || Org::from_json(&json).expect("loads"));
-    report("load: Org::from_json (parse + validate + index)", &s, "");
-    println!(
-        "{:<44} {:>10} per run",
-        "  cpu time",
-        fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
-    );
-    let c = cpu_ns();
-    let s = time_runs(load_runs, || Org::from_bytes(&bytes).expect("loads"));
-    report("load: Org::from_bytes (decode + validate + index)", &s, "");
-    println!(
-        "{:<44} {:>10} per run",
-        "  cpu time",
-        fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
-    );
-    let c = cpu_ns();
-    let s = time_runs(load_runs, || {
-        crm_policy::bytes::decode(&bytes).expect("decodes")
-    });
-    report("  of which bytes::decode alone", &s, "");
-    println!(
-        "{:<44} {:>10} per run",
-        "  cpu time",
-        fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
-    );
-    let snap = org.to_snapshot();
-    let s = time_runs(load_runs, || Org::from_snapshot(&snap).expect("loads"));
-    report("  of which Org::from_snapshot (validate+index)", &s, "");
-    drop(snap);
-    let s = time_runs(load_runs.min(5), || org.to_json());
-    report("export: org.to_json()", &s, "");
-    let s = time_runs(load_runs.min(5), || org.to_bytes());
-    report("export: org.to_bytes()", &s, "");
-
+    if !checks_only {
+        // ---- load times
+        let c = cpu_ns();
+        let s = time_runs(load_runs, || Org::from_json(&json).expect("loads"));
+        report("load: Org::from_json (parse + validate + index)", &s, "");
+        println!(
+            "{:<44} {:>10} per run",
+            "  cpu time",
+            fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+        );
+        let c = cpu_ns();
+        let s = time_runs(load_runs, || Org::from_bytes(&bytes).expect("loads"));
+        report("load: Org::from_bytes (decode + validate + index)", &s, "");
+        println!(
+            "{:<44} {:>10} per run",
+            "  cpu time",
+            fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+        );
+        let c = cpu_ns();
+        let s = time_runs(load_runs, || {
+            crm_policy::bytes::decode(&bytes).expect("decodes")
+        });
+        report("  of which bytes::decode alone", &s, "");
+        println!(
+            "{:<44} {:>10} per run",
+            "  cpu time",
+            fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+        );
+        let snap = org.to_snapshot();
+        let s = time_runs(load_runs, || Org::from_snapshot(&snap).expect("loads"));
+        report("  of which Org::from_snapshot (validate+index)", &s, "");
+        drop(snap);
+        let s = time_runs(load_runs.min(5), || org.to_json());
+        report("export: org.to_json()", &s, "");
+        let s = time_runs(load_runs.min(5), || org.to_bytes());
+        report("export: org.to_bytes()", &s, "");
+    }
     // ---- point queries
     let mut rng = Rng(7);
     let n_req = 200_000;
@@ -275,7 +280,7 @@ fn main() {
         .iter()
         .map(|(u, r, x)| {
             let (rec, hot) = st.records.ids.find_hot(x).unwrap();
-            (*st.user_ids.get(*u).unwrap(), *r, rec, hot)
+            (*st.user_ids.get(u).unwrap(), *r, rec, hot)
         })
         .collect();
     let part = |f: &dyn Fn(usize) -> u32| {
@@ -371,6 +376,9 @@ fn main() {
     report("check_many (1000 requests per call)", &stats(per_call), "");
     report("  per request", &stats(per_req), "");
 
+    if checks_only {
+        return;
+    }
     let mut per_op = Vec::new();
     for chunk in refs.chunks(batch).take(50) {
         let t = Instant::now();

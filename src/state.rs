@@ -90,7 +90,7 @@ pub fn as_team(p: u32) -> Option<u32> {
 pub struct Interner {
     text: String,
     starts: Vec<u32>,
-    slots: Vec<Slot>,
+    slots: crate::pages::PageVec<Slot>,
     /// Occupied slots, tombstones included.
     used: usize,
     hasher: FixedHasher,
@@ -132,6 +132,7 @@ const LONG: u8 = u8::MAX;
 /// One hash-table slot: string index (or [`EMPTY`] / [`TOMBSTONE`]), the record's hot
 /// fields, and the key (inline bytes when `klen <= 16`, else tag / offset / length).
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(target_os = "linux", derive(bytemuck::Pod, bytemuck::Zeroable))]
 #[repr(C, align(32))]
 struct Slot {
     idx: u32,
@@ -171,8 +172,9 @@ impl Slot {
     fn key_of(s: &[u8], h: u64, off: u32) -> (u8, [u8; INLINE]) {
         let mut key = [0u8; INLINE];
         if s.len() <= INLINE {
-            if let Some(k) = key.get_mut(..s.len()) {
-                k.copy_from_slice(s);
+            let [a, b] = crate::ids::key16(s);
+            for (dst, src) in key.chunks_exact_mut(8).zip([a, b]) {
+                dst.copy_from_slice(&src.to_le_bytes());
             }
             (s.len() as u8, key)
         } else {
@@ -237,7 +239,11 @@ impl Interner {
 
     #[inline(always)]
     fn hash(&self, s: &str) -> u64 {
-        self.hasher.hash_one(s)
+        if s.len() <= INLINE {
+            crate::ids::hash16(crate::ids::key16(s.as_bytes()), s.len())
+        } else {
+            self.hasher.hash_one(s)
+        }
     }
 
     /// Home slot of hash `h` in a table of `cap` slots: the high bits of a Fibonacci
@@ -263,14 +269,15 @@ impl Interner {
     /// The slot position holding `s`, or the first free position on its probe sequence.
     #[inline(always)]
     fn probe(&self, h: u64, s: &str) -> (usize, Option<usize>) {
-        let cap = self.slots.len();
+        let slots: &[Slot] = &self.slots;
+        let cap = slots.len();
         let b = s.as_bytes();
         let (klen, key) = Slot::key_of(b, h, 0);
         let tag = h as u32;
-        let mut pos = Self::home(h, self.slots.len());
+        let mut pos = Self::home(h, cap);
         let mut free = None;
-        for _ in 0..self.slots.len() {
-            let Some(slot) = self.slots.get(pos) else {
+        for _ in 0..cap {
+            let Some(slot) = slots.get(pos) else {
                 break;
             };
             if slot.idx == EMPTY {
@@ -304,11 +311,39 @@ impl Interner {
     /// Look up a string's index and the record fields kept in its slot.
     #[inline(always)]
     pub fn find_hot(&self, s: &str) -> Option<(u32, Hot)> {
-        if self.slots.is_empty() {
+        let slots: &[Slot] = &self.slots;
+        if slots.is_empty() {
             return None;
         }
         let (_, found) = self.probe(self.hash(s), s);
-        let slot = self.slots.get(found?)?;
+        let slot = slots.get(found?)?;
+        Some((slot.idx, slot.hot()))
+    }
+
+    /// First half of a lookup for batches: the hash of `s` and the first word of its home
+    /// slot. Reading that word starts the slot's cache miss; a batch does this for all its
+    /// ids before finishing any lookup with [`Interner::find_hot_from`], so the misses
+    /// overlap instead of following one another.
+    #[inline(always)]
+    pub fn start_find(&self, s: &str) -> (u64, u32) {
+        let slots: &[Slot] = &self.slots;
+        let h = self.hash(s);
+        let first = slots
+            .get(Self::home(h, slots.len()))
+            .map_or(EMPTY, |x| x.idx);
+        (h, first)
+    }
+
+    /// Second half of a batched lookup ([`Interner::start_find`]): `(h, first)` must come
+    /// from `start_find(s)` on this table, unchanged since.
+    #[inline(always)]
+    pub fn find_hot_from(&self, s: &str, (h, first): (u64, u32)) -> Option<(u32, Hot)> {
+        if first == EMPTY {
+            return None;
+        }
+        let slots: &[Slot] = &self.slots;
+        let (_, found) = self.probe(h, s);
+        let slot = slots.get(found?)?;
         Some((slot.idx, slot.hot()))
     }
 
@@ -353,10 +388,13 @@ impl Interner {
     fn rehash(&mut self, n: usize) {
         // The load is at most 3/4 (any size: see `home`).
         let cap = n.max(4) * 4 / 3 + 1;
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; cap]);
+        let old = std::mem::replace(
+            &mut self.slots,
+            crate::pages::PageVec::filled(EMPTY_SLOT, cap),
+        );
         self.used = 0;
         self.last = (EMPTY, 0);
-        for slot in old {
+        for &slot in old.iter() {
             if slot.idx == EMPTY || slot.idx == TOMBSTONE {
                 continue;
             }
@@ -462,9 +500,7 @@ impl Interner {
 
     /// Bytes held (for memory figures).
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity()
-            + self.starts.capacity() * 4
-            + self.slots.capacity() * std::mem::size_of::<Slot>()
+        self.text.capacity() + self.starts.capacity() * 4 + self.slots.bytes()
     }
 }
 
@@ -793,11 +829,11 @@ pub struct State {
     /// Users.
     pub users: Vec<UserRow>,
     /// User id -> index.
-    pub user_ids: Map<String, u32>,
+    pub user_ids: crate::ids::IdMap,
     /// Teams.
     pub teams: Vec<TeamRow>,
     /// Team id -> index.
-    pub team_ids: Map<String, u32>,
+    pub team_ids: crate::ids::IdMap,
     /// Templates.
     pub templates: Vec<TemplateRow>,
     /// Template id -> index.
@@ -1026,9 +1062,9 @@ impl State {
             roles: Vec::new(),
             role_ids: new_map(),
             users: Vec::new(),
-            user_ids: new_map(),
+            user_ids: crate::ids::IdMap::default(),
             teams: Vec::new(),
-            team_ids: new_map(),
+            team_ids: crate::ids::IdMap::default(),
             templates: Vec::new(),
             template_ids: new_map(),
             records: Records::default(),
