@@ -32,6 +32,36 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; SCRATCH_BYTES]);
 }
 
+/// Size of the bulk buffer the JS `checkMany` fills in wasm memory: requests one after
+/// another as `right:u8 userLen:u16le recordLen:u16le user record` (ASCII ids), as many
+/// as fit; then one `__checkManyBulk` call decides them all.
+const BULK_BYTES: usize = 1 << 20;
+/// Most requests one bulk call can hold (each takes at least 5 bytes).
+const BULK_MAX: usize = BULK_BYTES / 5;
+
+thread_local! {
+    /// The bulk request buffer (allocated on first use, never moved).
+    static BULK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// One 0/1 byte per request of the last bulk call.
+    static BULK_OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The requests of the first `len` bytes of the bulk buffer (see [`BULK_BYTES`]).
+fn bulk_requests(buf: &[u8]) -> Option<Vec<(&str, Right, &str)>> {
+    let mut out = Vec::new();
+    let mut rest = buf;
+    while let [r, u0, u1, r0, r1, tail @ ..] = rest {
+        let right = *Right::ALL.get(usize::from(*r))?;
+        let ul = usize::from(u16::from_le_bytes([*u0, *u1]));
+        let rl = usize::from(u16::from_le_bytes([*r0, *r1]));
+        let user = std::str::from_utf8(tail.get(..ul)?).ok()?;
+        let record = std::str::from_utf8(tail.get(ul..ul + rl)?).ok()?;
+        out.push((user, right, record));
+        rest = tail.get(ul + rl..)?;
+    }
+    rest.is_empty().then_some(out)
+}
+
 /// Run `f` on the ids in the scratch buffer; -1 when the lengths or the UTF-8 are bad.
 fn with_scratch_ids(user_len: usize, record_len: usize, f: impl FnOnce(&str, &str) -> i32) -> i32 {
     SCRATCH.with(|s| {
@@ -648,6 +678,58 @@ impl Org {
     #[wasm_bindgen(js_name = __rightsBits)]
     pub fn rights_bits(&self, user: &str, record: &str) -> JsResult<u8> {
         Ok(self.inner.rights(user, record).map_err(throw_one)?.0)
+    }
+
+    /// Address of the bulk request buffer of `checkMany` ([`BULK_BYTES`] bytes, allocated
+    /// on the first call and never moved).
+    #[wasm_bindgen(js_name = __bulkPtr)]
+    pub fn bulk_ptr() -> u32 {
+        BULK_OUT.with(|o| {
+            let mut o = o.borrow_mut();
+            if o.is_empty() {
+                *o = vec![0; BULK_MAX];
+            }
+        });
+        BULK.with(|b| {
+            let mut b = b.borrow_mut();
+            if b.is_empty() {
+                *b = vec![0; BULK_BYTES];
+            }
+            b.as_ptr() as usize as u32
+        })
+    }
+
+    /// Address of the decisions of the last `__checkManyBulk` call (one byte each).
+    #[wasm_bindgen(js_name = __bulkOutPtr)]
+    pub fn bulk_out_ptr() -> u32 {
+        Org::bulk_ptr();
+        BULK_OUT.with(|o| o.borrow().as_ptr() as usize as u32)
+    }
+
+    /// Fastest path of `checkMany`: decides the `count` requests in the first `len` bytes
+    /// of the bulk buffer and writes one 0/1 byte each at `__bulkOutPtr()`. Returns
+    /// `count`, or -1 when anything is wrong (the JS glue then takes the general path for
+    /// the exact error).
+    #[wasm_bindgen(js_name = __checkManyBulk)]
+    pub fn check_many_bulk(&self, len: usize, count: usize) -> i32 {
+        BULK.with(|b| {
+            let b = b.borrow();
+            let Some(requests) = b.get(..len).and_then(bulk_requests) else {
+                return -1;
+            };
+            if requests.len() != count || count > BULK_MAX {
+                return -1;
+            }
+            let Ok(decisions) = self.inner.check_many(&requests) else {
+                return -1;
+            };
+            BULK_OUT.with(|o| {
+                for (x, d) in o.borrow_mut().iter_mut().zip(decisions) {
+                    *x = u8::from(d);
+                }
+            });
+            count as i32
+        })
     }
 
     /// Fast path of `checkMany`: every id concatenated in `ids` (user, record, user,

@@ -162,6 +162,39 @@ describe("non-ASCII ids", () => {
     org.free();
   });
 
+  test("checkMany over more requests than one bulk buffer holds (1 MiB) agrees with check", () => {
+    // ids of 1,000 characters: about 500 requests per buffer, so 2,000 requests take 4 calls
+    const long = (p, i) => p + String(i).padStart(1000 - p.length, "0");
+    const users = [0, 1, 2].map((i) => long("u", i));
+    const records = [0, 1, 2, 3].map((i) => long("a", i));
+    const org = Org.fromJSON({
+      version: 1,
+      businessUnits: [{ id: "root", name: "Root", parent: null }],
+      tables: [{ name: "account", ownership: "user" }],
+      roles: [{ id: "r", name: "R", privileges: { account: { read: "basic", write: "local" } } }],
+      users: users.map((id, i) => ({ id, name: "U", businessUnit: "root", roles: i < 2 ? [{ role: "r" }] : [] })),
+      records: records.map((id, i) => ({ id, table: "account", owner: { user: users[i % 3] } })),
+    });
+    const rights = ["read", "write", "delete"];
+    const requests = Array.from({ length: 2000 }, (_, i) => [users[i % 3], rights[i % 3], records[(i * 7) % 4]]);
+    const expected = requests.map(([u, r, x]) => (org.check(u, r, x) ? 1 : 0));
+    assert.ok(expected.includes(1) && expected.includes(0));
+    assert.deepEqual([...org.checkMany(requests)], expected);
+    // short ids: tens of thousands per buffer
+    const short = Array.from({ length: 100000 }, (_, i) => ["u1", "read", i % 2 ? "a1" : "a2"]);
+    const one = load();
+    const want = [one.check("u1", "read", "a2") ? 1 : 0, one.check("u1", "read", "a1") ? 1 : 0];
+    assert.deepEqual([...one.checkMany(short)], short.map((_, i) => want[i % 2]));
+    // an error in a later buffer still names its request
+    const bad = requests.slice();
+    bad[1700] = [users[0], "read", "nope"];
+    assert.throws(() => org.checkMany(bad), (e) => e instanceof PolicyError && e.code === "unknown-record" && e.path === "/1700/2");
+    bad[1700] = [users[0], "reed", records[0]];
+    assert.throws(() => org.checkMany(bad), (e) => e instanceof PolicyError && e.code === "bad-right" && e.path === "/1700/1");
+    org.free();
+    one.free();
+  });
+
   test("ids written straight into wasm memory: longest ids, errors, memory growth", () => {
     // check / rights write ASCII ids into a scratch buffer in wasm memory; anything the
     // fast path cannot answer goes the general way, with the same answers and errors.
