@@ -161,7 +161,7 @@ impl IdMap {
     }
 
     /// The index of `id`.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, id: &str) -> Option<&u32> {
         if self.slots.is_empty() {
             return None;

@@ -51,6 +51,18 @@ pub use query::{AssertionResult, Finding, RecordPage, TableAccess};
 use error::short_id;
 
 /// The error for a record id that does not exist.
+#[cold]
+#[inline(never)]
+fn unknown_user(user: &str) -> PolicyError {
+    PolicyError::new(
+        "unknown-user",
+        "/user",
+        format!("user `{}` does not exist", short_id(user)),
+    )
+}
+
+#[cold]
+#[inline(never)]
 fn unknown_record(record: &str, path: &str) -> PolicyError {
     PolicyError::new(
         "unknown-record",
@@ -121,14 +133,12 @@ impl Org {
         &self.st
     }
 
+    #[inline(always)]
     pub(crate) fn user_index(&self, user: &str) -> Result<u32, PolicyError> {
-        self.st.user_ids.get(user).copied().ok_or_else(|| {
-            PolicyError::new(
-                "unknown-user",
-                "/user",
-                format!("user `{}` does not exist", short_id(user)),
-            )
-        })
+        match self.st.user_ids.get(user) {
+            Some(&u) => Ok(u),
+            None => Err(unknown_user(user)),
+        }
     }
 
     pub(crate) fn record_index(&self, record: &str, path: &str) -> Result<u32, PolicyError> {
@@ -146,7 +156,9 @@ impl Org {
     fn request(&self, user: &str, record: &str) -> Result<(u32, u32, state::Hot), PolicyError> {
         let found = self.st.records.ids.find_hot(record);
         let u = self.user_index(user)?;
-        let (r, hot) = found.ok_or_else(|| unknown_record(record, "/record"))?;
+        let Some((r, hot)) = found else {
+            return Err(unknown_record(record, "/record"));
+        };
         Ok((u, r, hot))
     }
 
