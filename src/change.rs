@@ -424,7 +424,8 @@ impl Fields {
         let mut f = Fields {
             root: root.to_string(),
             names,
-            values: vec![None; names.len()],
+            // (not `vec![None; n]`, which clones a `None` and so instantiates `Value::clone`)
+            values: std::iter::repeat_with(|| None).take(names.len()).collect(),
             error: None,
         };
         for (rank, (key, value)) in obj.into_iter().enumerate() {
