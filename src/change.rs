@@ -324,12 +324,11 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
     let crate::validate::StrictValue(value) = crate::validate::parse_json(json, "/changes")?;
     let list = match value {
         serde_json::Value::Array(l) => l,
-        serde_json::Value::Object(mut m) if m.len() == 1 && m.contains_key("changes") => {
-            match m.remove("changes") {
-                Some(serde_json::Value::Array(l)) => l,
-                _ => return Err(not_a_changeset().into()),
-            }
-        }
+        // (the map's entries are read by iterating it: `BTreeMap::remove` is several KB of wasm)
+        serde_json::Value::Object(m) if m.len() == 1 => match m.into_iter().next() {
+            Some((key, serde_json::Value::Array(l))) if key == "changes" => l,
+            _ => return Err(not_a_changeset().into()),
+        },
         _ => return Err(not_a_changeset().into()),
     };
     if list.len() > crate::limits::MAX_CHANGES {
@@ -347,7 +346,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
     let mut errors = Vec::new();
     for (i, v) in list.into_iter().enumerate() {
         let root = format!("/changes/{i}");
-        let serde_json::Value::Object(mut obj) = v else {
+        let serde_json::Value::Object(map) = v else {
             errors.push(PolicyError::new(
                 "bad-type",
                 root,
@@ -355,7 +354,16 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
             ));
             continue;
         };
-        let op = match obj.remove("op") {
+        let mut op = None;
+        let mut obj = Vec::with_capacity(map.len());
+        for (key, value) in map {
+            if key == "op" {
+                op = Some(value);
+            } else {
+                obj.push((key, value));
+            }
+        }
+        let op = match op {
             Some(serde_json::Value::String(op)) => op,
             None => {
                 errors.push(PolicyError::new(
@@ -412,15 +420,12 @@ struct Fields {
 }
 
 impl Fields {
-    fn new(
-        obj: serde_json::Map<String, serde_json::Value>,
-        root: &str,
-        names: &'static [&'static str],
-    ) -> Fields {
+    fn new(obj: Vec<(String, Value)>, root: &str, names: &'static [&'static str]) -> Fields {
         let mut f = Fields {
             root: root.to_string(),
             names,
-            values: vec![None; names.len()],
+            // (not `vec![None; n]`, which clones a `None` and so instantiates `Value::clone`)
+            values: std::iter::repeat_with(|| None).take(names.len()).collect(),
             error: None,
         };
         for (rank, (key, value)) in obj.into_iter().enumerate() {
@@ -689,7 +694,7 @@ fn read_inheritance(v: Value, at: &str) -> Result<Inheritance, PolicyError> {
 fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
     match v {
         Value::Object(obj) => {
-            let mut f = Fields::new(obj, at, &["role", "businessUnit"]);
+            let mut f = Fields::new(obj.into_iter().collect(), at, &["role", "businessUnit"]);
             let role = RoleAssignment {
                 role: f.s("role"),
                 business_unit: f.opt_s("businessUnit"),
@@ -768,12 +773,9 @@ fn op_fields(op: &str) -> &'static [&'static str] {
     }
 }
 
-/// One operation object (without its `op`) read as operation `op` (one of [`OPS`]).
-fn parse_op(
-    op: &str,
-    obj: serde_json::Map<String, serde_json::Value>,
-    root: &str,
-) -> Result<Change, PolicyError> {
+/// One operation object (its entries in key order, without its `op`) read as operation
+/// `op` (one of [`OPS`]).
+fn parse_op(op: &str, obj: Vec<(String, Value)>, root: &str) -> Result<Change, PolicyError> {
     let mut f = Fields::new(obj, root, op_fields(op));
     let c = match op {
         "createBusinessUnit" => Change::CreateBusinessUnit {

@@ -36,8 +36,8 @@ impl<T> SortTotal<T> for [T] {
     }
 
     #[cfg(target_arch = "wasm32")]
-    fn sort_total_by<F: FnMut(&T, &T) -> Ordering>(&mut self, mut f: F) {
-        heapsort(self, &mut f);
+    fn sort_total_by<F: FnMut(&T, &T) -> Ordering>(&mut self, f: F) {
+        heapsort(self, f);
     }
 }
 
@@ -57,62 +57,92 @@ pub fn keep_smallest<T: Ord>(v: &mut Vec<T>, n: usize) {
     keep_smallest_heap(v, n);
 }
 
+// The heaps work on indexes through one `&mut dyn Slots`, so their code exists once; each
+// element type and comparator only instantiates `Slots` (compare two, swap two).
+
+/// The elements being sorted, by index.
+trait Slots {
+    /// Whether element `i` is less than element `j`.
+    fn less(&mut self, i: usize, j: usize) -> bool;
+    fn swap(&mut self, i: usize, j: usize);
+}
+
+/// A slice and its comparator.
+struct By<'a, T, F>(&'a mut [T], F);
+
+impl<T, F: FnMut(&T, &T) -> Ordering> Slots for By<'_, T, F> {
+    fn less(&mut self, i: usize, j: usize) -> bool {
+        match (self.0.get(i), self.0.get(j)) {
+            (Some(a), Some(b)) => (self.1)(a, b) == Ordering::Less,
+            _ => false,
+        }
+    }
+    fn swap(&mut self, i: usize, j: usize) {
+        self.0.swap(i, j);
+    }
+}
+
 /// `keep_smallest` on wasm: a max-heap of the `n` smallest seen so far, then a heapsort
 /// (no `select_nth_unstable`, several KB of code on wasm).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn keep_smallest_heap<T: Ord>(v: &mut Vec<T>, n: usize) {
-    if v.len() > n {
-        let (heap, rest) = v.split_at_mut(n);
-        for start in (0..n / 2).rev() {
-            sift_down(heap, start, n, &mut T::cmp);
-        }
-        for x in rest {
-            if let Some(top) = heap.first_mut() {
-                if *x < *top {
-                    std::mem::swap(x, top);
-                    sift_down(heap, 0, n, &mut T::cmp);
-                }
-            }
-        }
+    let len = v.len();
+    if len > n {
+        keep_smallest_slots(&mut By(v.as_mut_slice(), T::cmp), len, n);
         v.truncate(n);
     }
-    heapsort(v, &mut T::cmp);
+    heapsort(v, T::cmp);
+}
+
+/// The heap of `keep_smallest_heap`: elements `0..n` end up the `n` smallest of `0..len`.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn keep_smallest_slots(s: &mut dyn Slots, len: usize, n: usize) {
+    for start in (0..n / 2).rev() {
+        sift_down(s, start, n);
+    }
+    if n > 0 {
+        for x in n..len {
+            if s.less(x, 0) {
+                s.swap(x, 0);
+                sift_down(s, 0, n);
+            }
+        }
+    }
 }
 
 /// In-place heapsort (O(n log n), no allocation, a few hundred bytes of code).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-fn heapsort<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], f: &mut F) {
+fn heapsort<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], f: F) {
     let n = v.len();
+    heapsort_slots(&mut By(v, f), n);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn heapsort_slots(s: &mut dyn Slots, n: usize) {
     for start in (0..n / 2).rev() {
-        sift_down(v, start, n, f);
+        sift_down(s, start, n);
     }
     for end in (1..n).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end, f);
+        s.swap(0, end);
+        sift_down(s, 0, end);
     }
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-fn sift_down<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], mut root: usize, end: usize, f: &mut F) {
+fn sift_down(s: &mut dyn Slots, mut root: usize, end: usize) {
     loop {
         let mut child = 2 * root + 1;
         if child >= end {
             return;
         }
-        if child + 1 < end {
-            if let (Some(a), Some(b)) = (v.get(child), v.get(child + 1)) {
-                if f(a, b) == Ordering::Less {
-                    child += 1;
-                }
-            }
+        if child + 1 < end && s.less(child, child + 1) {
+            child += 1;
         }
-        match (v.get(root), v.get(child)) {
-            (Some(a), Some(b)) if f(a, b) == Ordering::Less => {
-                v.swap(root, child);
-                root = child;
-            }
-            _ => return,
+        if !s.less(root, child) {
+            return;
         }
+        s.swap(root, child);
+        root = child;
     }
 }
 
@@ -134,7 +164,7 @@ mod tests {
                 })
                 .collect();
             let mut w = v.clone();
-            heapsort(&mut v, &mut u32::cmp);
+            heapsort(&mut v, u32::cmp);
             w.sort_unstable();
             assert_eq!(v, w);
             let mut s: Vec<String> = w.iter().rev().map(|i| format!("id-{i}")).collect();
