@@ -160,8 +160,9 @@ impl IdMap {
         (reuse.unwrap_or(usize::MAX), false)
     }
 
-    /// The index of `id`.
-    #[inline(always)]
+    /// The index of `id` (inlined into the check path natively; called on wasm, where the
+    /// module is built for size).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn get(&self, id: &str) -> Option<&u32> {
         if self.slots.is_empty() {
             return None;

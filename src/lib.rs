@@ -133,7 +133,7 @@ impl Org {
         &self.st
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(crate) fn user_index(&self, user: &str) -> Result<u32, PolicyError> {
         match self.st.user_ids.get(user) {
             Some(&u) => Ok(u),
