@@ -2020,9 +2020,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     st.records.core = core;
     st.records.name_at = name_at;
     st.link_loaded_records();
-    for (r, list) in groups {
-        st.set_shares(r, list);
-    }
+    st.set_loaded_shares(groups);
     let mut at_lists: Vec<(u32, Vec<AccessTeamEntry>)> = at_lists.into_iter().collect();
     at_lists.sort_total_by_key(|(r, _)| *r);
     for (r, list) in at_lists {

@@ -472,7 +472,7 @@ impl Interner {
     /// cache and TLB miss per id otherwise). Equal strings share a home, and a bucket keeps
     /// index order, so the first of equal strings is the one indexed.
     pub fn build(text: String, starts: Vec<u32>) -> (Interner, Vec<u32>) {
-        const BUCKET_BITS: u32 = 12;
+        const BUCKET_BITS: u32 = 10;
         let n = starts.len();
         let cap = n.max(4) * 4 / 3 + 1;
         let mut it = Interner {
@@ -483,7 +483,9 @@ impl Interner {
             hasher: FixedHasher::default(),
             last: (EMPTY, 0),
         };
-        let bucket = |home: u32| ((u64::from(home) << BUCKET_BITS) / cap as u64) as usize;
+        // the top BUCKET_BITS bits of a home (a shift: no division per string)
+        let shift = (usize::BITS - cap.leading_zeros()).saturating_sub(BUCKET_BITS);
+        let bucket = |home: u32| (home >> shift) as usize;
         let mut homes: Vec<u32> = Vec::with_capacity(n);
         let mut at = vec![0u32; (1 << BUCKET_BITS) + 1];
         for i in 0..n as u32 {
@@ -499,27 +501,33 @@ impl Interner {
                 *c += prev;
             }
         }
-        let mut order: Vec<(u32, u32)> = vec![(0, 0); n];
+        // The slots to place, bucketed, each with its key (read from the arena here, in
+        // order, rather than at random below) and its home in the `owner` field.
+        let mut order: Vec<Slot> = vec![EMPTY_SLOT; n];
         for (i, &home) in homes.iter().enumerate() {
+            let i = i as u32;
+            let s = it.get_str(i);
+            let h = if s.len() > INLINE { it.hash(s) } else { 0 };
+            let off = it.starts.get(i as usize).copied().unwrap_or(0);
+            let (klen, key) = Slot::key_of(s.as_bytes(), h, off);
             if let Some(c) = at.get_mut(bucket(home)) {
                 if let Some(o) = order.get_mut(*c as usize) {
-                    *o = (home, i as u32);
+                    *o = Slot {
+                        idx: i,
+                        owner: home,
+                        klen,
+                        key,
+                        ..EMPTY_SLOT
+                    };
                 }
                 *c += 1;
             }
         }
         drop(homes);
         let mut dups = Vec::new();
-        for (home, i) in order {
-            let s = it.get_str(i).as_bytes();
-            let h = if s.len() > INLINE {
-                it.hash(it.get_str(i))
-            } else {
-                0
-            };
-            let off = it.starts.get(i as usize).copied().unwrap_or(0);
-            let (klen, key) = Slot::key_of(s, h, off);
-            let mut pos = home as usize;
+        for mut new in order {
+            let mut pos = new.owner as usize;
+            new.owner = NONE;
             let mut found = false;
             for _ in 0..cap {
                 let Some(slot) = it.slots.get(pos) else {
@@ -528,14 +536,9 @@ impl Interner {
                 if slot.idx == EMPTY {
                     break;
                 }
-                if slot.klen == klen
-                    && if klen != LONG {
-                        slot.key == key
-                    } else {
-                        slot.word(0) == h as u32
-                            && slot.word(2) as usize == s.len()
-                            && it.get_str(slot.idx).as_bytes() == s
-                    }
+                if slot.klen == new.klen
+                    && slot.key == new.key
+                    && (new.klen != LONG || it.get_str(slot.idx) == it.get_str(new.idx))
                 {
                     found = true;
                     break;
@@ -543,9 +546,11 @@ impl Interner {
                 pos = Self::next(pos, cap);
             }
             if found {
-                dups.push(i);
-            } else {
-                it.place(pos, i, (klen, key));
+                dups.push(new.idx);
+            } else if let Some(slot) = it.slots.get_mut(pos) {
+                *slot = new;
+                it.used += 1;
+                it.last = (new.idx, pos);
             }
         }
         dups.sort_unstable();
@@ -1610,8 +1615,6 @@ impl State {
                 v.reserve_exact(c as usize);
             }
         }
-        let parents = kids.iter().filter(|&&k| k > 0).count();
-        self.children.reserve(parents);
         self.list_pos.clear();
         self.list_pos.resize(n, [NONE; 4]);
         for (r, c) in self.records.core.iter().enumerate() {
@@ -1630,14 +1633,64 @@ impl State {
             if let Some(v) = self.by_table.get_mut(usize::from(c.table)) {
                 list_push(v, &mut self.list_pos, r, TABLE_LIST);
             }
-            if c.parent != NONE {
-                let k = kids.get(c.parent as usize).copied().unwrap_or(0) as usize;
-                let v = self
-                    .children
-                    .entry(c.parent)
-                    .or_insert_with(|| Vec::with_capacity(k));
-                list_push(v, &mut self.list_pos, r, CHILD_LIST);
+        }
+        // Children: the records with a parent grouped by parent (a counting sort), then
+        // one list per parent, copied from its group (a hash lookup per parent, not per
+        // child).
+        let mut start: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut sum = 0u32;
+        start.push(0);
+        for &k in &kids {
+            sum += k;
+            start.push(sum);
+        }
+        let mut fill = kids;
+        fill.iter_mut().zip(&start).for_each(|(f, &s)| *f = s);
+        let mut grouped: Vec<u32> = vec![0; sum as usize];
+        for (r, c) in self.records.core.iter().enumerate() {
+            let p = c.parent as usize;
+            let (Some(at), Some(&first)) = (fill.get_mut(p), start.get(p)) else {
+                continue;
+            };
+            if let Some(g) = grouped.get_mut(*at as usize) {
+                *g = r as u32;
             }
+            if let Some(lp) = self.list_pos.get_mut(r).and_then(|x| x.get_mut(CHILD_LIST)) {
+                *lp = *at - first;
+            }
+            *at += 1;
+        }
+        drop(fill);
+        let parents = start.windows(2).filter(|w| w.first() != w.last()).count();
+        self.children.reserve(parents);
+        for (p, w) in start.windows(2).enumerate() {
+            if let [a, b] = *w {
+                if b > a {
+                    if let Some(kids) = grouped.get(a as usize..b as usize) {
+                        self.children.insert(p as u32, kids.to_vec());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Give loaded records (see [`State::link_loaded_records`]) their shares, one list per
+    /// record (none empty, each record once): the lists, flags and sharee index
+    /// [`State::set_shares`] would give them, without writing id slots (a bulk load fills
+    /// them afterwards).
+    pub fn set_loaded_shares(&mut self, lists: Vec<(u32, Vec<ShareEntry>)>) {
+        self.shares.reserve(lists.len());
+        for (r, mut list) in lists {
+            list.sort_total();
+            let had = self.records.core(r).flags;
+            if let Some(c) = self.records.core.get_mut(r as usize) {
+                c.flags |= SHARED;
+            }
+            self.mark_children_shared_above(r, had);
+            for s in &list {
+                self.shared_with.entry(s.principal).or_default().push(r);
+            }
+            self.shares.insert(r, list);
         }
     }
 
