@@ -1797,7 +1797,15 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             c.parent = pi;
         }
     }
-    if dups.is_empty() {
+    // A cycle needs a record whose parent has a parent: without one (records one level
+    // below their parents, the common shape) the walk is skipped.
+    let deep = core.iter().any(|c| {
+        c.parent != NONE
+            && core
+                .get(c.parent as usize)
+                .is_some_and(|p| p.parent != NONE)
+    });
+    if dups.is_empty() && deep {
         let parent_col: Vec<u32> = core.iter().map(|c| c.parent).collect();
         for i in crate::validate::find_cycles(&parent_col) {
             e.err(
