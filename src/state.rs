@@ -486,11 +486,12 @@ impl Interner {
         // the top BUCKET_BITS bits of a home (a shift: no division per string)
         let shift = (usize::BITS - cap.leading_zeros()).saturating_sub(BUCKET_BITS);
         let bucket = |home: u32| (home >> shift) as usize;
-        let mut homes: Vec<u32> = Vec::with_capacity(n);
+        // (collected, not pushed: `opt-level = "z"` calls `Vec::push` out of line)
+        let homes: Vec<u32> = (0..n as u32)
+            .map(|i| Self::home(it.hash(it.get_str(i)), cap) as u32)
+            .collect();
         let mut at = vec![0u32; (1 << BUCKET_BITS) + 1];
-        for i in 0..n as u32 {
-            let home = Self::home(it.hash(it.get_str(i)), cap) as u32;
-            homes.push(home);
+        for &home in &homes {
             if let Some(c) = at.get_mut(bucket(home) + 1) {
                 *c += 1;
             }
@@ -536,8 +537,9 @@ impl Interner {
                 if slot.idx == EMPTY {
                     break;
                 }
+                // (as one number: an array compare is a `memcmp` call in wasm)
                 if slot.klen == new.klen
-                    && slot.key == new.key
+                    && u128::from_le_bytes(slot.key) == u128::from_le_bytes(new.key)
                     && (new.klen != LONG || it.get_str(slot.idx) == it.get_str(new.idx))
                 {
                     found = true;
