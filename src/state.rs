@@ -1602,6 +1602,8 @@ impl State {
                 *k += 1;
             }
         }
+        // Each list is sized once; `at` is where its next record goes (written in place:
+        // `opt-level = "z"` calls `Vec::push` out of line, three times per record).
         let [users, teams, units, tables] = &counts;
         let lists = [
             (&mut self.owned_by_user, users),
@@ -1609,32 +1611,59 @@ impl State {
             (&mut self.by_unit, units),
             (&mut self.by_table, tables),
         ];
-        for (lists, counts) in lists {
+        let mut at: [Vec<u32>; 4] = Default::default();
+        for ((lists, counts), at) in lists.into_iter().zip(&mut at) {
             if lists.len() < counts.len() {
                 lists.resize_with(counts.len(), Vec::new);
             }
             for (v, &c) in lists.iter_mut().zip(counts) {
-                v.reserve_exact(c as usize);
+                at.push(v.len() as u32);
+                v.resize(v.len() + c as usize, 0);
             }
         }
         self.list_pos.clear();
         self.list_pos.resize(n, [NONE; 4]);
-        for (r, c) in self.records.core.iter().enumerate() {
+        let [at_user, at_team, at_unit, at_table] = &mut at;
+        #[inline(always)]
+        fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: Option<&mut u32>, r: u32) {
+            if let (Some(list), Some(at), Some(pos)) = (list, at, pos) {
+                if let Some(x) = list.get_mut(*at as usize) {
+                    *x = r;
+                    *pos = *at;
+                    *at += 1;
+                }
+            }
+        }
+        for ((r, c), pos) in self.records.core.iter().enumerate().zip(&mut self.list_pos) {
             let r = r as u32;
-            let owner = match as_team(c.owner) {
-                Some(t) => self.owned_by_team.get_mut(t as usize),
-                None if c.owner != NONE => self.owned_by_user.get_mut(c.owner as usize),
-                None => None,
-            };
-            if let Some(v) = owner {
-                list_push(v, &mut self.list_pos, r, OWNER_LIST);
+            let [p_owner, p_unit, p_table, _] = pos;
+            match as_team(c.owner) {
+                Some(t) => put(
+                    self.owned_by_team.get_mut(t as usize),
+                    at_team.get_mut(t as usize),
+                    Some(p_owner),
+                    r,
+                ),
+                None if c.owner != NONE => put(
+                    self.owned_by_user.get_mut(c.owner as usize),
+                    at_user.get_mut(c.owner as usize),
+                    Some(p_owner),
+                    r,
+                ),
+                None => {}
             }
-            if let Some(v) = self.by_unit.get_mut(c.unit as usize) {
-                list_push(v, &mut self.list_pos, r, UNIT_LIST);
-            }
-            if let Some(v) = self.by_table.get_mut(usize::from(c.table)) {
-                list_push(v, &mut self.list_pos, r, TABLE_LIST);
-            }
+            put(
+                self.by_unit.get_mut(c.unit as usize),
+                at_unit.get_mut(c.unit as usize),
+                Some(p_unit),
+                r,
+            );
+            put(
+                self.by_table.get_mut(usize::from(c.table)),
+                at_table.get_mut(usize::from(c.table)),
+                Some(p_table),
+                r,
+            );
         }
         // Children: the records with a parent grouped by parent (a counting sort), then
         // one list per parent, copied from its group (a hash lookup per parent, not per
