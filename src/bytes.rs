@@ -1882,6 +1882,10 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         rows.sort_total();
     }
     let mut groups: Vec<(u32, Vec<ShareEntry>)> = Vec::new();
+    // (record, principal) of the records with many shares (a scan is enough for the rest)
+    const SCAN: usize = 16;
+    let mut seen: hashbrown::HashSet<(u32, u32), crate::state::FixedHasher> =
+        hashbrown::HashSet::with_hasher(crate::state::FixedHasher::default());
     for &(r, i, principal, rights) in &rows {
         if groups.last().is_none_or(|g| g.0 != r) {
             groups.push((r, Vec::new()));
@@ -1889,7 +1893,15 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         let Some((_, list)) = groups.last_mut() else {
             continue;
         };
-        if list.iter().any(|x| x.principal == principal) {
+        let dup = if list.len() < SCAN {
+            list.iter().any(|x| x.principal == principal)
+        } else {
+            if list.len() == SCAN {
+                seen.extend(list.iter().map(|x| (r, x.principal)));
+            }
+            !seen.insert((r, principal))
+        };
+        if dup {
             e.err(
                 "duplicate-id",
                 format!("/shares/{i}"),
@@ -2312,6 +2324,18 @@ mod tests {
                 s.shares.push(d);
             }),
             Box::new(move |s| s.shares[0].record = s.records[org_rec].id.clone()),
+            Box::new(move |s| {
+                // many shares on one record (past the scan), one of them twice
+                let record = s.records[user_rec].id.clone();
+                s.shares.retain(|x| x.record != record);
+                for k in 0..24 {
+                    s.shares.push(Share {
+                        record: record.clone(),
+                        principal: Principal::User(s.users[k % 20].id.clone()),
+                        rights: vec![Right::Read],
+                    });
+                }
+            }),
             Box::new(|s| s.access_teams[0].template = "ghost".into()),
             Box::new(|s| s.access_teams[0].record = "ghost".into()),
             Box::new(|s| s.access_teams[0].members.push("ghost".into())),
