@@ -1583,14 +1583,13 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         tables: vec![UNSEEN; k],
     };
     let out_of_range = |at: usize| bad(at, "string index out of range");
-    let mut core: Vec<RecordCore> = Vec::with_capacity(n);
-    let mut name_at: Vec<(u32, u32)> = Vec::with_capacity(n);
+    // sized once and written in place (`opt-level = "z"` calls `Vec::push` out of line)
+    let mut core: Vec<RecordCore> = vec![NO_CORE; n];
+    let mut name_at: Vec<(u32, u32)> = vec![(0, NONE); n];
     let is_dup = |i: usize| dups.binary_search(&(i as u32)).is_ok();
     for i in 0..n {
         if !dups.is_empty() && is_dup(i) {
             // skipped, as the JSON loader skips it
-            core.push(NO_CORE);
-            name_at.push((0, NONE));
             continue;
         }
         let name = match p.names.get(i) {
@@ -1615,7 +1614,9 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
                 (start, len)
             }
         };
-        name_at.push(name);
+        if let Some(x) = name_at.get_mut(i) {
+            *x = name;
+        }
         let t = p.tables.get(i);
         let table = resolve(&mut memo.tables, strings, t >> 1, &st.table_ids)
             .ok_or_else(|| out_of_range(p.tables.at(i)))?;
@@ -1725,13 +1726,15 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
                 }
             }
         }
-        core.push(RecordCore {
-            owner,
-            unit,
-            parent: NONE,
-            table: u16::try_from(table).unwrap_or(u16::MAX),
-            flags: if t & 1 != 0 { ACTIVE | ALIVE } else { ALIVE },
-        });
+        if let Some(c) = core.get_mut(i) {
+            *c = RecordCore {
+                owner,
+                unit,
+                parent: NONE,
+                table: u16::try_from(table).unwrap_or(u16::MAX),
+                flags: if t & 1 != 0 { ACTIVE | ALIVE } else { ALIVE },
+            };
+        }
     }
 
     // ---- parents
