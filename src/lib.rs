@@ -105,9 +105,8 @@ impl Org {
 
     /// Load the compact binary form written by [`Org::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Org, Errors> {
-        let (snapshot, records) = bytes::decode_parts(bytes)?;
         Ok(Org {
-            st: validate::load_with(&snapshot, &records)?,
+            st: bytes::load(bytes)?,
             history: history::History::default(),
         })
     }

@@ -498,6 +498,118 @@ impl Interner {
         }
     }
 
+    /// An interner holding every string of `text`, string `i` starting at `starts[i]` and
+    /// ending where the next one starts (the caller checks that the starts rise and fall on
+    /// character boundaries), each indexed; slot fields are left empty for
+    /// [`Interner::set_all_hot`]. Returns it with the strings equal to an earlier one (not
+    /// indexed), in ascending order.
+    ///
+    /// The table is sized as [`Interner::reserve`] sizes it. The strings are bucketed by
+    /// home slot first (one counting-sort pass on the top bits), so the inserts sweep the
+    /// table once instead of writing at random all over it (on a million ids, 42 MB: a
+    /// cache and TLB miss per id otherwise). Equal strings share a home, and a bucket keeps
+    /// index order, so the first of equal strings is the one indexed.
+    pub fn build(text: String, starts: Vec<u32>) -> (Interner, Vec<u32>) {
+        const BUCKET_BITS: u32 = 10;
+        let n = starts.len();
+        let cap = n.max(4) * 4 / 3 + 1;
+        let mut it = Interner {
+            text,
+            starts,
+            slots: crate::pages::PageVec::filled(EMPTY_SLOT, cap),
+            used: 0,
+            hasher: FixedHasher::default(),
+            last: (EMPTY, 0),
+        };
+        // the top BUCKET_BITS bits of a home (a shift: no division per string)
+        let shift = (usize::BITS - cap.leading_zeros()).saturating_sub(BUCKET_BITS);
+        let bucket = |home: u32| (home >> shift) as usize;
+        // (collected, not pushed: `opt-level = "z"` calls `Vec::push` out of line)
+        let homes: Vec<u32> = (0..n as u32)
+            .map(|i| Self::home(it.hash(it.get_str(i)), cap) as u32)
+            .collect();
+        let mut at = vec![0u32; (1 << BUCKET_BITS) + 1];
+        for &home in &homes {
+            if let Some(c) = at.get_mut(bucket(home) + 1) {
+                *c += 1;
+            }
+        }
+        for k in 1..at.len() {
+            let prev = at.get(k - 1).copied().unwrap_or(0);
+            if let Some(c) = at.get_mut(k) {
+                *c += prev;
+            }
+        }
+        // The slots to place, bucketed, each with its key (read from the arena here, in
+        // order, rather than at random below) and its home in the `owner` field.
+        let mut order: Vec<Slot> = vec![EMPTY_SLOT; n];
+        for (i, &home) in homes.iter().enumerate() {
+            let i = i as u32;
+            let s = it.get_str(i);
+            let h = if s.len() > INLINE { it.hash(s) } else { 0 };
+            let off = it.starts.get(i as usize).copied().unwrap_or(0);
+            let (klen, key) = Slot::key_of(s.as_bytes(), h, off);
+            if let Some(c) = at.get_mut(bucket(home)) {
+                if let Some(o) = order.get_mut(*c as usize) {
+                    *o = Slot {
+                        idx: i,
+                        owner: home,
+                        klen,
+                        key,
+                        ..EMPTY_SLOT
+                    };
+                }
+                *c += 1;
+            }
+        }
+        drop(homes);
+        let mut dups = Vec::new();
+        for mut new in order {
+            let mut pos = new.owner as usize;
+            new.owner = NONE;
+            let mut found = false;
+            for _ in 0..cap {
+                let Some(slot) = it.slots.get(pos) else {
+                    break;
+                };
+                if slot.idx == EMPTY {
+                    break;
+                }
+                // (as one number: an array compare is a `memcmp` call in wasm)
+                if slot.klen == new.klen
+                    && u128::from_le_bytes(slot.key) == u128::from_le_bytes(new.key)
+                    && (new.klen != LONG || it.get_str(slot.idx) == it.get_str(new.idx))
+                {
+                    found = true;
+                    break;
+                }
+                pos = Self::next(pos, cap);
+            }
+            if found {
+                dups.push(new.idx);
+            } else if let Some(slot) = it.slots.get_mut(pos) {
+                *slot = new;
+                it.used += 1;
+                it.last = (new.idx, pos);
+            }
+        }
+        dups.sort_unstable();
+        (it, dups)
+    }
+
+    /// Set the record fields of every indexed string from `hot` (one sweep of the table).
+    pub fn set_all_hot(&mut self, hot: impl Fn(u32) -> Hot) {
+        for slot in self.slots.iter_mut() {
+            if slot.idx < TOMBSTONE {
+                let h = hot(slot.idx);
+                slot.owner = h.owner;
+                slot.unit = h.unit;
+                slot.table = h.table;
+                slot.flags = h.flags;
+            }
+        }
+    }
+
     /// Bytes held (for memory figures).
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.starts.capacity() * 4 + self.slots.bytes()
@@ -1041,6 +1153,13 @@ fn remove_sorted(v: &mut Vec<u32>, x: u32) {
     }
 }
 
+/// Count one more at `i`, growing `counts` as needed.
+fn bump(counts: &mut Vec<u32>, i: u32) {
+    if let Some(c) = slot(counts, i) {
+        *c += 1;
+    }
+}
+
 fn slot<T: Default>(v: &mut Vec<T>, i: u32) -> Option<&mut T> {
     let i = i as usize;
     if v.len() <= i {
@@ -1494,6 +1613,152 @@ impl State {
             list_push(v, &mut self.list_pos, r, TABLE_LIST);
         }
         Some(())
+    }
+
+    /// Link every record of `records.core` (all alive, none linked yet: a bulk load) into
+    /// the owner, unit, table and children lists and [`State::list_pos`], in record order
+    /// (the lists [`State::attach_record`] one by one and then [`State::set_record_parent`]
+    /// would build), each list allocated once at its final size.
+    pub fn link_loaded_records(&mut self) {
+        let n = self.records.core.len();
+        let mut kids: Vec<u32> = vec![0; n];
+        let mut counts: [Vec<u32>; 4] = Default::default();
+        for c in &self.records.core {
+            let [users, teams, units, tables] = &mut counts;
+            match as_team(c.owner) {
+                Some(t) => bump(teams, t),
+                None if c.owner != NONE => bump(users, c.owner),
+                None => {}
+            }
+            if c.unit != NONE {
+                bump(units, c.unit);
+            }
+            bump(tables, u32::from(c.table));
+            if let Some(k) = kids.get_mut(c.parent as usize) {
+                *k += 1;
+            }
+        }
+        // Each list is sized once; `at` is where its next record goes (written in place:
+        // `opt-level = "z"` calls `Vec::push` out of line, three times per record).
+        let [users, teams, units, tables] = &counts;
+        let lists = [
+            (&mut self.owned_by_user, users),
+            (&mut self.owned_by_team, teams),
+            (&mut self.by_unit, units),
+            (&mut self.by_table, tables),
+        ];
+        let mut at: [Vec<u32>; 4] = Default::default();
+        for ((lists, counts), at) in lists.into_iter().zip(&mut at) {
+            if lists.len() < counts.len() {
+                lists.resize_with(counts.len(), Vec::new);
+            }
+            for (v, &c) in lists.iter_mut().zip(counts) {
+                at.push(v.len() as u32);
+                v.resize(v.len() + c as usize, 0);
+            }
+        }
+        self.list_pos.clear();
+        self.list_pos.resize(n, [NONE; 4]);
+        let [at_user, at_team, at_unit, at_table] = &mut at;
+        #[inline(always)]
+        fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: Option<&mut u32>, r: u32) {
+            if let (Some(list), Some(at), Some(pos)) = (list, at, pos) {
+                if let Some(x) = list.get_mut(*at as usize) {
+                    *x = r;
+                    *pos = *at;
+                    *at += 1;
+                }
+            }
+        }
+        for ((r, c), pos) in self.records.core.iter().enumerate().zip(&mut self.list_pos) {
+            let r = r as u32;
+            let [p_owner, p_unit, p_table, _] = pos;
+            match as_team(c.owner) {
+                Some(t) => put(
+                    self.owned_by_team.get_mut(t as usize),
+                    at_team.get_mut(t as usize),
+                    Some(p_owner),
+                    r,
+                ),
+                None if c.owner != NONE => put(
+                    self.owned_by_user.get_mut(c.owner as usize),
+                    at_user.get_mut(c.owner as usize),
+                    Some(p_owner),
+                    r,
+                ),
+                None => {}
+            }
+            put(
+                self.by_unit.get_mut(c.unit as usize),
+                at_unit.get_mut(c.unit as usize),
+                Some(p_unit),
+                r,
+            );
+            put(
+                self.by_table.get_mut(usize::from(c.table)),
+                at_table.get_mut(usize::from(c.table)),
+                Some(p_table),
+                r,
+            );
+        }
+        // Children: the records with a parent grouped by parent (a counting sort), then
+        // one list per parent, copied from its group (a hash lookup per parent, not per
+        // child).
+        let mut start: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut sum = 0u32;
+        start.push(0);
+        for &k in &kids {
+            sum += k;
+            start.push(sum);
+        }
+        let mut fill = kids;
+        fill.iter_mut().zip(&start).for_each(|(f, &s)| *f = s);
+        let mut grouped: Vec<u32> = vec![0; sum as usize];
+        for (r, c) in self.records.core.iter().enumerate() {
+            let p = c.parent as usize;
+            let (Some(at), Some(&first)) = (fill.get_mut(p), start.get(p)) else {
+                continue;
+            };
+            if let Some(g) = grouped.get_mut(*at as usize) {
+                *g = r as u32;
+            }
+            if let Some(lp) = self.list_pos.get_mut(r).and_then(|x| x.get_mut(CHILD_LIST)) {
+                *lp = *at - first;
+            }
+            *at += 1;
+        }
+        drop(fill);
+        let parents = start.windows(2).filter(|w| w.first() != w.last()).count();
+        self.children.reserve(parents);
+        for (p, w) in start.windows(2).enumerate() {
+            if let [a, b] = *w {
+                if b > a {
+                    if let Some(kids) = grouped.get(a as usize..b as usize) {
+                        self.children.insert(p as u32, kids.to_vec());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Give loaded records (see [`State::link_loaded_records`]) their shares, one list per
+    /// record (none empty, each record once): the lists, flags and sharee index
+    /// [`State::set_shares`] would give them, without writing id slots (a bulk load fills
+    /// them afterwards).
+    pub fn set_loaded_shares(&mut self, lists: Vec<(u32, Vec<ShareEntry>)>) {
+        self.shares.reserve(lists.len());
+        for (r, mut list) in lists {
+            list.sort_total();
+            let had = self.records.core(r).flags;
+            if let Some(c) = self.records.core.get_mut(r as usize) {
+                c.flags |= SHARED;
+            }
+            self.mark_children_shared_above(r, had);
+            for s in &list {
+                self.shared_with.entry(s.principal).or_default().push(r);
+            }
+            self.shares.insert(r, list);
+        }
     }
 
     /// Remove the last record slot (undo of a create).

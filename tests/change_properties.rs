@@ -372,3 +372,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 150,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// An org loaded from bytes (its records, lists and id slots built in bulk by
+    /// `bytes::load`) changes, decides and undoes exactly like the same org loaded from JSON.
+    #[test]
+    fn bytes_loaded_org_changes_like_a_json_loaded_one(plan in random_org::plan(), cs in changeset_plan()) {
+        let snap = random_org::build(&plan);
+        let text = snap.to_string();
+        let mut org = load(&text)?;
+        let mut bin = Org::from_bytes(&org.to_bytes()).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let mut ctx = Ctx::new(&snap);
+        let ops = materialize(&mut ctx, &cs);
+        let changes = parse(&ops)?;
+        let cx = context(&text, &ops);
+        let a = org.apply(changes.clone()).map_err(|e| codes(&e));
+        let b = bin.apply(changes).map_err(|e| codes(&e));
+        prop_assert_eq!(&a, &b, "apply differs\n{}", cx);
+        prop_assert_eq!(&org.to_json(), &bin.to_json(), "applied states differ\n{}", cx);
+        prop_assert_eq!(all_rights(&org), all_rights(&bin), "decisions differ\n{}", cx);
+        if a.is_ok() {
+            prop_assert!(org.undo() && bin.undo());
+            prop_assert_eq!(&org.to_json(), &bin.to_json(), "undone states differ\n{}", cx);
+            prop_assert_eq!(all_rights(&org), all_rights(&bin), "decisions after undo differ\n{}", cx);
+        }
+    }
+}

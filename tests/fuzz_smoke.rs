@@ -137,7 +137,7 @@ fn smoke_from_bytes() {
         move |rng| {
             if rng.below(8) == 0 {
                 let n = rng.below(128);
-                let mut v = b"CRMP\x01\x01".to_vec();
+                let mut v = b"CRMP\x02\x01".to_vec();
                 v.extend(rng.bytes(n));
                 v
             } else {
