@@ -3,7 +3,7 @@
 //! all eight rights computed in one pass as a bitmask.
 
 use crate::access::{Right, RightSet};
-use crate::grants::{Grant, REACH_DEEP, REACH_LOCAL, REACH_TEAM};
+use crate::grants::{Grant, TableGrants, UserGrants, REACH_DEEP, REACH_LOCAL, REACH_TEAM};
 use crate::model::Principal;
 use crate::state::{as_team, as_user, Hot, State, NONE, SHARING};
 
@@ -94,7 +94,23 @@ pub fn owner_depth_rights(
         return RightSet::EMPTY;
     };
     let tg = g.table(table);
-    let want = want.0 & tg.any;
+    owner_depth_in(st, u, g, tg, table, owner, unit, want.0 & tg.any)
+}
+
+/// [`owner_depth_rights`] with the user's grants on the table at hand; `want` holds only
+/// rights with a grant.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn owner_depth_in(
+    st: &State,
+    u: u32,
+    g: &UserGrants,
+    tg: TableGrants,
+    table: u32,
+    owner: u32,
+    unit: u32,
+    want: u8,
+) -> RightSet {
     if want == 0 || st.org_owned(table) {
         return RightSet(want);
     }
@@ -164,15 +180,24 @@ fn rights_with(
     }
     let table = u32::from(rec.table);
     let (owner, unit) = (rec.owner, rec.unit);
-    let got = owner_depth_rights(st, u, table, owner, unit, want);
-    let rest = RightSet(want.0 & !got.0 & !Right::Create.bit());
-    if rest.is_empty() || st.org_owned(table) {
+    // the user's grants on the table, read once: the privilege check first
+    let Some(g) = st.grants.get(u as usize) else {
+        return RightSet::EMPTY;
+    };
+    let tg = g.table(table);
+    let privileged = want.0 & tg.any;
+    if privileged == 0 {
+        return RightSet::EMPTY;
+    }
+    let got = owner_depth_in(st, u, g, tg, table, owner, unit, privileged);
+    let rest = privileged & !got.0 & !Right::Create.bit();
+    if rest == 0 || st.org_owned(table) {
         return got;
     }
-    let cov = coverage(st, u, table, rest);
-    if cov.privileged.is_empty() {
-        return got;
-    }
+    let cov = Coverage {
+        privileged: RightSet(rest),
+        personal: RightSet(rest & tg.personal),
+    };
     let shared = rec.flags & SHARING != 0;
     let mut got = got;
     if shared {
