@@ -170,19 +170,15 @@ impl Slot {
     /// The key of string `s` (hash `h`, arena offset `off`).
     #[inline(always)]
     fn key_of(s: &[u8], h: u64, off: u32) -> (u8, [u8; INLINE]) {
-        let mut key = [0u8; INLINE];
+        // built as one number: byte loops and `copy_from_slice` are calls in the size-built wasm
         if s.len() <= INLINE {
             let [a, b] = crate::ids::key16(s);
-            for (dst, src) in key.chunks_exact_mut(8).zip([a, b]) {
-                dst.copy_from_slice(&src.to_le_bytes());
-            }
-            (s.len() as u8, key)
+            let key = u128::from(a) | (u128::from(b) << 64);
+            (s.len() as u8, key.to_le_bytes())
         } else {
-            let len = s.len() as u32;
-            for (dst, src) in key.chunks_exact_mut(4).zip([h as u32, off, len]) {
-                dst.copy_from_slice(&src.to_le_bytes());
-            }
-            (LONG, key)
+            let key =
+                u128::from(h as u32) | (u128::from(off) << 32) | (u128::from(s.len() as u32) << 64);
+            (LONG, key.to_le_bytes())
         }
     }
 
@@ -287,7 +283,8 @@ impl Interner {
                 free.get_or_insert(pos);
             } else if slot.klen == klen {
                 if klen != LONG {
-                    if slot.key == key {
+                    // (as one number: an array compare is a `memcmp` call in the wasm)
+                    if u128::from_le_bytes(slot.key) == u128::from_le_bytes(key) {
                         return (pos, Some(pos));
                     }
                 } else if slot.word(0) == tag && slot.word(2) as usize == b.len() {
