@@ -72,8 +72,10 @@ use crate::model::{
 };
 use crate::sort::SortTotal;
 use crate::state::{
-    team_principal, AccessTeamEntry, Hot, Interner, Map, RecordCore, Records, ShareEntry, State,
-    ACTIVE, ALIVE, NONE,
+    team_principal, Hot, Interner, Map, RecordCore, Records, ShareEntry, State, ACTIVE, ALIVE, NONE,
+};
+use crate::validate::{
+    add_access_team, set_access_team_lists, AccessTeamLists, ResolvedAccessTeam,
 };
 
 /// The four magic bytes every binary snapshot starts with.
@@ -1940,7 +1942,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     drop(rows);
 
     // ---- access teams (few: as the JSON loader does them)
-    let mut at_lists: Map<u32, Vec<AccessTeamEntry>> = crate::state::new_map();
+    let mut at_lists = AccessTeamLists::default();
     for (i, a) in p.access_teams.iter().enumerate() {
         let template_id = strings.get(a.template as usize).unwrap_or("");
         let template = match st.template_ids.get(template_id) {
@@ -1982,48 +1984,17 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         if template == NONE || r == NONE {
             continue;
         }
-        let ttable = st
-            .templates
-            .get(template as usize)
-            .map_or(NONE, |t| t.table);
-        if ttable != table_of(r) {
-            e.err(
-                "bad-value",
-                format!("/accessTeams/{i}/template"),
-                format!(
-                    "template `{}` is for table `{}`, record `{}` is a `{}`",
-                    short_id(template_id),
-                    short_id(st.table_name(ttable)),
-                    short_id(ids.get_str(r)),
-                    short_id(st.table_name(table_of(r)))
-                ),
-            );
-            continue;
-        }
-        let count = members.len();
-        members.sort_total();
-        members.dedup();
-        if members.len() != count {
-            e.err(
-                "duplicate-id",
-                format!("/accessTeams/{i}/members"),
-                "an access team lists a member twice".into(),
-            );
-        }
-        let list = at_lists.entry(r).or_default();
-        if list.iter().any(|x| x.template == template) {
-            e.err(
-                "duplicate-id",
-                format!("/accessTeams/{i}"),
-                format!(
-                    "record `{}` has two access teams of template `{}`",
-                    short_id(ids.get_str(r)),
-                    short_id(template_id)
-                ),
-            );
-            continue;
-        }
-        list.push(AccessTeamEntry { template, members });
+        let team = ResolvedAccessTeam {
+            i,
+            template,
+            template_id,
+            record: r,
+            record_id: ids.get_str(r),
+            record_table: table_of(r),
+        };
+        add_access_team(&st, &mut at_lists, &team, members, &mut |c, p, m| {
+            e.err(c, p, m)
+        });
     }
 
     // ---- assertions
@@ -2061,11 +2032,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     st.records.name_at = name_at;
     st.link_loaded_records();
     st.set_loaded_shares(groups);
-    let mut at_lists: Vec<(u32, Vec<AccessTeamEntry>)> = at_lists.into_iter().collect();
-    at_lists.sort_total_by_key(|(r, _)| *r);
-    for (r, list) in at_lists {
-        st.set_access_teams(r, list);
-    }
+    set_access_team_lists(&mut st, at_lists);
     st.assertions = assertions;
     drop(memo);
     st.records.names = std::mem::take(&mut p.strings.text);

@@ -1038,7 +1038,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     }
 
     // ---- access teams
-    let mut at_lists: crate::state::Map<u32, Vec<AccessTeamEntry>> = crate::state::new_map();
+    let mut at_lists = AccessTeamLists::default();
     for (i, a) in s.access_teams.iter().enumerate() {
         let template = match st.template_ids.get(&a.template) {
             Some(&t) => t,
@@ -1069,55 +1069,19 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         if template == NONE || r == NONE {
             continue;
         }
-        let ttable = st
-            .templates
-            .get(template as usize)
-            .map(|t| t.table)
-            .unwrap_or(NONE);
-        if ttable != st.records.table(r) {
-            ctx.err(
-                "bad-value",
-                format!("/accessTeams/{i}/template"),
-                format!(
-                    "template `{}` is for table `{}`, record `{}` is a `{}`",
-                    short_id(&a.template),
-                    short_id(st.table_name(ttable)),
-                    short_id(&a.record),
-                    short_id(st.table_name(st.records.table(r)))
-                ),
-            );
-            continue;
-        }
-        let n = members.len();
-        members.sort_total();
-        members.dedup();
-        if members.len() != n {
-            ctx.err(
-                "duplicate-id",
-                format!("/accessTeams/{i}/members"),
-                "an access team lists a member twice".into(),
-            );
-        }
-        let list = at_lists.entry(r).or_default();
-        if list.iter().any(|e| e.template == template) {
-            ctx.err(
-                "duplicate-id",
-                format!("/accessTeams/{i}"),
-                format!(
-                    "record `{}` has two access teams of template `{}`",
-                    short_id(&a.record),
-                    short_id(&a.template)
-                ),
-            );
-            continue;
-        }
-        list.push(AccessTeamEntry { template, members });
+        let team = ResolvedAccessTeam {
+            i,
+            template,
+            template_id: &a.template,
+            record: r,
+            record_id: &a.record,
+            record_table: st.records.table(r),
+        };
+        add_access_team(&st, &mut at_lists, &team, members, &mut |c, p, m| {
+            ctx.err(c, p, m)
+        });
     }
-    let mut at_lists: Vec<(u32, Vec<AccessTeamEntry>)> = at_lists.into_iter().collect();
-    at_lists.sort_total_by_key(|(r, _)| *r);
-    for (r, list) in at_lists {
-        st.set_access_teams(r, list);
-    }
+    set_access_team_lists(&mut st, at_lists);
 
     // ---- hierarchy
     if let Some(h) = &s.hierarchy {
@@ -1193,6 +1157,87 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     }
     st.refresh_all();
     Ok(st)
+}
+
+/// Access teams being loaded, by record.
+pub(crate) type AccessTeamLists = crate::state::Map<u32, Vec<AccessTeamEntry>>;
+
+/// Access team `i` of a snapshot, with its template and record resolved.
+pub(crate) struct ResolvedAccessTeam<'a> {
+    pub i: usize,
+    pub template: u32,
+    pub template_id: &'a str,
+    pub record: u32,
+    pub record_id: &'a str,
+    /// The record's table.
+    pub record_table: u32,
+}
+
+/// The SPEC §7 checks of an access team whose template, record and members are resolved
+/// (the template's table, a member listed twice, two teams of one template on a record),
+/// for the JSON and the binary loaders alike; adds it to `lists` unless it is refused.
+pub(crate) fn add_access_team(
+    st: &State,
+    lists: &mut AccessTeamLists,
+    a: &ResolvedAccessTeam<'_>,
+    mut members: Vec<u32>,
+    err: &mut dyn FnMut(&str, String, String),
+) {
+    let i = a.i;
+    let ttable = st
+        .templates
+        .get(a.template as usize)
+        .map_or(NONE, |t| t.table);
+    if ttable != a.record_table {
+        err(
+            "bad-value",
+            format!("/accessTeams/{i}/template"),
+            format!(
+                "template `{}` is for table `{}`, record `{}` is a `{}`",
+                short_id(a.template_id),
+                short_id(st.table_name(ttable)),
+                short_id(a.record_id),
+                short_id(st.table_name(a.record_table))
+            ),
+        );
+        return;
+    }
+    let n = members.len();
+    members.sort_total();
+    members.dedup();
+    if members.len() != n {
+        err(
+            "duplicate-id",
+            format!("/accessTeams/{i}/members"),
+            "an access team lists a member twice".into(),
+        );
+    }
+    let list = lists.entry(a.record).or_default();
+    if list.iter().any(|e| e.template == a.template) {
+        err(
+            "duplicate-id",
+            format!("/accessTeams/{i}"),
+            format!(
+                "record `{}` has two access teams of template `{}`",
+                short_id(a.record_id),
+                short_id(a.template_id)
+            ),
+        );
+        return;
+    }
+    list.push(AccessTeamEntry {
+        template: a.template,
+        members,
+    });
+}
+
+/// Store the loaded access teams, record by record in index order.
+pub(crate) fn set_access_team_lists(st: &mut State, lists: AccessTeamLists) {
+    let mut lists: Vec<(u32, Vec<AccessTeamEntry>)> = lists.into_iter().collect();
+    lists.sort_total_by_key(|(r, _)| *r);
+    for (r, list) in lists {
+        st.set_access_teams(r, list);
+    }
 }
 
 fn principal_ref(ctx: &mut Ctx, st: &State, p: &Principal, path: String) -> u32 {
