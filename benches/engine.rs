@@ -37,6 +37,18 @@ fn report(name: &str, s: &Stats, unit: &str) {
 }
 
 /// Time `f` `runs` times; per-run nanoseconds.
+/// [`time_runs`] and [`report`], then the CPU time per run.
+fn report_cpu<T>(runs: usize, name: &str, f: impl FnMut() -> T) {
+    let c = cpu_ns();
+    let s = time_runs(runs, f);
+    report(name, &s, "");
+    println!(
+        "{:<44} {:>10} per run",
+        "  cpu time",
+        fmt_ns((cpu_ns() - c) as f64 / runs as f64)
+    );
+}
+
 fn time_runs<T>(runs: usize, mut f: impl FnMut() -> T) -> Stats {
     let mut xs = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -198,35 +210,24 @@ fn main() {
     let org = Org::from_bytes(&bytes).expect("bench org loads");
     if !checks_only {
         // ---- load times
-        let c = cpu_ns();
-        let s = time_runs(load_runs, || Org::from_json(&json).expect("loads"));
-        report("load: Org::from_json (parse + validate + index)", &s, "");
-        println!(
-            "{:<44} {:>10} per run",
-            "  cpu time",
-            fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+        report_cpu(
+            load_runs,
+            "load: Org::from_json (parse + validate + index)",
+            || Org::from_json(&json).expect("loads"),
         );
-        let c = cpu_ns();
-        let s = time_runs(load_runs, || Org::from_bytes(&bytes).expect("loads"));
-        report("load: Org::from_bytes (decode + validate + index)", &s, "");
-        println!(
-            "{:<44} {:>10} per run",
-            "  cpu time",
-            fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+        report_cpu(
+            load_runs,
+            "load: Org::from_bytes (columns into the state)",
+            || Org::from_bytes(&bytes).expect("loads"),
         );
-        let c = cpu_ns();
-        let s = time_runs(load_runs, || {
-            crm_policy::bytes::decode(&bytes).expect("decodes")
-        });
-        report("  of which bytes::decode alone", &s, "");
-        println!(
-            "{:<44} {:>10} per run",
-            "  cpu time",
-            fmt_ns((cpu_ns() - c) as f64 / load_runs as f64)
+        report_cpu(
+            load_runs,
+            "  bytes::decode to a snapshot (not the load path)",
+            || crm_policy::bytes::decode(&bytes).expect("decodes"),
         );
         let snap = org.to_snapshot();
         let s = time_runs(load_runs, || Org::from_snapshot(&snap).expect("loads"));
-        report("  of which Org::from_snapshot (validate+index)", &s, "");
+        report("  Org::from_snapshot (validate + index)", &s, "");
         drop(snap);
         let s = time_runs(load_runs.min(5), || org.to_json());
         report("export: org.to_json()", &s, "");
