@@ -42,10 +42,17 @@ pub fn coverage(st: &State, u: u32, table: u32, want: RightSet) -> Coverage {
     let Some(g) = st.grants.get(u as usize) else {
         return Coverage::default();
     };
-    let t = g.table(table);
-    Coverage {
-        privileged: RightSet(want.0 & t.any),
-        personal: RightSet(want.0 & t.personal),
+    Coverage::of(g.table(table), want)
+}
+
+impl Coverage {
+    /// The coverage of `want` by a user's grants on one table.
+    #[inline(always)]
+    fn of(t: TableGrants, want: RightSet) -> Coverage {
+        Coverage {
+            privileged: RightSet(want.0 & t.any),
+            personal: RightSet(want.0 & t.personal),
+        }
     }
 }
 
@@ -194,10 +201,7 @@ fn rights_with(
     if rest == 0 || st.org_owned(table) {
         return got;
     }
-    let cov = Coverage {
-        privileged: RightSet(rest),
-        personal: RightSet(rest & tg.personal),
-    };
+    let cov = Coverage::of(tg, RightSet(rest));
     let shared = rec.flags & SHARING != 0;
     let mut got = got;
     if shared {
