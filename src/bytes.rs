@@ -63,7 +63,7 @@ use std::collections::BTreeMap;
 
 use crate::access::{Level, Right, RightSet};
 use crate::error::{short_id, Errors, PolicyError};
-use crate::limits::{MAX_ERRORS, MAX_ID_BYTES, MAX_INPUT_BYTES};
+use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
 use crate::model::{
     AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, Cascade, CascadeScope, DeleteCascade,
     Hierarchy, HierarchyModel, Inheritance, Ownership, Principal, Record, Relationship, Role,
@@ -75,7 +75,7 @@ use crate::state::{
     team_principal, Hot, Interner, Map, RecordCore, Records, ShareEntry, State, ACTIVE, ALIVE, NONE,
 };
 use crate::validate::{
-    add_access_team, set_access_team_lists, AccessTeamLists, ResolvedAccessTeam,
+    add_access_team, set_access_team_lists, AccessTeamLists, Ctx, ResolvedAccessTeam,
 };
 
 /// The four magic bytes every binary snapshot starts with.
@@ -1565,17 +1565,6 @@ fn resolve(memo: &mut [u32], strings: &Strings, k: u32, map: &impl Ids) -> Optio
     Some(*m)
 }
 
-/// Collected errors (at most [`MAX_ERRORS`]).
-struct Errs(Vec<PolicyError>);
-
-impl Errs {
-    fn err(&mut self, code: &str, path: String, msg: String) {
-        if self.0.len() < MAX_ERRORS {
-            self.0.push(PolicyError::new(code, path, msg));
-        }
-    }
-}
-
 /// Load a binary snapshot straight into the engine's state: the checks and the result of
 /// [`crate::validate::load`] on the decoded snapshot, without materialising its records
 /// (see the module docs).
@@ -1584,7 +1573,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     let mut st = crate::validate::load(&p.snapshot)?;
     let across = st.settings.ownership_across_business_units;
     let n = p.n;
-    let mut e = Errs(Vec::new());
+    let mut e = Ctx::default();
     let (ids, dups) = Interner::build(std::mem::take(&mut p.ids), std::mem::take(&mut p.starts));
     for &i in &dups {
         e.err(
@@ -1992,9 +1981,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             record_id: ids.get_str(r),
             record_table: table_of(r),
         };
-        add_access_team(&st, &mut at_lists, &team, members, &mut |c, p, m| {
-            e.err(c, p, m)
-        });
+        add_access_team(&st, &mut at_lists, &team, members, &mut e);
     }
 
     // ---- assertions
@@ -2025,8 +2012,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
                 .map(|k| strings.get(k as usize).unwrap_or("").to_owned()),
         });
     }
-    if !e.0.is_empty() {
-        return Err(Errors(e.0));
+    if !e.errors.is_empty() {
+        return Err(Errors(e.errors));
     }
     st.records.core = core;
     st.records.name_at = name_at;

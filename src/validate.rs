@@ -248,12 +248,16 @@ fn pointer_at(json: &str, offset: usize, key_error: bool) -> String {
     pointer
 }
 
-struct Ctx {
-    errors: Vec<PolicyError>,
+/// The problems a load collects (at most [`limits::MAX_ERRORS`]), for the JSON and the
+/// binary loaders.
+#[derive(Default)]
+pub(crate) struct Ctx {
+    pub(crate) errors: Vec<PolicyError>,
 }
 
 impl Ctx {
-    fn err(&mut self, code: &str, path: String, msg: String) {
+    /// Record a problem (dropped past the limit).
+    pub(crate) fn err(&mut self, code: &str, path: String, msg: String) {
         if self.errors.len() < limits::MAX_ERRORS {
             self.errors.push(PolicyError::new(code, path, msg));
         }
@@ -1077,9 +1081,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             record_id: &a.record,
             record_table: st.records.table(r),
         };
-        add_access_team(&st, &mut at_lists, &team, members, &mut |c, p, m| {
-            ctx.err(c, p, m)
-        });
+        add_access_team(&st, &mut at_lists, &team, members, &mut ctx);
     }
     set_access_team_lists(&mut st, at_lists);
 
@@ -1181,7 +1183,7 @@ pub(crate) fn add_access_team(
     lists: &mut AccessTeamLists,
     a: &ResolvedAccessTeam<'_>,
     mut members: Vec<u32>,
-    err: &mut dyn FnMut(&str, String, String),
+    ctx: &mut Ctx,
 ) {
     let i = a.i;
     let ttable = st
@@ -1189,7 +1191,7 @@ pub(crate) fn add_access_team(
         .get(a.template as usize)
         .map_or(NONE, |t| t.table);
     if ttable != a.record_table {
-        err(
+        ctx.err(
             "bad-value",
             format!("/accessTeams/{i}/template"),
             format!(
@@ -1206,7 +1208,7 @@ pub(crate) fn add_access_team(
     members.sort_total();
     members.dedup();
     if members.len() != n {
-        err(
+        ctx.err(
             "duplicate-id",
             format!("/accessTeams/{i}/members"),
             "an access team lists a member twice".into(),
@@ -1214,7 +1216,7 @@ pub(crate) fn add_access_team(
     }
     let list = lists.entry(a.record).or_default();
     if list.iter().any(|e| e.template == a.template) {
-        err(
+        ctx.err(
             "duplicate-id",
             format!("/accessTeams/{i}"),
             format!(
