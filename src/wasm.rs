@@ -32,34 +32,37 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; SCRATCH_BYTES]);
 }
 
-/// Size of the bulk buffer the JS `checkMany` fills in wasm memory: requests one after
-/// another as `right:u8 userLen:u16le recordLen:u16le user record` (ASCII ids), as many
-/// as fit; then one `__checkManyBulk` call decides them all.
+/// Size of the bulk id buffer the JS `checkMany` fills in wasm memory: the ids of the
+/// requests one after another (user, record, user, ...), ASCII; their rights and lengths
+/// go to the bulk meta buffer, three `u16` per request (`right, userLen, recordLen`). As
+/// many requests as fit; then one `__checkManyBulk` call decides them all.
 const BULK_BYTES: usize = 1 << 20;
-/// Most requests one bulk call can hold (each takes at least 5 bytes).
-const BULK_MAX: usize = BULK_BYTES / 5;
+/// Most requests one bulk call can hold (the meta buffer holds `3 * BULK_MAX` `u16`).
+const BULK_MAX: usize = 1 << 16;
 
 thread_local! {
-    /// The bulk request buffer (allocated on first use, never moved).
+    /// The bulk id buffer (allocated on first use, never moved).
     static BULK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The bulk meta buffer: `right, userLen, recordLen` per request.
+    static BULK_META: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
     /// One 0/1 byte per request of the last bulk call.
     static BULK_OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The requests of the first `len` bytes of the bulk buffer (see [`BULK_BYTES`]).
-fn bulk_requests(buf: &[u8]) -> Option<Vec<(&str, Right, &str)>> {
-    let mut out = Vec::new();
-    let mut rest = buf;
-    while let [r, u0, u1, r0, r1, tail @ ..] = rest {
-        let right = *Right::ALL.get(usize::from(*r))?;
-        let ul = usize::from(u16::from_le_bytes([*u0, *u1]));
-        let rl = usize::from(u16::from_le_bytes([*r0, *r1]));
-        let user = std::str::from_utf8(tail.get(..ul)?).ok()?;
-        let record = std::str::from_utf8(tail.get(ul..ul + rl)?).ok()?;
-        out.push((user, right, record));
-        rest = tail.get(ul + rl..)?;
+/// The requests of a bulk call: `ids` cut by the lengths in `meta` (see [`BULK_BYTES`]),
+/// which must account for every byte; `None` for a bad right or a length out of bounds.
+fn bulk_requests<'a>(ids: &'a str, meta: &[u16]) -> Option<Vec<(&'a str, Right, &'a str)>> {
+    let mut out = Vec::with_capacity(meta.len() / 3);
+    let mut at = 0usize;
+    for m in meta.chunks_exact(3) {
+        let &[r, ul, rl] = m else { return None };
+        let right = *Right::ALL.get(usize::from(r))?;
+        let user_end = at + usize::from(ul);
+        let end = user_end + usize::from(rl);
+        out.push((ids.get(at..user_end)?, right, ids.get(user_end..end)?));
+        at = end;
     }
-    rest.is_empty().then_some(out)
+    (at == ids.len()).then_some(out)
 }
 
 /// Run `f` on the ids in the scratch buffer; -1 when the lengths or the UTF-8 are bad.
@@ -680,14 +683,20 @@ impl Org {
         Ok(self.inner.rights(user, record).map_err(throw_one)?.0)
     }
 
-    /// Address of the bulk request buffer of `checkMany` ([`BULK_BYTES`] bytes, allocated
-    /// on the first call and never moved).
+    /// Address of the bulk id buffer of `checkMany` ([`BULK_BYTES`] bytes; the three bulk
+    /// buffers are allocated on the first call and never moved).
     #[wasm_bindgen(js_name = __bulkPtr)]
     pub fn bulk_ptr() -> u32 {
         BULK_OUT.with(|o| {
             let mut o = o.borrow_mut();
             if o.is_empty() {
                 *o = vec![0; BULK_MAX];
+            }
+        });
+        BULK_META.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.is_empty() {
+                *m = vec![0; 3 * BULK_MAX];
             }
         });
         BULK.with(|b| {
@@ -699,6 +708,13 @@ impl Org {
         })
     }
 
+    /// Address of the bulk meta buffer (`3 * BULK_MAX` `u16`, see [`BULK_BYTES`]).
+    #[wasm_bindgen(js_name = __bulkMetaPtr)]
+    pub fn bulk_meta_ptr() -> u32 {
+        Org::bulk_ptr();
+        BULK_META.with(|m| m.borrow().as_ptr() as usize as u32)
+    }
+
     /// Address of the decisions of the last `__checkManyBulk` call (one byte each).
     #[wasm_bindgen(js_name = __bulkOutPtr)]
     pub fn bulk_out_ptr() -> u32 {
@@ -706,30 +722,32 @@ impl Org {
         BULK_OUT.with(|o| o.borrow().as_ptr() as usize as u32)
     }
 
-    /// Fastest path of `checkMany`: decides the `count` requests in the first `len` bytes
-    /// of the bulk buffer and writes one 0/1 byte each at `__bulkOutPtr()`. Returns
-    /// `count`, or -1 when anything is wrong (the JS glue then takes the general path for
-    /// the exact error).
+    /// Fastest path of `checkMany`: decides the `count` requests whose ids are the first
+    /// `len` bytes of the bulk id buffer (rights and lengths in the meta buffer) and
+    /// writes one 0/1 byte each at `__bulkOutPtr()`. Returns `count`, or -1 when anything
+    /// is wrong (the JS glue then takes the general path for the exact error).
     #[wasm_bindgen(js_name = __checkManyBulk)]
     pub fn check_many_bulk(&self, len: usize, count: usize) -> i32 {
-        BULK.with(|b| {
-            let b = b.borrow();
-            let Some(requests) = b.get(..len).and_then(bulk_requests) else {
-                return -1;
-            };
-            if requests.len() != count || count > BULK_MAX {
-                return -1;
+        if count > BULK_MAX {
+            return -1;
+        }
+        let decisions = BULK.with(|b| {
+            BULK_META.with(|m| {
+                let (b, m) = (b.borrow(), m.borrow());
+                let ids = std::str::from_utf8(b.get(..len)?).ok()?;
+                let requests = bulk_requests(ids, m.get(..3 * count)?)?;
+                self.inner.check_many(&requests).ok()
+            })
+        });
+        let Some(decisions) = decisions else {
+            return -1;
+        };
+        BULK_OUT.with(|o| {
+            for (x, d) in o.borrow_mut().iter_mut().zip(decisions) {
+                *x = u8::from(d);
             }
-            let Ok(decisions) = self.inner.check_many(&requests) else {
-                return -1;
-            };
-            BULK_OUT.with(|o| {
-                for (x, d) in o.borrow_mut().iter_mut().zip(decisions) {
-                    *x = u8::from(d);
-                }
-            });
-            count as i32
-        })
+        });
+        count as i32
     }
 
     /// Fast path of `checkMany`: every id concatenated in `ids` (user, record, user,

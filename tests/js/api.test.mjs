@@ -189,6 +189,15 @@ describe("non-ASCII ids", () => {
     const bad = requests.slice();
     bad[1700] = [users[0], "read", "nope"];
     assert.throws(() => org.checkMany(bad), (e) => e instanceof PolicyError && e.code === "unknown-record" && e.path === "/1700/2");
+    // a non-ASCII id or a lone surrogate in a later block: the general path answers
+    bad[1700] = [users[0], "read", "r\u00e9c"];
+    assert.throws(() => org.checkMany(bad), (e) => e instanceof PolicyError && e.code === "unknown-record" && e.path === "/1700/2");
+    bad[1700] = [users[0], "read", "\ud800"];
+    assert.throws(() => org.checkMany(bad), (e) => e instanceof PolicyError && e.code === "unknown-record" && e.path === "/1700/2");
+    const mixed = requests.slice();
+    mixed[1300] = [users[0], "read", records[1]];
+    mixed[1301] = [users[0], "read", records[1] + "\u00e9"];
+    assert.throws(() => org.checkMany(mixed), (e) => e instanceof PolicyError && e.code === "unknown-record" && e.path === "/1301/2");
     bad[1700] = [users[0], "reed", records[0]];
     assert.throws(() => org.checkMany(bad), (e) => e instanceof PolicyError && e.code === "bad-right" && e.path === "/1700/1");
     org.free();
