@@ -12,6 +12,27 @@ function __crmPolicyLive(org) {
     return ptr;
 }
 
+// passStringToWasm0 for long strings (build.sh makes it call this one above 4,096 UTF-16
+// units): one encodeInto into a buffer of one byte per unit, which an ASCII string fills
+// exactly; else the rest is encoded into a buffer grown to three bytes per unit, then
+// shrunk to what was written (what wasm-bindgen's own path ends with, without its loop
+// over every character in JS).
+function __crmPassLongString(arg, malloc, realloc) {
+    const len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+    const first = cachedTextEncoder.encodeInto(arg, getUint8ArrayMemory0().subarray(ptr, ptr + len));
+    let written = first.written;
+    if (first.read !== len) {
+        const rest = arg.slice(first.read);
+        const cap = written + rest.length * 3;
+        ptr = realloc(ptr, len, cap, 1) >>> 0;
+        written += cachedTextEncoder.encodeInto(rest, getUint8ArrayMemory0().subarray(ptr + written, ptr + cap)).written;
+        ptr = realloc(ptr, cap, written, 1) >>> 0;
+    }
+    WASM_VECTOR_LEN = written;
+    return ptr;
+}
+
 // Fast paths for the hot calls: when every argument has the right type, strings go
 // to wasm directly (no call back into JS per argument) and checkMany passes all its
 // requests in one string; anything else takes the general method, which converts

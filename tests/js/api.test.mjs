@@ -262,6 +262,32 @@ describe("snapshots", () => {
     org.free();
   });
 
+  test("long snapshot text (one encodeInto into wasm) keeps every character", () => {
+    // over 4,096 UTF-16 units: passed by the long-string path; non-ASCII names first,
+    // in the middle (after the first buffer fills) and last, and a surrogate pair
+    const names = (i) => (i === 0 ? "\u00c9lodie" : i === 150 ? "Zo\u00eb \ud83d\ude00" : i === 299 ? "\u5f20\u4f1f" : `User ${i}`);
+    const snap = {
+      version: 1,
+      businessUnits: [{ id: "root", name: "Root", parent: null }],
+      tables: [{ name: "account", ownership: "user" }],
+      roles: [],
+      users: Array.from({ length: 300 }, (_, i) => ({ id: `u${i}`, name: names(i), businessUnit: "root", roles: [] })),
+      records: [],
+    };
+    const text = JSON.stringify(snap);
+    assert.ok(text.length > 4096);
+    for (const input of [text, "  " + text.replace(/"User 1"/, '"User \u00ee"'), snap]) {
+      const org = Org.fromJSON(input);
+      const back = org.toJSON();
+      const want = typeof input === "string" ? JSON.parse(input) : input;
+      const byId = (users) => Object.fromEntries(users.map((u) => [u.id, u.name]));
+      assert.deepEqual(byId(back.users), byId(want.users));
+      org.free();
+    }
+    // ASCII only, long: the exact text length reaches wasm (a syntax error names its place)
+    assert.throws(() => Org.fromJSON(text + " x"), (e) => e instanceof PolicyError && e.code === "invalid-json" && /column/.test(e.message));
+  });
+
   test("toBytes / fromBytes round trip (Uint8Array, Buffer, ArrayBuffer)", () => {
     const org = load();
     const bytes = org.toBytes();
