@@ -44,7 +44,8 @@
 //!
 //! The records are columns so that [`load`] builds the engine's state from them directly:
 //! no per-record string or model struct. Ids land in the id arena as they are decoded, the
-//! id table is filled in one sweep ([`crate::state::Interner::build`]), names are slices
+//! id table is filled in one sweep with the records' fields ([`crate::state::Interner::build`],
+//! after the record columns are checked), names are slices
 //! of the string table (which becomes the names arena), and each reference is a range
 //! check or one lookup in a per-string memo (`string index -> user`, …). Users, teams and
 //! the other small sections take the loader of JSON snapshots.
@@ -72,7 +73,7 @@ use crate::model::{
 };
 use crate::sort::SortTotal;
 use crate::state::{
-    team_principal, Hot, Interner, Map, RecordCore, Records, ShareEntry, State, ACTIVE, ALIVE, NONE,
+    team_principal, Interner, Map, RecordCore, Records, ShareEntry, State, ACTIVE, ALIVE, NONE,
 };
 use crate::validate::{
     add_access_team, set_access_team_lists, AccessTeamLists, Ctx, ResolvedAccessTeam,
@@ -1030,13 +1031,16 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
     let (len, _) = r.count(1)?;
     let blob_at = r.pos;
     let blob = r.take(len)?;
-    let mut text: Vec<u8> = Vec::with_capacity(len.saturating_mul(2).min(r.budget));
-    let mut starts: Vec<u32> = Vec::with_capacity(n);
-    let (mut prev_start, mut used) = (0usize, 0usize);
-    for i in 0..n {
+    // Written in place with 16 bytes of room past the id being copied, so that the short
+    // copies are 16-byte moves, not `memcpy` calls (as `extend_from_slice` is at
+    // `opt-level = "z"`); grown by doubling, within the budget the ids are charged to.
+    let cap = r.budget.saturating_add(CHUNK);
+    let mut text: Vec<u8> = vec![0; len.saturating_mul(2).saturating_add(CHUNK).min(cap)];
+    let mut starts: Vec<u32> = vec![0; n];
+    let (mut prev_start, mut start, mut used) = (0usize, 0usize, 0usize);
+    for (i, first) in starts.iter_mut().enumerate() {
         let p = prefixes.get(i) as usize;
         let l = suffixes.get(i) as usize;
-        let start = text.len();
         if p > start - prev_start {
             return Err(bad(
                 prefixes.at(i),
@@ -1056,9 +1060,12 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
                 .with_help("shorten the id or name"),
             ));
         }
-        let suffix = blob
-            .get(used..used + l)
-            .ok_or_else(|| bad(suffixes.at(i), "id suffix past the end of the id bytes"))?;
+        if used + l > blob.len() {
+            return Err(bad(
+                suffixes.at(i),
+                "id suffix past the end of the id bytes",
+            ));
+        }
         if p + l > r.budget {
             return Err(Errors::from(PolicyError::new(
                 "limit-exceeded",
@@ -1067,17 +1074,22 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
             )));
         }
         r.budget -= p + l;
+        let need = start + p + l + CHUNK;
+        if need > text.len() {
+            text.resize(need.max(text.len().saturating_mul(2).min(cap)), 0);
+        }
         // in range: p <= the previous id's length, which ends at `start`
-        text.extend_from_within(prev_start..prev_start + p);
-        text.extend_from_slice(suffix);
+        copy_within(&mut text, prev_start, start, p);
+        copy_from(&mut text, start + p, blob, used, l);
         used += l;
-        starts
-            .push(u32::try_from(start).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?);
+        *first = u32::try_from(start).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?;
         prev_start = start;
+        start += p + l;
     }
     if used != blob.len() {
         return Err(bad(blob_at, "id bytes left over"));
     }
+    text.truncate(start);
     u32::try_from(text.len()).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?;
     let text = String::from_utf8(text).map_err(|_| bad(blob_at, "a record id is not UTF-8"))?;
     if let Some(i) = starts
@@ -1087,6 +1099,57 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
         return Err(bad(prefixes.at(i), "a record id starts inside a character"));
     }
     Ok((text, starts))
+}
+
+/// Bytes moved at once by [`copy_within`] and [`copy_from`].
+const CHUNK: usize = 16;
+
+#[inline(always)]
+fn chunk(b: &[u8], at: usize) -> Option<[u8; CHUNK]> {
+    b.get(at..at + CHUNK)
+        .and_then(|s| <[u8; CHUNK]>::try_from(s).ok())
+}
+
+#[inline(always)]
+fn put_chunk(b: &mut [u8], at: usize, c: [u8; CHUNK]) -> Option<()> {
+    b.get_mut(at..at + CHUNK)?.copy_from_slice(&c);
+    Some(())
+}
+
+/// Copy `len` bytes of `b` from `from` to `to > from` (the ranges do not overlap), in
+/// 16-byte pieces; `b` has 16 bytes of room past `to + len`, which may be overwritten.
+#[inline(always)]
+fn copy_within(b: &mut [u8], from: usize, to: usize, len: usize) {
+    let mut k = 0;
+    while k < len {
+        match chunk(b, from + k) {
+            Some(c) if put_chunk(b, to + k, c).is_some() => {}
+            _ => return,
+        }
+        k += CHUNK;
+    }
+}
+
+/// Copy `len` bytes of `src` from `from` into `b` at `to` (as [`copy_within`]; the last
+/// piece bytewise when `src` ends within it).
+#[inline(always)]
+fn copy_from(b: &mut [u8], to: usize, src: &[u8], from: usize, len: usize) {
+    let mut k = 0;
+    while k < len {
+        match chunk(src, from + k) {
+            Some(c) if put_chunk(b, to + k, c).is_some() => {}
+            _ => {
+                let (Some(d), Some(s)) =
+                    (b.get_mut(to + k..to + len), src.get(from + k..from + len))
+                else {
+                    return;
+                };
+                d.copy_from_slice(s);
+                return;
+            }
+        }
+        k += CHUNK;
+    }
 }
 
 /// Read a whole binary snapshot (format checks only, no semantic validation).
@@ -1565,38 +1628,26 @@ fn resolve(memo: &mut [u32], strings: &Strings, k: u32, map: &impl Ids) -> Optio
     Some(*m)
 }
 
-/// Load a binary snapshot straight into the engine's state: the checks and the result of
-/// [`crate::validate::load`] on the decoded snapshot, without materialising its records
-/// (see the module docs).
-pub fn load(b: &[u8]) -> Result<State, Errors> {
-    let mut p = parse(b)?;
-    let mut st = crate::validate::load(&p.snapshot)?;
-    let across = st.settings.ownership_across_business_units;
+/// The fields of every record from the columns (`skip`: records left out, as
+/// [`NO_CORE`]), with the errors of the record checks; `id(i)`: record `i`'s id as shown.
+#[allow(clippy::type_complexity)]
+fn record_fields(
+    p: &Parts<'_>,
+    st: &State,
+    memo: &mut Memo,
+    skip: &[u32],
+    id: &dyn Fn(usize) -> String,
+    e: &mut Ctx,
+) -> Result<(Vec<RecordCore>, Vec<(u32, u32)>), Errors> {
     let n = p.n;
-    let mut e = Ctx::default();
-    let (ids, dups) = Interner::build(std::mem::take(&mut p.ids), std::mem::take(&mut p.starts));
-    for &i in &dups {
-        e.err(
-            "duplicate-id",
-            format!("/records/{i}/id"),
-            format!("record id `{}` is used twice", short_id(ids.get_str(i))),
-        );
-    }
+    let across = st.settings.ownership_across_business_units;
     let strings = &p.strings;
-    let k = strings.len();
-    let mut memo = Memo {
-        users: vec![UNSEEN; k],
-        teams: vec![UNSEEN; k],
-        units: vec![UNSEEN; k],
-        tables: vec![UNSEEN; k],
-    };
     let out_of_range = |at: usize| bad(at, "string index out of range");
     // sized once and written in place (`opt-level = "z"` calls `Vec::push` out of line)
     let mut core: Vec<RecordCore> = vec![NO_CORE; n];
     let mut name_at: Vec<(u32, u32)> = vec![(0, NONE); n];
-    let is_dup = |i: usize| dups.binary_search(&(i as u32)).is_ok();
     for i in 0..n {
-        if !dups.is_empty() && is_dup(i) {
+        if !skip.is_empty() && skip.binary_search(&(i as u32)).is_ok() {
             // skipped, as the JSON loader skips it
             continue;
         }
@@ -1628,7 +1679,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         let t = p.tables.get(i);
         let table = resolve(&mut memo.tables, strings, t >> 1, &st.table_ids)
             .ok_or_else(|| out_of_range(p.tables.at(i)))?;
-        let id = || short_id(ids.get_str(i as u32));
+        let id = || id(i);
         let table_name = || short_id(strings.get((t >> 1) as usize).unwrap_or(""));
         if table == NONE {
             e.err(
@@ -1744,6 +1795,60 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             };
         }
     }
+
+    Ok((core, name_at))
+}
+
+/// Load a binary snapshot straight into the engine's state: the checks and the result of
+/// [`crate::validate::load`] on the decoded snapshot, without materialising its records
+/// (see the module docs).
+pub fn load(b: &[u8]) -> Result<State, Errors> {
+    let mut p = parse(b)?;
+    let mut st = crate::validate::load(&p.snapshot)?;
+    let n = p.n;
+    let k = p.strings.len();
+    let mut memo = Memo {
+        users: vec![UNSEEN; k],
+        teams: vec![UNSEEN; k],
+        units: vec![UNSEEN; k],
+        tables: vec![UNSEEN; k],
+    };
+    // The record columns are checked before the id table is built, so that the slots get
+    // the records' fields as they are written; when ids turn out to be used twice, the
+    // records are checked again without the repeats (as the JSON loader skips them).
+    let mut e = Ctx::default();
+    let first = record_fields(
+        &p,
+        &st,
+        &mut memo,
+        &[],
+        &|i| short_id(p.id(i)).into_owned(),
+        &mut e,
+    );
+    let hot = first.as_ref().map_or(&[][..], |(core, _)| core.as_slice());
+    let (ids, dups, slot_of) = Interner::build(
+        std::mem::take(&mut p.ids),
+        std::mem::take(&mut p.starts),
+        hot,
+    );
+    let (mut core, name_at) = if dups.is_empty() {
+        first?
+    } else {
+        drop(first);
+        e = Ctx::default();
+        for &i in &dups {
+            e.err(
+                "duplicate-id",
+                format!("/records/{i}/id"),
+                format!("record id `{}` is used twice", short_id(ids.get_str(i))),
+            );
+        }
+        let id = |i: usize| short_id(ids.get_str(i as u32)).into_owned();
+        record_fields(&p, &st, &mut memo, &dups, &id, &mut e)?
+    };
+    let strings = &p.strings;
+    let out_of_range = |at: usize| bad(at, "string index out of range");
+    let is_dup = |i: usize| dups.binary_search(&(i as u32)).is_ok();
 
     // ---- parents
     let find = |v: u64, at: usize| -> Result<u32, Errors> {
@@ -2025,10 +2130,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     st.records.names = std::mem::take(&mut p.strings.text);
     st.records.ids = ids;
     let Records { ids, core, .. } = &mut st.records;
-    ids.set_all_hot(|i| {
-        core.get(i as usize)
-            .map_or(Hot::of(NO_CORE), |&c| Hot::of(c))
-    });
+    ids.set_loaded_flags(&slot_of, core);
     Ok(st)
 }
 
@@ -2330,6 +2432,11 @@ mod tests {
                 s.records[user_rec].owner = Some(Principal::Team(t.clone()))
             }));
         }
+        cases.push(Box::new(|s| {
+            // an id longer than the slot's inline 16 bytes, twice
+            s.records[0].id = "a-record-id-longer-than-sixteen-bytes".into();
+            s.records[2].id = s.records[0].id.clone();
+        }));
         cases.push(Box::new(|s| {
             // a parent cycle of two
             let (a, b) = (s.records[0].id.clone(), s.records[1].id.clone());

@@ -495,19 +495,42 @@ impl Interner {
         }
     }
 
+    /// String `i` as bytes (without the character boundary checks of `get_str`), its hash
+    /// as [`Interner::hash`] computes it, and its offset.
+    #[inline(never)]
+    fn bytes_at(&self, i: usize) -> (&[u8], u64, u32) {
+        let off = self.starts.get(i).copied().unwrap_or(0) as usize;
+        let to = self
+            .starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&e| e as usize);
+        let b = self.text.as_bytes().get(off..to).unwrap_or(&[]);
+        let h = if b.len() <= INLINE {
+            crate::ids::hash16(crate::ids::key16(b), b.len())
+        } else {
+            self.hasher.hash_one(self.text.get(off..to).unwrap_or(""))
+        };
+        (b, h, off as u32)
+    }
+
     /// An interner holding every string of `text`, string `i` starting at `starts[i]` and
     /// ending where the next one starts (the caller checks that the starts rise and fall on
-    /// character boundaries), each indexed; slot fields are left empty for
-    /// [`Interner::set_all_hot`]. Returns it with the strings equal to an earlier one (not
-    /// indexed), in ascending order.
+    /// character boundaries), each indexed with the record fields `hot[i]` in its slot
+    /// (empty fields past the end of `hot`). Returns it with the strings equal to an
+    /// earlier one (not indexed), in ascending order, and the slot of each string (`NONE`
+    /// for those), for [`Interner::set_loaded_flags`].
     ///
-    /// The table is sized as [`Interner::reserve`] sizes it. The strings are bucketed by
-    /// home slot first (one counting-sort pass on the top bits), so the inserts sweep the
-    /// table once instead of writing at random all over it (on a million ids, 42 MB: a
-    /// cache and TLB miss per id otherwise). Equal strings share a home, and a bucket keeps
-    /// index order, so the first of equal strings is the one indexed.
-    pub fn build(text: String, starts: Vec<u32>) -> (Interner, Vec<u32>) {
-        const BUCKET_BITS: u32 = 10;
+    /// The table is sized as [`Interner::reserve`] sizes it. The slots are made first, in
+    /// string order (each string and its fields read once, in order), bucketed by home
+    /// (one counting-sort pass on the top bits), so that the inserts sweep the table once
+    /// instead of writing at random all over it (on a million ids, 42 MB: a cache and TLB
+    /// miss per id otherwise). Equal strings share a home, and a bucket keeps index order,
+    /// so the first of equal strings is the one indexed.
+    pub fn build(
+        text: String,
+        starts: Vec<u32>,
+        hot: &[RecordCore],
+    ) -> (Interner, Vec<u32>, Vec<u32>) {
         let n = starts.len();
         let cap = n.max(4) * 4 / 3 + 1;
         let mut it = Interner {
@@ -518,13 +541,15 @@ impl Interner {
             hasher: FixedHasher::default(),
             last: (EMPTY, 0),
         };
+        // few buckets: the writes of the bucketing go to few pages at a time (the TLB),
+        // and one bucket's slots and counts still fit in the cache
+        const BUCKET_BITS: u32 = 6;
         // the top BUCKET_BITS bits of a home (a shift: no division per string)
         let shift = (usize::BITS - cap.leading_zeros()).saturating_sub(BUCKET_BITS);
         let bucket = |home: u32| (home >> shift) as usize;
+        let bytes = |i: usize| it.bytes_at(i);
         // (collected, not pushed: `opt-level = "z"` calls `Vec::push` out of line)
-        let homes: Vec<u32> = (0..n as u32)
-            .map(|i| Self::home(it.hash(it.get_str(i)), cap) as u32)
-            .collect();
+        let homes: Vec<u32> = (0..n).map(|i| Self::home(bytes(i).1, cap) as u32).collect();
         let mut at = vec![0u32; (1 << BUCKET_BITS) + 1];
         for &home in &homes {
             if let Some(c) = at.get_mut(bucket(home) + 1) {
@@ -537,45 +562,74 @@ impl Interner {
                 *c += prev;
             }
         }
-        // The slots to place, bucketed, each with its key (read from the arena here, in
-        // order, rather than at random below) and its home in the `owner` field.
+        // The slots to write, bucketed, each with its key and fields (read here, in string
+        // order, rather than at random below); a long key keeps its home in its unused
+        // last word until it is placed.
         let mut order: Vec<Slot> = vec![EMPTY_SLOT; n];
-        for (i, &home) in homes.iter().enumerate() {
-            let i = i as u32;
-            let s = it.get_str(i);
-            let h = if s.len() > INLINE { it.hash(s) } else { 0 };
-            let off = it.starts.get(i as usize).copied().unwrap_or(0);
-            let (klen, key) = Slot::key_of(s.as_bytes(), h, off);
-            if let Some(c) = at.get_mut(bucket(home)) {
-                if let Some(o) = order.get_mut(*c as usize) {
+        {
+            let mut fill = at.clone();
+            for (i, &home) in homes.iter().enumerate() {
+                let (b, h, off) = bytes(i);
+                let (klen, mut key) = Slot::key_of(b, h, off);
+                if klen == LONG {
+                    key = (u128::from_le_bytes(key) | (u128::from(home) << 96)).to_le_bytes();
+                }
+                let c = hot.get(i).copied().unwrap_or(NO_RECORD);
+                let Some(f) = fill.get_mut(bucket(home)) else {
+                    continue;
+                };
+                if let Some(o) = order.get_mut(*f as usize) {
                     *o = Slot {
-                        idx: i,
-                        owner: home,
+                        idx: i as u32,
+                        owner: c.owner,
+                        unit: c.unit,
+                        table: c.table,
+                        flags: c.flags,
                         klen,
                         key,
-                        ..EMPTY_SLOT
                     };
                 }
-                *c += 1;
+                *f += 1;
             }
         }
         drop(homes);
+        // In bucket order, each slot goes to the first free one from its home (a part of
+        // the table that stays in the cache), unless an equal string is on the way.
+        let home_of = |x: &Slot| {
+            if x.klen == LONG {
+                x.word(3) as usize
+            } else {
+                let k = u128::from_le_bytes(x.key);
+                let h = crate::ids::hash16([k as u64, (k >> 64) as u64], usize::from(x.klen));
+                Self::home(h, cap)
+            }
+        };
+        let mut pos_of = vec![NONE; n];
         let mut dups = Vec::new();
+        let text = it.text.as_bytes();
+        let slots: &mut [Slot] = &mut it.slots;
         for mut new in order {
-            let mut pos = new.owner as usize;
-            new.owner = NONE;
+            let mut pos = home_of(&new);
             let mut found = false;
             for _ in 0..cap {
-                let Some(slot) = it.slots.get(pos) else {
+                let Some(x) = slots.get(pos) else {
                     break;
                 };
-                if slot.idx == EMPTY {
+                if x.idx == EMPTY {
                     break;
                 }
-                // (as one number: an array compare is a `memcmp` call in wasm)
-                if slot.klen == new.klen
-                    && u128::from_le_bytes(slot.key) == u128::from_le_bytes(new.key)
-                    && (new.klen != LONG || it.get_str(slot.idx) == it.get_str(new.idx))
+                if x.klen == new.klen
+                    && if new.klen != LONG {
+                        // (as one number: an array compare is a `memcmp` call in wasm)
+                        u128::from_le_bytes(x.key) == u128::from_le_bytes(new.key)
+                    } else {
+                        // tag and length, then the bytes (the offsets differ)
+                        let (a, len, o) =
+                            (x.word(1) as usize, x.word(2) as usize, new.word(1) as usize);
+                        x.word(0) == new.word(0)
+                            && len == new.word(2) as usize
+                            && text.get(a..a + len) == text.get(o..o + len)
+                    }
                 {
                     found = true;
                     break;
@@ -584,25 +638,30 @@ impl Interner {
             }
             if found {
                 dups.push(new.idx);
-            } else if let Some(slot) = it.slots.get_mut(pos) {
+            } else if let Some(slot) = slots.get_mut(pos) {
+                if new.klen == LONG {
+                    new.key = (u128::from_le_bytes(new.key) & (u128::MAX >> 32)).to_le_bytes();
+                }
                 *slot = new;
                 it.used += 1;
-                it.last = (new.idx, pos);
+                if let Some(p) = pos_of.get_mut(new.idx as usize) {
+                    *p = pos as u32;
+                }
             }
         }
+        it.last = (EMPTY, 0);
         dups.sort_unstable();
-        (it, dups)
+        (it, dups, pos_of)
     }
 
-    /// Set the record fields of every indexed string from `hot` (one sweep of the table).
-    pub fn set_all_hot(&mut self, hot: impl Fn(u32) -> Hot) {
-        for slot in self.slots.iter_mut() {
-            if slot.idx < TOMBSTONE {
-                let h = hot(slot.idx);
-                slot.owner = h.owner;
-                slot.unit = h.unit;
-                slot.table = h.table;
-                slot.flags = h.flags;
+    /// After [`Interner::build`]: copy the sharing flags of the records that have some
+    /// into their slots (`pos[i]`: the slot of record `i`).
+    pub fn set_loaded_flags(&mut self, pos: &[u32], core: &[RecordCore]) {
+        for (&p, c) in pos.iter().zip(core) {
+            if c.flags & SHARING != 0 {
+                if let Some(slot) = self.slots.get_mut(p as usize) {
+                    slot.flags = c.flags;
+                }
             }
         }
     }
@@ -1457,7 +1516,8 @@ impl State {
     /// Give the records of `stack` and everything below them [`SHARED_ABOVE`], stopping at
     /// records that have it (the invariant says their subtrees have it too). Iterative:
     /// chains may be deep.
-    fn mark_below(&mut self, mut stack: Vec<u32>) {
+    /// (Returns the emptied stack, for reuse.)
+    fn mark_below(&mut self, mut stack: Vec<u32>) -> Vec<u32> {
         while let Some(x) = stack.pop() {
             let flags = self.records.core(x).flags;
             if x as usize >= self.records.len() || flags & SHARED_ABOVE != 0 {
@@ -1471,6 +1531,7 @@ impl State {
                 }
             }
         }
+        stack
     }
 
     /// After `r` gained shares or access teams (or came back): its children get
@@ -1744,13 +1805,19 @@ impl State {
     /// them afterwards).
     pub fn set_loaded_shares(&mut self, lists: Vec<(u32, Vec<ShareEntry>)>) {
         self.shares.reserve(lists.len());
+        let mut stack: Vec<u32> = Vec::new();
         for (r, mut list) in lists {
             list.sort_total();
             let had = self.records.core(r).flags;
             if let Some(c) = self.records.core.get_mut(r as usize) {
                 c.flags |= SHARED;
             }
-            self.mark_children_shared_above(r, had);
+            // as `mark_children_shared_above` (without copying the children's list): a
+            // record already sharing passed it on
+            if had & SHARING == 0 {
+                stack.extend_from_slice(self.children.get(&r).map_or(&[][..], Vec::as_slice));
+                stack = self.mark_below(stack);
+            }
             for s in &list {
                 self.shared_with.entry(s.principal).or_default().push(r);
             }
@@ -2331,6 +2398,79 @@ mod tests {
         }
         assert!(ids.find("").is_none());
         assert!(ids.find(&"x".repeat(5_000)).is_none());
+    }
+
+    /// A built table finds the first of equal strings with its fields, reports the others,
+    /// and stays a working table (groups that wrap around the end included).
+    #[test]
+    fn build_agrees_with_a_map() {
+        for n in (0u32..300).chain([1_000, 4_099]) {
+            let mut text = String::new();
+            let mut starts = Vec::new();
+            let mut core = Vec::new();
+            // the first strings have homes at the end of the table: their group wraps around
+            let cap = (n.max(4) * 4 / 3 + 1) as usize;
+            let probe = Interner::default();
+            let mut strs: Vec<String> = Vec::new();
+            let mut last = (0..)
+                .map(id)
+                .filter(|s| Interner::home(probe.hash(s), cap) + 3 >= cap);
+            for i in 0..n {
+                starts.push(text.len() as u32);
+                // every fifth string repeats an earlier one
+                let s = if i % 5 == 4 {
+                    strs[(i as usize * 3 / 5) % i as usize].clone()
+                } else if i < 8 {
+                    last.next().unwrap()
+                } else {
+                    id(i + 100_000)
+                };
+                text.push_str(&s);
+                strs.push(s);
+                let h = hot(i);
+                core.push(RecordCore {
+                    owner: h.owner,
+                    unit: h.unit,
+                    parent: NONE,
+                    table: h.table,
+                    flags: h.flags,
+                });
+            }
+            let (mut ids, dups, pos) = Interner::build(text, starts, &core);
+            let mut model: StdMap<String, u32> = StdMap::new();
+            let mut want = Vec::new();
+            for i in 0..n {
+                let s = ids.get_str(i).to_string();
+                if let std::collections::hash_map::Entry::Vacant(e) = model.entry(s) {
+                    e.insert(i);
+                } else {
+                    want.push(i);
+                    assert_eq!(pos[i as usize], NONE, "n {n} i {i}");
+                }
+            }
+            assert_eq!(dups, want, "n {n}");
+            for (s, &i) in &model {
+                assert_eq!(ids.find_hot(s), Some((i, hot(i))), "n {n} {s}");
+                assert_eq!(ids.slots[pos[i as usize] as usize].idx, i);
+            }
+            for c in &mut core {
+                c.flags |= SHARED;
+            }
+            ids.set_loaded_flags(&pos, &core);
+            for &i in model.values() {
+                assert_eq!(
+                    ids.find_hot(ids.get_str(i)).unwrap().1.flags,
+                    hot(i).flags | SHARED
+                );
+            }
+            // still a table to push into and remove from
+            for (i, (s, &j)) in model.iter().take(50).enumerate() {
+                assert_eq!(ids.push_new(s).unwrap(), Err(j));
+                let new = format!("new-{i}");
+                let j = ids.push_new(&new).unwrap().unwrap();
+                assert_eq!(ids.find(&new), Some(j));
+            }
+        }
     }
 
     #[test]
