@@ -420,7 +420,13 @@ fn split_utf16<'a>(text: &'a str, lens: &[u32]) -> Option<Vec<&'a str>> {
 // ---------------------------------------------------------------------------
 // Outputs
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+/// An output as a JS value, through its JSON text (`crate::json`, serde_json's text).
+fn to_js<T: crate::json::Json + ?Sized>(value: &T) -> JsResult<JsValue> {
+    JSON::parse(&crate::json::text(value))
+}
+
+/// [`to_js`] for a type `crate::json` does not write (serde_json).
+fn to_js_serde<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
     // JSON text parsed by the JS engine: one serializer (serde_json's, also used by
     // `toJSON`) instead of a second one for JS values, which keeps the .wasm small;
     // JSON.parse builds plain objects faster than one call into JS per field.
@@ -900,7 +906,7 @@ impl Org {
 
     /// The applied changesets.
     pub fn history(&self) -> JsResult<JsValue> {
-        to_js(&self.inner.history())
+        to_js_serde(&self.inner.history())
     }
 
     /// Evaluate every assertion of the snapshot.
