@@ -1,13 +1,18 @@
-//! Compact JSON text of the query and simulation outputs, byte for byte what serde_json
+//! Compact JSON text of the snapshot, history, query and simulation outputs, byte for byte what serde_json
 //! writes for their derived `Serialize` (`tests/json_out.rs` compares both): the wasm
 //! binding writes them with this one small writer instead of serde's per-type serializer
 //! code (about 10 KB of wasm).
 
 use crate::access::{Level, Right};
-use crate::change::SideEffect;
+use crate::change::{Change, SideEffect};
 use crate::explain::{Denial, Explanation, GrantInfo, Reason};
+use crate::history::HistoryEntry;
 use crate::impact::{AccessChange, AssertionChange, Impact, RightChange};
-use crate::model::{Assertion, Principal};
+use crate::model::{
+    AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, CascadeScope, DeleteCascade,
+    Hierarchy, HierarchyModel, Inheritance, Ownership, Principal, Record, Relationship, Role,
+    RoleAssignment, Settings, Share, Snapshot, Table, Team, TeamKind, User, SETTING_NAMES,
+};
 use crate::query::{AssertionResult, Finding, RecordPage, RightAccess, TableAccess};
 
 /// JSON text being written. `first`: nothing is written yet in the innermost open
@@ -438,6 +443,442 @@ impl Json for Impact {
         o.field("before", &self.records.before);
         o.field("after", &self.records.after);
         o.close('}');
+        o.close('}');
+    }
+}
+
+impl Json for TeamKind {
+    fn json(&self, o: &mut Out) {
+        o.str(match self {
+            TeamKind::Owner => "owner",
+            TeamKind::Access => "access",
+        });
+    }
+}
+
+impl Json for Inheritance {
+    fn json(&self, o: &mut Out) {
+        o.str(match self {
+            Inheritance::Team => "team",
+            Inheritance::Direct => "direct",
+        });
+    }
+}
+
+impl Json for RoleAssignment {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("role", &self.role);
+        o.some("businessUnit", &self.business_unit);
+        o.close('}');
+    }
+}
+
+impl Json for Change {
+    fn json(&self, o: &mut Out) {
+        o.tag("op", self.op());
+        match self {
+            Change::CreateBusinessUnit { id, name, parent } => {
+                o.field("id", id);
+                o.field("name", name);
+                o.field("parent", parent);
+            }
+            Change::RenameBusinessUnit {
+                business_unit,
+                name,
+            } => {
+                o.field("businessUnit", business_unit);
+                o.field("name", name);
+            }
+            Change::ReparentBusinessUnit {
+                business_unit,
+                parent,
+            } => {
+                o.field("businessUnit", business_unit);
+                o.field("parent", parent);
+            }
+            Change::DisableBusinessUnit { business_unit }
+            | Change::EnableBusinessUnit { business_unit }
+            | Change::DeleteBusinessUnit { business_unit } => {
+                o.field("businessUnit", business_unit);
+            }
+            Change::MergeBusinessUnits { from, into } => {
+                o.field("from", from);
+                o.field("into", into);
+            }
+            Change::CreateUser {
+                id,
+                name,
+                business_unit,
+                manager,
+                disabled,
+                category,
+                roles,
+            } => {
+                o.field("id", id);
+                o.field("name", name);
+                o.field("businessUnit", business_unit);
+                o.field("manager", manager);
+                o.field("disabled", disabled);
+                o.some("category", category);
+                o.field("roles", roles);
+            }
+            Change::MoveUser {
+                user,
+                business_unit,
+                move_records,
+                reassign_records_to,
+            } => {
+                o.field("user", user);
+                o.field("businessUnit", business_unit);
+                o.some("moveRecords", move_records);
+                o.some("reassignRecordsTo", reassign_records_to);
+            }
+            Change::MoveUsers {
+                users,
+                business_unit,
+                move_records,
+                reassign_records_to,
+            } => {
+                o.field("users", users);
+                o.field("businessUnit", business_unit);
+                o.some("moveRecords", move_records);
+                o.some("reassignRecordsTo", reassign_records_to);
+            }
+            Change::SetManager { user, manager } => {
+                o.field("user", user);
+                o.field("manager", manager);
+            }
+            Change::DisableUser {
+                user,
+                reassign_records_to,
+            } => {
+                o.field("user", user);
+                o.some("reassignRecordsTo", reassign_records_to);
+            }
+            Change::EnableUser { user } => o.field("user", user),
+            Change::AssignRole {
+                principal,
+                role,
+                business_unit,
+            }
+            | Change::RemoveRole {
+                principal,
+                role,
+                business_unit,
+            } => {
+                o.field("principal", principal);
+                o.field("role", role);
+                o.some("businessUnit", business_unit);
+            }
+            Change::CreateTeam {
+                id,
+                name,
+                kind,
+                business_unit,
+                members,
+                roles,
+                inheritance,
+            } => {
+                o.field("id", id);
+                o.field("name", name);
+                o.field("kind", kind);
+                o.field("businessUnit", business_unit);
+                o.field("members", members);
+                o.field("roles", roles);
+                o.field("inheritance", inheritance);
+            }
+            Change::DeleteTeam { team } => o.field("team", team),
+            Change::AddTeamMembers { team, users } | Change::RemoveTeamMembers { team, users } => {
+                o.field("team", team);
+                o.field("users", users);
+            }
+            Change::MoveTeam {
+                team,
+                business_unit,
+            } => {
+                o.field("team", team);
+                o.field("businessUnit", business_unit);
+            }
+            Change::AssignRecord { record, owner } => {
+                o.field("record", record);
+                o.field("owner", owner);
+            }
+            Change::ReassignRecords { from, to, table } => {
+                o.field("from", from);
+                o.field("to", to);
+                o.some("table", table);
+            }
+            Change::SetRecordBusinessUnit {
+                record,
+                business_unit,
+            } => {
+                o.field("record", record);
+                o.field("businessUnit", business_unit);
+            }
+            Change::CreateRecord {
+                id,
+                name,
+                table,
+                owner,
+                business_unit,
+                parent,
+                active,
+            } => {
+                o.field("id", id);
+                o.some("name", name);
+                o.field("table", table);
+                o.some("owner", owner);
+                o.some("businessUnit", business_unit);
+                o.field("parent", parent);
+                o.field("active", active);
+            }
+            Change::DeleteRecord { record } => o.field("record", record),
+            Change::Share {
+                record,
+                principal,
+                rights,
+            }
+            | Change::ModifyShare {
+                record,
+                principal,
+                rights,
+            } => {
+                o.field("record", record);
+                o.field("principal", principal);
+                o.field("rights", rights);
+            }
+            Change::Unshare { record, principal } => {
+                o.field("record", record);
+                o.field("principal", principal);
+            }
+            Change::AddAccessTeamMember {
+                record,
+                template,
+                user,
+            }
+            | Change::RemoveAccessTeamMember {
+                record,
+                template,
+                user,
+            } => {
+                o.field("record", record);
+                o.field("template", template);
+                o.field("user", user);
+            }
+            Change::SetSetting { name, value } => {
+                o.field("name", name);
+                o.field("value", value);
+            }
+        }
+        o.close('}');
+    }
+}
+
+impl Json for HistoryEntry {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.key("version");
+        o.u64(self.version);
+        o.field("summary", &self.summary);
+        o.field("changes", &self.changes);
+        o.close('}');
+    }
+}
+
+/// A unit enum's name.
+macro_rules! names {
+    ($($t:ident { $($v:ident => $n:literal),* })*) => {$(
+        impl Json for $t {
+            fn json(&self, o: &mut Out) {
+                o.str(match self {
+                    $($t::$v => $n),*
+                });
+            }
+        }
+    )*};
+}
+
+names! {
+    Ownership { User => "user", Organization => "organization" }
+    CascadeScope { All => "all", Active => "active", UserOwned => "userOwned", None => "none" }
+    DeleteCascade { All => "all", RemoveLink => "removeLink", Restrict => "restrict" }
+    HierarchyModel { Manager => "manager" }
+}
+
+impl Json for Settings {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        for name in SETTING_NAMES {
+            o.field(name, &self.get(name).unwrap_or_default());
+        }
+        o.close('}');
+    }
+}
+
+impl Json for BusinessUnit {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("id", &self.id);
+        o.field("name", &self.name);
+        o.field("parent", &self.parent);
+        o.field("disabled", &self.disabled);
+        o.nonempty("defaultTeamRoles", &self.default_team_roles);
+        o.close('}');
+    }
+}
+
+impl Json for Table {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("name", &self.name);
+        o.field("ownership", &self.ownership);
+        o.close('}');
+    }
+}
+
+impl Json for Relationship {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("parent", &self.parent);
+        o.field("child", &self.child);
+        o.key("cascade");
+        let c = &self.cascade;
+        o.open('{');
+        o.field("assign", &c.assign);
+        o.field("share", &c.share);
+        o.field("unshare", &c.unshare);
+        o.field("reparent", &c.reparent);
+        o.field("delete", &c.delete);
+        o.close('}');
+        o.close('}');
+    }
+}
+
+impl Json for Role {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("id", &self.id);
+        o.field("name", &self.name);
+        o.key("privileges");
+        o.open('{');
+        for (table, p) in &self.privileges {
+            o.comma();
+            o.str(table);
+            o.buf.push(':');
+            o.open('{');
+            for right in Right::ALL {
+                let level = p.level(right);
+                if !level.is_none() {
+                    o.field(right.as_str(), &level);
+                }
+            }
+            o.close('}');
+        }
+        o.close('}');
+        o.close('}');
+    }
+}
+
+impl Json for User {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("id", &self.id);
+        o.field("name", &self.name);
+        o.field("businessUnit", &self.business_unit);
+        o.field("manager", &self.manager);
+        o.field("disabled", &self.disabled);
+        o.some("category", &self.category);
+        o.field("roles", &self.roles);
+        o.close('}');
+    }
+}
+
+impl Json for Team {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("id", &self.id);
+        o.field("name", &self.name);
+        o.field("kind", &self.kind);
+        o.field("businessUnit", &self.business_unit);
+        o.field("members", &self.members);
+        o.field("roles", &self.roles);
+        o.field("inheritance", &self.inheritance);
+        o.close('}');
+    }
+}
+
+impl Json for AccessTeamTemplate {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("id", &self.id);
+        o.field("table", &self.table);
+        o.field("rights", &self.rights);
+        o.close('}');
+    }
+}
+
+impl Json for Record {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("id", &self.id);
+        o.some("name", &self.name);
+        o.field("table", &self.table);
+        o.some("owner", &self.owner);
+        o.some("businessUnit", &self.business_unit);
+        o.field("parent", &self.parent);
+        o.field("active", &self.active);
+        o.close('}');
+    }
+}
+
+impl Json for Share {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("record", &self.record);
+        o.field("principal", &self.principal);
+        o.field("rights", &self.rights);
+        o.close('}');
+    }
+}
+
+impl Json for AccessTeam {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("template", &self.template);
+        o.field("record", &self.record);
+        o.field("members", &self.members);
+        o.close('}');
+    }
+}
+
+impl Json for Hierarchy {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("model", &self.model);
+        o.field("depth", &self.depth);
+        o.field("tables", &self.tables);
+        o.close('}');
+    }
+}
+
+impl Json for Snapshot {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.field("version", &self.version);
+        o.field("settings", &self.settings);
+        o.field("businessUnits", &self.business_units);
+        o.field("tables", &self.tables);
+        o.field("relationships", &self.relationships);
+        o.field("roles", &self.roles);
+        o.field("users", &self.users);
+        o.field("teams", &self.teams);
+        o.field("accessTeamTemplates", &self.access_team_templates);
+        o.field("records", &self.records);
+        o.field("shares", &self.shares);
+        o.field("accessTeams", &self.access_teams);
+        o.some("hierarchy", &self.hierarchy);
+        o.field("assertions", &self.assertions);
         o.close('}');
     }
 }

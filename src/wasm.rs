@@ -14,7 +14,6 @@
 #![cfg_attr(feature = "demo-module", allow(dead_code, unused_imports))]
 
 use js_sys::{Array, ArrayBuffer, JsString, Object, Reflect, Uint8Array, JSON};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -420,24 +419,10 @@ fn split_utf16<'a>(text: &'a str, lens: &[u32]) -> Option<Vec<&'a str>> {
 // ---------------------------------------------------------------------------
 // Outputs
 
-/// An output as a JS value, through its JSON text (`crate::json`, serde_json's text).
+/// An output as a JS value, through its JSON text (`crate::json`, the text serde_json
+/// writes): JSON.parse builds plain objects faster than one call into JS per field.
 fn to_js<T: crate::json::Json + ?Sized>(value: &T) -> JsResult<JsValue> {
     JSON::parse(&crate::json::text(value))
-}
-
-/// [`to_js`] for a type `crate::json` does not write (serde_json).
-fn to_js_serde<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
-    // JSON text parsed by the JS engine: one serializer (serde_json's, also used by
-    // `toJSON`) instead of a second one for JS values, which keeps the .wasm small;
-    // JSON.parse builds plain objects faster than one call into JS per field.
-    let text = serde_json::to_string(value).map_err(|e| {
-        throw_one(PolicyError::new(
-            "internal",
-            "",
-            format!("cannot convert the result: {e}"),
-        ))
-    })?;
-    JSON::parse(&text)
 }
 
 fn string_array<S: AsRef<str>>(items: &[S]) -> Array {
@@ -563,13 +548,13 @@ impl Org {
     /// The canonical snapshot as a plain object.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsResult<JsValue> {
-        JSON::parse(&self.inner.to_json())
+        JSON::parse(&crate::json::text(&self.inner.to_snapshot()))
     }
 
     /// The canonical snapshot as JSON text.
     #[wasm_bindgen(js_name = toJSONString)]
     pub fn to_json_string(&self) -> String {
-        self.inner.to_json()
+        crate::json::text(&self.inner.to_snapshot())
     }
 
     /// The canonical snapshot in the compact binary form.
@@ -906,7 +891,7 @@ impl Org {
 
     /// The applied changesets.
     pub fn history(&self) -> JsResult<JsValue> {
-        to_js_serde(&self.inner.history())
+        to_js(&self.inner.history())
     }
 
     /// Evaluate every assertion of the snapshot.

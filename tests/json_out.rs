@@ -1,7 +1,8 @@
 //! `crm_policy::json` (the JSON text the wasm binding returns) writes exactly what
 //! serde_json writes for the derived `Serialize` of every output: random orgs and
-//! changesets (every query, explanation and simulation), the fixture orgs, and values
-//! built by hand for every enum variant, optional field and string escape.
+//! changesets (the snapshot, history, every query, explanation and simulation), the
+//! fixture orgs, and values built by hand for every enum variant, optional field and
+//! string escape.
 
 #![allow(
     clippy::unwrap_used,
@@ -38,6 +39,8 @@ fn all_outputs(org: &Org) {
     let users: Vec<&str> = snap.users.iter().map(|u| u.id.as_str()).collect();
     let records: Vec<&str> = snap.records.iter().map(|r| r.id.as_str()).collect();
     let tables: Vec<&str> = snap.tables.iter().map(|t| t.name.as_str()).collect();
+    same(&snap);
+    same(&org.history());
     same(&org.check_assertions());
     same(&org.risk_report());
     for u in &users {
@@ -256,4 +259,61 @@ fn every_variant_and_escape_matches_serde_json() {
             after: 0,
         },
     });
+}
+
+#[test]
+fn every_operation_matches_serde_json() {
+    let p = r#"{"user":"u\"1"}"#;
+    let t = r#"{"team":"t1"}"#;
+    let ops = format!(
+        r#"[
+        {{"op":"createBusinessUnit","id":"b","name":"B\n","parent":"root"}},
+        {{"op":"renameBusinessUnit","businessUnit":"b","name":"x"}},
+        {{"op":"reparentBusinessUnit","businessUnit":"b","parent":"p"}},
+        {{"op":"disableBusinessUnit","businessUnit":"b"}},
+        {{"op":"enableBusinessUnit","businessUnit":"b"}},
+        {{"op":"deleteBusinessUnit","businessUnit":"b"}},
+        {{"op":"mergeBusinessUnits","from":"a","into":"b"}},
+        {{"op":"createUser","id":"u","name":"U","businessUnit":"b"}},
+        {{"op":"createUser","id":"u","name":"U","businessUnit":"b","manager":"m","disabled":true,
+          "category":"c","roles":[{{"role":"r"}},{{"role":"r","businessUnit":"b"}}]}},
+        {{"op":"moveUser","user":"u","businessUnit":"b"}},
+        {{"op":"moveUser","user":"u","businessUnit":"b","moveRecords":false,"reassignRecordsTo":{t}}},
+        {{"op":"moveUsers","users":[],"businessUnit":"b"}},
+        {{"op":"moveUsers","users":["a","b"],"businessUnit":"b","moveRecords":true,"reassignRecordsTo":{p}}},
+        {{"op":"setManager","user":"u","manager":null}},
+        {{"op":"setManager","user":"u","manager":"m"}},
+        {{"op":"disableUser","user":"u"}},
+        {{"op":"disableUser","user":"u","reassignRecordsTo":{p}}},
+        {{"op":"enableUser","user":"u"}},
+        {{"op":"assignRole","principal":{p},"role":"r"}},
+        {{"op":"assignRole","principal":{t},"role":"r","businessUnit":"b"}},
+        {{"op":"removeRole","principal":{t},"role":"r"}},
+        {{"op":"removeRole","principal":{p},"role":"r","businessUnit":"b"}},
+        {{"op":"createTeam","id":"t","name":"T","kind":"owner","businessUnit":"b"}},
+        {{"op":"createTeam","id":"t","name":"T","kind":"access","businessUnit":"b","members":["u"],
+          "roles":[{{"role":"r"}}],"inheritance":"team"}},
+        {{"op":"deleteTeam","team":"t"}},
+        {{"op":"addTeamMembers","team":"t","users":["u","v"]}},
+        {{"op":"removeTeamMembers","team":"t","users":[]}},
+        {{"op":"moveTeam","team":"t","businessUnit":"b"}},
+        {{"op":"assignRecord","record":"r","owner":{p}}},
+        {{"op":"reassignRecords","from":{p},"to":{t}}},
+        {{"op":"reassignRecords","from":{p},"to":{t},"table":"account"}},
+        {{"op":"setRecordBusinessUnit","record":"r","businessUnit":"b"}},
+        {{"op":"createRecord","id":"r","table":"account"}},
+        {{"op":"createRecord","id":"r","name":"N","table":"account","owner":{t},"businessUnit":"b",
+          "parent":"q","active":false}},
+        {{"op":"deleteRecord","record":"r"}},
+        {{"op":"share","record":"r","principal":{p},"rights":["read","appendTo"]}},
+        {{"op":"modifyShare","record":"r","principal":{t},"rights":[]}},
+        {{"op":"unshare","record":"r","principal":{p}}},
+        {{"op":"addAccessTeamMember","record":"r","template":"x","user":"u"}},
+        {{"op":"removeAccessTeamMember","record":"r","template":"x","user":"u"}},
+        {{"op":"setSetting","name":"shareToPreviousOwnerOnAssign","value":true}}
+    ]"#
+    );
+    let changes = Org::parse_changes(&ops).unwrap();
+    assert_eq!(changes.len(), 41);
+    same(&changes);
 }
