@@ -5,7 +5,8 @@
 //! `PolicyError` (`bad-type`) and never a trap; snapshots and changesets are
 //! stringified in JS and parsed by the engine's own `from_json` /
 //! `parse_changes`, so their error paths are exactly the Rust ones; outputs
-//! are plain JS objects (serialised to JSON text by serde_json, parsed by `JSON.parse`). Every error is
+//! are plain JS objects (written as JSON text by `crate::json`, byte for byte serde_json's
+//! text, parsed by `JSON.parse`). Every error is
 //! thrown as an instance of the JS class `PolicyError` defined in
 //! `pkg-template/policy-error.js` (copied into the package by `build.sh`).
 
