@@ -6,7 +6,7 @@
 use crate::access::{Level, Right};
 use crate::change::{Change, SideEffect};
 use crate::explain::{Denial, Explanation, GrantInfo, Reason};
-use crate::history::HistoryEntry;
+use crate::history::{HistoryEntry, Version};
 use crate::impact::{AccessChange, AssertionChange, Impact, RightChange};
 use crate::model::{
     AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, CascadeScope, DeleteCascade,
@@ -675,6 +675,18 @@ impl Json for Change {
     }
 }
 
+/// An applied version written as its [`HistoryEntry`] (without cloning its changes).
+impl Json for Version {
+    fn json(&self, o: &mut Out) {
+        o.open('{');
+        o.key("version");
+        o.u64(self.version);
+        o.field("summary", &self.summary);
+        o.field("changes", &self.changes);
+        o.close('}');
+    }
+}
+
 impl Json for HistoryEntry {
     fn json(&self, o: &mut Out) {
         o.open('{');
@@ -880,5 +892,45 @@ impl Json for Snapshot {
         o.some("hierarchy", &self.hierarchy);
         o.field("assertions", &self.assertions);
         o.close('}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The history as the wasm binding writes it (the applied versions) is the text of
+    /// `Org::history()`.
+    #[test]
+    fn versions_are_written_as_history_entries() {
+        let mut org = crate::Org::from_json(
+            r#"{"version":1,"businessUnits":[{"id":"root","name":"Root"}],
+               "tables":[{"name":"account","ownership":"user"}],
+               "users":[{"id":"u1","name":"U","businessUnit":"root"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(text(&org.history.applied), "[]");
+        let ops = [
+            r#"[{"op":"createBusinessUnit","id":"b","name":"B \"x\"","parent":"root"},
+                {"op":"createUser","id":"u2","name":"V","businessUnit":"b"}]"#,
+            r#"{"changes":[{"op":"moveUser","user":"u2","businessUnit":"root","moveRecords":true},
+                {"op":"createRecord","id":"r1","table":"account","owner":{"user":"u1"}},
+                {"op":"createRecord","id":"r2","name":"n","table":"account","owner":{"user":"u2"}}]}"#,
+            "[]",
+        ];
+        for json in ops {
+            let changes = crate::Org::parse_changes(json).unwrap();
+            org.apply(changes).unwrap();
+            assert_eq!(
+                text(&org.history.applied),
+                serde_json::to_string(&org.history()).unwrap()
+            );
+        }
+        assert!(org.undo());
+        assert_eq!(
+            text(&org.history.applied),
+            serde_json::to_string(&org.history()).unwrap()
+        );
     }
 }

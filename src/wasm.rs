@@ -892,7 +892,8 @@ impl Org {
 
     /// The applied changesets.
     pub fn history(&self) -> JsResult<JsValue> {
-        to_js(&self.inner.history())
+        // (the applied versions themselves: `history()` would clone every change)
+        to_js(&self.inner.history.applied)
     }
 
     /// Evaluate every assertion of the snapshot.
