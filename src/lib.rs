@@ -27,6 +27,8 @@ pub mod history;
 pub mod ids;
 pub mod impact;
 pub mod journal;
+#[doc(hidden)]
+pub mod json;
 pub mod limits;
 pub mod model;
 pub mod pages;

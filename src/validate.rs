@@ -44,6 +44,15 @@ pub fn error_at<'a>(
     error_at_pointer(pointer, msg)
 }
 
+/// Whether `needle` occurs in `hay` (`str::contains` by bytes: no two-way searcher in the wasm).
+fn has(hay: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || hay
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
 /// The error of serde message `msg` at JSON pointer `pointer` (the code follows the message).
 fn error_at_pointer(mut pointer: String, msg: &str) -> PolicyError {
     let code = if msg.starts_with("unknown field") {
@@ -52,12 +61,12 @@ fn error_at_pointer(mut pointer: String, msg: &str) -> PolicyError {
         "missing-field"
     } else if msg.starts_with("duplicate field") {
         "duplicate-field"
-    } else if msg.contains("recursion limit") {
+    } else if has(msg, "recursion limit") {
         "limit-exceeded"
-    } else if msg.starts_with("unknown variant") && pointer.contains("/privileges/") {
+    } else if msg.starts_with("unknown variant") && has(&pointer, "/privileges/") {
         "bad-access-level"
     } else if msg.starts_with("unknown variant")
-        && (pointer.contains("/rights") || pointer.ends_with("/right"))
+        && (has(&pointer, "/rights") || pointer.ends_with("/right"))
     {
         "bad-right"
     } else {
@@ -121,7 +130,7 @@ fn parse_json_with<T>(
         Err(err) => {
             let msg = err.to_string();
             if err.is_syntax() || err.is_eof() {
-                return Err(if msg.contains("recursion limit") {
+                return Err(if has(&msg, "recursion limit") {
                     PolicyError::new("limit-exceeded", root, msg)
                 } else {
                     PolicyError::new("invalid-json", root, msg)

@@ -5,7 +5,8 @@
 //! `PolicyError` (`bad-type`) and never a trap; snapshots and changesets are
 //! stringified in JS and parsed by the engine's own `from_json` /
 //! `parse_changes`, so their error paths are exactly the Rust ones; outputs
-//! are plain JS objects (serialised to JSON text by serde_json, parsed by `JSON.parse`). Every error is
+//! are plain JS objects (written as JSON text by `crate::json`, byte for byte serde_json's
+//! text, parsed by `JSON.parse`). Every error is
 //! thrown as an instance of the JS class `PolicyError` defined in
 //! `pkg-template/policy-error.js` (copied into the package by `build.sh`).
 
@@ -14,7 +15,6 @@
 #![cfg_attr(feature = "demo-module", allow(dead_code, unused_imports))]
 
 use js_sys::{Array, ArrayBuffer, JsString, Object, Reflect, Uint8Array, JSON};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -423,18 +423,10 @@ fn split_utf16<'a>(text: &'a str, lens: &[u32]) -> Option<Vec<&'a str>> {
 // ---------------------------------------------------------------------------
 // Outputs
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
-    // JSON text parsed by the JS engine: one serializer (serde_json's, also used by
-    // `toJSON`) instead of a second one for JS values, which keeps the .wasm small;
-    // JSON.parse builds plain objects faster than one call into JS per field.
-    let text = serde_json::to_string(value).map_err(|e| {
-        throw_one(PolicyError::new(
-            "internal",
-            "",
-            format!("cannot convert the result: {e}"),
-        ))
-    })?;
-    JSON::parse(&text)
+/// An output as a JS value, through its JSON text (`crate::json`, the text serde_json
+/// writes): JSON.parse builds plain objects faster than one call into JS per field.
+fn to_js<T: crate::json::Json + ?Sized>(value: &T) -> JsResult<JsValue> {
+    JSON::parse(&crate::json::text(value))
 }
 
 fn string_array<S: AsRef<str>>(items: &[S]) -> Array {
@@ -560,13 +552,13 @@ impl Org {
     /// The canonical snapshot as a plain object.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsResult<JsValue> {
-        JSON::parse(&self.inner.to_json())
+        JSON::parse(&crate::json::text(&self.inner.to_snapshot()))
     }
 
     /// The canonical snapshot as JSON text.
     #[wasm_bindgen(js_name = toJSONString)]
     pub fn to_json_string(&self) -> String {
-        self.inner.to_json()
+        crate::json::text(&self.inner.to_snapshot())
     }
 
     /// The canonical snapshot in the compact binary form.
@@ -918,7 +910,8 @@ impl Org {
 
     /// The applied changesets.
     pub fn history(&self) -> JsResult<JsValue> {
-        to_js(&self.inner.history())
+        // (the applied versions themselves: `history()` would clone every change)
+        to_js(&self.inner.history.applied)
     }
 
     /// Evaluate every assertion of the snapshot.
