@@ -1,7 +1,8 @@
-//! Compact JSON text of the snapshot, history, query and simulation outputs, byte for byte what serde_json
-//! writes for their derived `Serialize` (`tests/json_out.rs` compares both): the wasm
-//! binding writes them with this one small writer instead of serde's per-type serializer
-//! code (about 10 KB of wasm).
+//! Compact JSON text of the snapshot, history, query and simulation outputs, byte for byte
+//! what serde_json writes for their derived `Serialize` (`tests/json_out.rs` compares
+//! both): `Org::to_json` and the wasm binding write them with this one small writer
+//! instead of serde's per-type serializer code (about 10 KB of wasm), so native and wasm
+//! output come from the same code.
 
 use crate::access::{Level, Right};
 use crate::change::{Change, SideEffect};

@@ -120,7 +120,7 @@ impl Org {
 
     /// The canonical snapshot as JSON text.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.to_snapshot()).unwrap_or_default()
+        json::text(&self.to_snapshot())
     }
 
     /// The canonical snapshot in the compact binary form.

@@ -650,7 +650,7 @@ impl Interner {
             }
         }
         it.last = (EMPTY, 0);
-        dups.sort_unstable();
+        dups.sort_total();
         (it, dups, pos_of)
     }
 
