@@ -552,13 +552,13 @@ impl Org {
     /// The canonical snapshot as a plain object.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsResult<JsValue> {
-        JSON::parse(&crate::json::text(&self.inner.to_snapshot()))
+        JSON::parse(&self.inner.to_json())
     }
 
     /// The canonical snapshot as JSON text.
     #[wasm_bindgen(js_name = toJSONString)]
     pub fn to_json_string(&self) -> String {
-        crate::json::text(&self.inner.to_snapshot())
+        self.inner.to_json()
     }
 
     /// The canonical snapshot in the compact binary form.
