@@ -105,6 +105,17 @@ pub fn hash16(k: [u64; 2], len: usize) -> u64 {
     x ^ (x >> 29)
 }
 
+/// Hash of an id, for [`IdMap`] and the record id table: [`hash16`] of its [`key16`] when
+/// it is short, `hasher` over its bytes otherwise.
+#[inline(always)]
+pub fn hash_id(hasher: &FixedHasher, b: &[u8]) -> u64 {
+    if b.len() <= INLINE {
+        hash16(key16(b), b.len())
+    } else {
+        hasher.hash_one(b)
+    }
+}
+
 impl IdMap {
     /// Number of ids.
     pub fn len(&self) -> usize {
@@ -116,14 +127,9 @@ impl IdMap {
         self.live == 0
     }
 
-    /// Hash of an id: [`hash16`] when short, foldhash otherwise.
     #[inline(always)]
     fn hash(&self, b: &[u8]) -> u64 {
-        if b.len() <= INLINE {
-            hash16(key16(b), b.len())
-        } else {
-            self.hasher.hash_one(b)
-        }
+        hash_id(&self.hasher, b)
     }
 
     #[inline(always)]

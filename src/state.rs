@@ -8,7 +8,6 @@
 
 use crate::sort::SortTotal;
 use hashbrown::HashMap;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use crate::access::{Level, RightSet};
@@ -235,11 +234,7 @@ impl Interner {
 
     #[inline(always)]
     fn hash(&self, s: &str) -> u64 {
-        if s.len() <= INLINE {
-            crate::ids::hash16(crate::ids::key16(s.as_bytes()), s.len())
-        } else {
-            self.hasher.hash_one(s)
-        }
+        crate::ids::hash_id(&self.hasher, s.as_bytes())
     }
 
     /// Home slot of hash `h` in a table of `cap` slots: the high bits of a Fibonacci
@@ -496,7 +491,7 @@ impl Interner {
     }
 
     /// String `i` as bytes (without the character boundary checks of `get_str`), its hash
-    /// as [`Interner::hash`] computes it, and its offset.
+    /// (the one [`Interner::hash`] computes) and its offset.
     #[inline(never)]
     fn bytes_at(&self, i: usize) -> (&[u8], u64, u32) {
         let off = self.starts.get(i).copied().unwrap_or(0) as usize;
@@ -505,12 +500,7 @@ impl Interner {
             .get(i + 1)
             .map_or(self.text.len(), |&e| e as usize);
         let b = self.text.as_bytes().get(off..to).unwrap_or(&[]);
-        let h = if b.len() <= INLINE {
-            crate::ids::hash16(crate::ids::key16(b), b.len())
-        } else {
-            self.hasher.hash_one(self.text.get(off..to).unwrap_or(""))
-        };
-        (b, h, off as u32)
+        (b, crate::ids::hash_id(&self.hasher, b), off as u32)
     }
 
     /// An interner holding every string of `text`, string `i` starting at `starts[i]` and
