@@ -2,9 +2,11 @@
 //! it is when they run, and their Dataverse side effects. A changeset is applied inside
 //! one [`Tx`]; any error rolls the whole changeset back.
 
+use crate::json_read::{
+    invalid_type as invalid_type_msg, unknown_field, unknown_variant, Unexp, Value,
+};
 use crate::sort::SortTotal;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::access::{Right, RightSet};
 use crate::error::{short_id, Errors, PolicyError};
@@ -321,12 +323,12 @@ fn not_a_changeset() -> PolicyError {
 
 /// Parse a changeset: a JSON array of operations or `{ "changes": [...] }`.
 pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
-    let crate::validate::StrictValue(value) = crate::validate::parse_json(json, "/changes")?;
+    let value = crate::json_read::parse_value(json, "/changes")?;
     let list = match value {
-        serde_json::Value::Array(l) => l,
+        Value::Array(l) => l,
         // (the map's entries are read by iterating it: `BTreeMap::remove` is several KB of wasm)
-        serde_json::Value::Object(m) if m.len() == 1 => match m.into_iter().next() {
-            Some((key, serde_json::Value::Array(l))) if key == "changes" => l,
+        Value::Object(m) if m.len() == 1 => match m.into_iter().next() {
+            Some((key, Value::Array(l))) if key == "changes" => l,
             _ => return Err(not_a_changeset().into()),
         },
         _ => return Err(not_a_changeset().into()),
@@ -346,7 +348,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
     let mut errors = Vec::new();
     for (i, v) in list.into_iter().enumerate() {
         let root = format!("/changes/{i}");
-        let serde_json::Value::Object(map) = v else {
+        let Value::Object(map) = v else {
             errors.push(PolicyError::new(
                 "bad-type",
                 root,
@@ -364,7 +366,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
             }
         }
         let op = match op {
-            Some(serde_json::Value::String(op)) => op,
+            Some(Value::String(op)) => op,
             None => {
                 errors.push(PolicyError::new(
                     "missing-field",
@@ -436,13 +438,9 @@ impl Fields {
                     }
                 }
                 None => {
-                    let msg = <serde_json::Error as serde::de::Error>::unknown_field(&key, names)
-                        .to_string();
+                    let msg = unknown_field(&key, names);
                     let at = f.key_path(&key);
-                    f.fail(
-                        rank,
-                        crate::validate::error_at(std::iter::empty(), &msg, &at),
-                    );
+                    f.fail(rank, crate::validate::error_at_pointer(at, &msg));
                 }
             }
         }
@@ -486,8 +484,8 @@ impl Fields {
         match self.take(name) {
             Some((rank, v)) => self.parse(name, rank, v, read).unwrap_or(placeholder),
             None => {
-                let msg = <serde_json::Error as serde::de::Error>::missing_field(name).to_string();
-                let e = crate::validate::error_at(std::iter::empty(), &msg, &self.root);
+                let msg = format!("missing field `{name}`");
+                let e = crate::validate::error_at_pointer(self.root.clone(), &msg);
                 self.fail(usize::MAX, e);
                 placeholder
             }
@@ -543,29 +541,11 @@ impl Fields {
 type Reader<T> = fn(Value, &str) -> Result<T, PolicyError>;
 
 fn value_error(at: &str, msg: String) -> PolicyError {
-    crate::validate::error_at(std::iter::empty(), &msg, at)
-}
-
-/// serde_json's `Value::unexpected`.
-fn unexpected(v: &Value) -> serde::de::Unexpected<'_> {
-    use serde::de::Unexpected;
-    match v {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            _ => Unexpected::Float(n.as_f64().unwrap_or_default()),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    }
+    crate::validate::error_at_pointer(at.to_string(), &msg)
 }
 
 fn invalid_type(at: &str, v: &Value, expected: &str) -> PolicyError {
-    let e = <serde_json::Error as serde::de::Error>::invalid_type(unexpected(v), &expected);
-    value_error(at, e.to_string())
+    value_error(at, invalid_type_msg(&v.unexpected(), expected))
 }
 
 fn read_string(v: Value, at: &str) -> Result<String, PolicyError> {
@@ -610,20 +590,14 @@ fn read_enum(
             None => (String::new(), None),
         },
         Value::Object(_) => {
-            let e = <serde_json::Error as serde::de::Error>::invalid_value(
-                serde::de::Unexpected::Map,
-                &"map with a single key",
-            );
-            return Err(value_error(at, e.to_string()));
+            let msg = crate::json_read::invalid_value(&Unexp::Map, "map with a single key");
+            return Err(value_error(at, msg));
         }
         other => return Err(invalid_type(at, &other, "string or map")),
     };
     match variants.iter().position(|n| *n == name) {
         Some(i) => Ok((i, variants.get(i).copied().unwrap_or_default(), content)),
-        None => {
-            let e = <serde_json::Error as serde::de::Error>::unknown_variant(&name, variants);
-            Err(value_error(at, e.to_string()))
-        }
+        None => Err(value_error(at, unknown_variant(&name, variants))),
     }
 }
 
@@ -650,11 +624,8 @@ fn read_principal(v: Value, at: &str) -> Result<Principal, PolicyError> {
     let id = match content {
         Some(content) => read_string(content, &at)?,
         None => {
-            let e = <serde_json::Error as serde::de::Error>::invalid_type(
-                serde::de::Unexpected::UnitVariant,
-                &"newtype variant",
-            );
-            return Err(value_error(&at, e.to_string()));
+            let msg = invalid_type_msg(&Unexp::UnitVariant, "newtype variant");
+            return Err(value_error(&at, msg));
         }
     };
     Ok(if i == 0 {
@@ -710,11 +681,8 @@ fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
             let role = match items.next() {
                 Some(v) => read_string(v, &format!("{at}/0"))?,
                 None => {
-                    let e = <serde_json::Error as serde::de::Error>::invalid_length(
-                        0,
-                        &"struct RoleAssignment with 2 elements",
-                    );
-                    return Err(value_error(at, e.to_string()));
+                    let msg = "invalid length 0, expected struct RoleAssignment with 2 elements";
+                    return Err(value_error(at, msg.to_string()));
                 }
             };
             let business_unit = match items.next() {
@@ -722,11 +690,8 @@ fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
                 Some(v) => Some(read_string(v, &format!("{at}/1"))?),
             };
             if items.next().is_some() {
-                let e = <serde_json::Error as serde::de::Error>::invalid_length(
-                    len,
-                    &"fewer elements in array",
-                );
-                return Err(value_error(at, e.to_string()));
+                let msg = format!("invalid length {len}, expected fewer elements in array");
+                return Err(value_error(at, msg));
             }
             Ok(RoleAssignment {
                 role,
