@@ -6,6 +6,7 @@ use crate::json_read::{
     invalid_type as invalid_type_msg, unknown_field, unknown_variant, Unexp, Value,
 };
 use crate::sort::SortTotal;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Right, RightSet};
@@ -18,12 +19,16 @@ use crate::state::{
 };
 
 /// One operation of a changeset, `{ "op": name, ...fields }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "op",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        tag = "op",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        deny_unknown_fields
+    )
 )]
 #[allow(missing_docs)]
 pub enum Change {
@@ -57,29 +62,44 @@ pub enum Change {
         id: String,
         name: String,
         business_unit: String,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         manager: Option<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         disabled: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         category: Option<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         roles: Vec<RoleAssignment>,
     },
     MoveUser {
         user: String,
         business_unit: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         move_records: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         reassign_records_to: Option<Principal>,
     },
     MoveUsers {
         users: Vec<String>,
         business_unit: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         move_records: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         reassign_records_to: Option<Principal>,
     },
     SetManager {
@@ -88,7 +108,10 @@ pub enum Change {
     },
     DisableUser {
         user: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         reassign_records_to: Option<Principal>,
     },
     EnableUser {
@@ -97,13 +120,19 @@ pub enum Change {
     AssignRole {
         principal: Principal,
         role: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         business_unit: Option<String>,
     },
     RemoveRole {
         principal: Principal,
         role: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         business_unit: Option<String>,
     },
     CreateTeam {
@@ -111,11 +140,11 @@ pub enum Change {
         name: String,
         kind: TeamKind,
         business_unit: String,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         members: Vec<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         roles: Vec<RoleAssignment>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         inheritance: Inheritance,
     },
     DeleteTeam {
@@ -140,7 +169,10 @@ pub enum Change {
     ReassignRecords {
         from: Principal,
         to: Principal,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         table: Option<String>,
     },
     SetRecordBusinessUnit {
@@ -149,16 +181,25 @@ pub enum Change {
     },
     CreateRecord {
         id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         name: Option<String>,
         table: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         owner: Option<Principal>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         business_unit: Option<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         parent: Option<String>,
-        #[serde(default = "yes")]
+        #[cfg_attr(feature = "serde", serde(default = "yes"))]
         active: bool,
     },
     DeleteRecord {
@@ -194,6 +235,7 @@ pub enum Change {
     },
 }
 
+#[cfg(feature = "serde")]
 fn yes() -> bool {
     true
 }
@@ -273,8 +315,9 @@ impl Change {
 }
 
 /// A side effect of an operation, reported by `simulate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct SideEffect {
     /// Index of the operation in the changeset.
     pub change: usize,
@@ -285,19 +328,34 @@ pub struct SideEffect {
     /// Human-readable.
     pub message: String,
     /// The user concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub user: Option<String>,
     /// The team concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub team: Option<String>,
     /// The record concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub record: Option<String>,
     /// The role concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub role: Option<String>,
     /// How many items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub count: Option<usize>,
 }
 

@@ -82,6 +82,7 @@ pub fn parse_snapshot(json: &str) -> Result<Snapshot, PolicyError> {
 /// Parse JSON text into `T` through serde_json and `T`'s `Deserialize`, with the errors of
 /// [`parse_snapshot`] (the pointer of a data error recovered from its position). The
 /// reference that `tests/snapshot_reader.rs` holds the snapshot reader to.
+#[cfg(feature = "serde")]
 pub fn parse_json<T: serde::de::DeserializeOwned>(
     json: &str,
     root: &str,
@@ -113,6 +114,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     }
 }
 
+#[cfg(feature = "serde")]
 /// The byte offset of serde_json's error position (1-based line, column = bytes consumed
 /// on that line).
 fn byte_offset(json: &str, line: usize, column: usize) -> usize {
@@ -137,6 +139,7 @@ fn byte_offset(json: &str, line: usize, column: usize) -> usize {
 /// valid) text up to `offset`, tracking the key or index of every open container.
 /// Raised right after an object key: an unknown field names the key (`key_error`);
 /// anything else there (a duplicate key, an unknown enum variant) names the object.
+#[cfg(feature = "serde")]
 fn pointer_at(json: &str, offset: usize, key_error: bool) -> String {
     enum Frame {
         Obj(Option<String>),
