@@ -1,7 +1,8 @@
-//! The snapshot reader (`src/read.rs`, one schema-driven visitor) against the derived
-//! `Deserialize` of `Snapshot` it replaces: on valid snapshots and on thousands of mutated
-//! ones, both give the same snapshot or the same error (code, path, message — serde_json's
-//! message with its line and column).
+//! The snapshot reader (`src/read.rs` driving our tokenizer `src/json_read.rs`, no serde)
+//! against the derived `Deserialize` of `Snapshot` through serde_json: on valid snapshots,
+//! on thousands of mutated ones and on hand-picked edge cases, both give the same snapshot
+//! or the same error (code, path, message — serde_json's message with its line and
+//! column; one documented exception for long floats, see `same`).
 
 #![allow(
     clippy::unwrap_used,
@@ -32,9 +33,27 @@ impl Rng {
     }
 }
 
+/// The one known difference: a number of more than 15 significant digits in an
+/// "invalid type: floating point `x`" message, which serde_json writes with the shortest
+/// digits of the nearest `f64` and our reader with the written digits rounded to 17 (it
+/// has no float formatting code; see `json_read::Float::text`). Such messages are
+/// compared without the number; none of the replacements below is such a number.
 fn same(json: &str) {
     let derived = parse_json::<Snapshot>(json, "");
     let read = parse_snapshot(json);
+    if let (Err(a), Err(b)) = (&read, &derived) {
+        let float = |m: &str| {
+            let (head, tail) = m.split_once("floating point `")?;
+            let (_, rest) = tail.split_once('`')?;
+            Some(format!("{head}floating point `?`{rest}"))
+        };
+        if a != b && a.code == b.code && a.path == b.path {
+            if let (Some(x), Some(y)) = (float(&a.message), float(&b.message)) {
+                assert_eq!(x, y, "input: {json}");
+                return;
+            }
+        }
+    }
     assert_eq!(read, derived, "input: {json}");
 }
 
@@ -274,6 +293,7 @@ fn the_reader_matches_the_derive_on_edge_cases() {
         record(r#"{"id":"a","table":"t","name":-0}"#),
         record(r#"{"id":"a","table":"t","name":1.25e-7}"#),
         record(r#"{"id":"a","table":"t","name":12345678901234567890123}"#),
+        record(r#"{"id":"a","table":"t","name":0.1000000000000000055511}"#),
         record(r#"{"id":"a","table":"t","name":-12}"#),
         record(r#"{"id":"a","table":"t","name":[1]}"#),
         r#"{"version":-1}"#.to_string(),
