@@ -98,8 +98,14 @@ WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
 
 # opt-level "z" (size) for the wasm build unless the caller says otherwise: about 20%
 # smaller than "s" for this crate (see the size budget below).
-log "cargo build --lib --target wasm32-unknown-unknown --profile wasm "
-cargo build --lib --target wasm32-unknown-unknown --profile wasm
+# --no-default-features: without the `serde` feature (serde's derives for Rust users), so
+# serde is not in the module at all; JSON is read by src/json_read.rs, written by src/json.rs.
+if cargo tree --target wasm32-unknown-unknown -e normal --no-default-features --prefix none |
+  grep -q '^serde'; then
+  die "serde is a dependency of the wasm build (cargo tree --target wasm32-unknown-unknown -e normal --no-default-features)"
+fi
+log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features"
+cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 RAW_WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm/$NAME.wasm"
 [[ -f "$RAW_WASM" ]] || die "no $RAW_WASM"
@@ -117,8 +123,8 @@ done
 # The demo module: the same crate with --features demo-module exports only generateDemo()
 # (the playground's deterministic demo org), so the generator and its name catalogues
 # stay out of crm_policy_bg.wasm. Shipped as the separate entry `crm-policy/demo`.
-log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --features demo-module"
-cargo build --lib --target wasm32-unknown-unknown --profile wasm --features demo-module
+log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features demo-module"
+cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features demo-module
 for target in web nodejs; do
   "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/demo-$target" --out-name "${NAME}_demo" "$RAW_WASM"
 done

@@ -2264,7 +2264,7 @@ mod tests {
             agrees(&s);
             let b = encode(&s);
             assert_eq!(encode(&s), b, "encoding is deterministic");
-            let json = serde_json::to_vec(&s).unwrap();
+            let json = crate::json::text(&s);
             assert!(b.len() * 3 < json.len(), "{} vs {}", b.len(), json.len());
             // a canonical snapshot comes back as it went in, bar implied units
             let org = crate::Org::from_snapshot(&s).unwrap();

@@ -2,9 +2,12 @@
 //! it is when they run, and their Dataverse side effects. A changeset is applied inside
 //! one [`Tx`]; any error rolls the whole changeset back.
 
+use crate::json_read::{
+    invalid_type as invalid_type_msg, unknown_field, unknown_variant, Unexp, Value,
+};
 use crate::sort::SortTotal;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::access::{Right, RightSet};
 use crate::error::{short_id, Errors, PolicyError};
@@ -16,12 +19,16 @@ use crate::state::{
 };
 
 /// One operation of a changeset, `{ "op": name, ...fields }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "op",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        tag = "op",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        deny_unknown_fields
+    )
 )]
 #[allow(missing_docs)]
 pub enum Change {
@@ -55,29 +62,44 @@ pub enum Change {
         id: String,
         name: String,
         business_unit: String,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         manager: Option<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         disabled: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         category: Option<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         roles: Vec<RoleAssignment>,
     },
     MoveUser {
         user: String,
         business_unit: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         move_records: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         reassign_records_to: Option<Principal>,
     },
     MoveUsers {
         users: Vec<String>,
         business_unit: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         move_records: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         reassign_records_to: Option<Principal>,
     },
     SetManager {
@@ -86,7 +108,10 @@ pub enum Change {
     },
     DisableUser {
         user: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         reassign_records_to: Option<Principal>,
     },
     EnableUser {
@@ -95,13 +120,19 @@ pub enum Change {
     AssignRole {
         principal: Principal,
         role: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         business_unit: Option<String>,
     },
     RemoveRole {
         principal: Principal,
         role: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         business_unit: Option<String>,
     },
     CreateTeam {
@@ -109,11 +140,11 @@ pub enum Change {
         name: String,
         kind: TeamKind,
         business_unit: String,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         members: Vec<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         roles: Vec<RoleAssignment>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         inheritance: Inheritance,
     },
     DeleteTeam {
@@ -138,7 +169,10 @@ pub enum Change {
     ReassignRecords {
         from: Principal,
         to: Principal,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         table: Option<String>,
     },
     SetRecordBusinessUnit {
@@ -147,16 +181,25 @@ pub enum Change {
     },
     CreateRecord {
         id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         name: Option<String>,
         table: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         owner: Option<Principal>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         business_unit: Option<String>,
-        #[serde(default)]
+        #[cfg_attr(feature = "serde", serde(default))]
         parent: Option<String>,
-        #[serde(default = "yes")]
+        #[cfg_attr(feature = "serde", serde(default = "yes"))]
         active: bool,
     },
     DeleteRecord {
@@ -192,6 +235,7 @@ pub enum Change {
     },
 }
 
+#[cfg(feature = "serde")]
 fn yes() -> bool {
     true
 }
@@ -271,8 +315,9 @@ impl Change {
 }
 
 /// A side effect of an operation, reported by `simulate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct SideEffect {
     /// Index of the operation in the changeset.
     pub change: usize,
@@ -283,19 +328,34 @@ pub struct SideEffect {
     /// Human-readable.
     pub message: String,
     /// The user concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub user: Option<String>,
     /// The team concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub team: Option<String>,
     /// The record concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub record: Option<String>,
     /// The role concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub role: Option<String>,
     /// How many items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub count: Option<usize>,
 }
 
@@ -321,12 +381,12 @@ fn not_a_changeset() -> PolicyError {
 
 /// Parse a changeset: a JSON array of operations or `{ "changes": [...] }`.
 pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
-    let crate::validate::StrictValue(value) = crate::validate::parse_json(json, "/changes")?;
+    let value = crate::json_read::parse_value(json, "/changes")?;
     let list = match value {
-        serde_json::Value::Array(l) => l,
+        Value::Array(l) => l,
         // (the map's entries are read by iterating it: `BTreeMap::remove` is several KB of wasm)
-        serde_json::Value::Object(m) if m.len() == 1 => match m.into_iter().next() {
-            Some((key, serde_json::Value::Array(l))) if key == "changes" => l,
+        Value::Object(m) if m.len() == 1 => match m.into_iter().next() {
+            Some((key, Value::Array(l))) if key == "changes" => l,
             _ => return Err(not_a_changeset().into()),
         },
         _ => return Err(not_a_changeset().into()),
@@ -346,7 +406,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
     let mut errors = Vec::new();
     for (i, v) in list.into_iter().enumerate() {
         let root = format!("/changes/{i}");
-        let serde_json::Value::Object(map) = v else {
+        let Value::Object(map) = v else {
             errors.push(PolicyError::new(
                 "bad-type",
                 root,
@@ -364,7 +424,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
             }
         }
         let op = match op {
-            Some(serde_json::Value::String(op)) => op,
+            Some(Value::String(op)) => op,
             None => {
                 errors.push(PolicyError::new(
                     "missing-field",
@@ -436,13 +496,9 @@ impl Fields {
                     }
                 }
                 None => {
-                    let msg = <serde_json::Error as serde::de::Error>::unknown_field(&key, names)
-                        .to_string();
+                    let msg = unknown_field(&key, names);
                     let at = f.key_path(&key);
-                    f.fail(
-                        rank,
-                        crate::validate::error_at(std::iter::empty(), &msg, &at),
-                    );
+                    f.fail(rank, crate::validate::error_at_pointer(at, &msg));
                 }
             }
         }
@@ -486,8 +542,8 @@ impl Fields {
         match self.take(name) {
             Some((rank, v)) => self.parse(name, rank, v, read).unwrap_or(placeholder),
             None => {
-                let msg = <serde_json::Error as serde::de::Error>::missing_field(name).to_string();
-                let e = crate::validate::error_at(std::iter::empty(), &msg, &self.root);
+                let msg = format!("missing field `{name}`");
+                let e = crate::validate::error_at_pointer(self.root.clone(), &msg);
                 self.fail(usize::MAX, e);
                 placeholder
             }
@@ -543,29 +599,11 @@ impl Fields {
 type Reader<T> = fn(Value, &str) -> Result<T, PolicyError>;
 
 fn value_error(at: &str, msg: String) -> PolicyError {
-    crate::validate::error_at(std::iter::empty(), &msg, at)
-}
-
-/// serde_json's `Value::unexpected`.
-fn unexpected(v: &Value) -> serde::de::Unexpected<'_> {
-    use serde::de::Unexpected;
-    match v {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            _ => Unexpected::Float(n.as_f64().unwrap_or_default()),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    }
+    crate::validate::error_at_pointer(at.to_string(), &msg)
 }
 
 fn invalid_type(at: &str, v: &Value, expected: &str) -> PolicyError {
-    let e = <serde_json::Error as serde::de::Error>::invalid_type(unexpected(v), &expected);
-    value_error(at, e.to_string())
+    value_error(at, invalid_type_msg(&v.unexpected(), expected))
 }
 
 fn read_string(v: Value, at: &str) -> Result<String, PolicyError> {
@@ -610,20 +648,14 @@ fn read_enum(
             None => (String::new(), None),
         },
         Value::Object(_) => {
-            let e = <serde_json::Error as serde::de::Error>::invalid_value(
-                serde::de::Unexpected::Map,
-                &"map with a single key",
-            );
-            return Err(value_error(at, e.to_string()));
+            let msg = crate::json_read::invalid_value(&Unexp::Map, "map with a single key");
+            return Err(value_error(at, msg));
         }
         other => return Err(invalid_type(at, &other, "string or map")),
     };
     match variants.iter().position(|n| *n == name) {
         Some(i) => Ok((i, variants.get(i).copied().unwrap_or_default(), content)),
-        None => {
-            let e = <serde_json::Error as serde::de::Error>::unknown_variant(&name, variants);
-            Err(value_error(at, e.to_string()))
-        }
+        None => Err(value_error(at, unknown_variant(&name, variants))),
     }
 }
 
@@ -650,11 +682,8 @@ fn read_principal(v: Value, at: &str) -> Result<Principal, PolicyError> {
     let id = match content {
         Some(content) => read_string(content, &at)?,
         None => {
-            let e = <serde_json::Error as serde::de::Error>::invalid_type(
-                serde::de::Unexpected::UnitVariant,
-                &"newtype variant",
-            );
-            return Err(value_error(&at, e.to_string()));
+            let msg = invalid_type_msg(&Unexp::UnitVariant, "newtype variant");
+            return Err(value_error(&at, msg));
         }
     };
     Ok(if i == 0 {
@@ -710,11 +739,8 @@ fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
             let role = match items.next() {
                 Some(v) => read_string(v, &format!("{at}/0"))?,
                 None => {
-                    let e = <serde_json::Error as serde::de::Error>::invalid_length(
-                        0,
-                        &"struct RoleAssignment with 2 elements",
-                    );
-                    return Err(value_error(at, e.to_string()));
+                    let msg = "invalid length 0, expected struct RoleAssignment with 2 elements";
+                    return Err(value_error(at, msg.to_string()));
                 }
             };
             let business_unit = match items.next() {
@@ -722,11 +748,8 @@ fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
                 Some(v) => Some(read_string(v, &format!("{at}/1"))?),
             };
             if items.next().is_some() {
-                let e = <serde_json::Error as serde::de::Error>::invalid_length(
-                    len,
-                    &"fewer elements in array",
-                );
-                return Err(value_error(at, e.to_string()));
+                let msg = format!("invalid length {len}, expected fewer elements in array");
+                return Err(value_error(at, msg));
             }
             Ok(RoleAssignment {
                 role,

@@ -1,5 +1,6 @@
 //! `PolicyError` (SPEC §7): a stable kebab-case code, a message, a JSON-pointer path and help.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
@@ -43,8 +44,9 @@ fn bounded(text: String) -> String {
 }
 
 /// One problem with an input: never a panic, always a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct PolicyError {
     /// Stable kebab-case identifier, e.g. `unknown-business-unit`.
     pub code: String,
@@ -53,7 +55,10 @@ pub struct PolicyError {
     /// JSON pointer into the input, e.g. `/users/3/businessUnit`.
     pub path: String,
     /// How to fix it, when there is something to say.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub help: Option<String>,
 }
 
@@ -100,7 +105,8 @@ impl fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 /// Every problem found in one input (at least one).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Errors(pub Vec<PolicyError>);
 
 impl Errors {

@@ -1,6 +1,7 @@
 //! Explanations (SPEC §3): every path that grants a right, or why it is denied.
 
 use crate::sort::SortTotal;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right};
@@ -10,8 +11,9 @@ use crate::model::Principal;
 use crate::state::{as_team, State, NONE};
 
 /// The role grant behind a path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct GrantInfo {
     /// Role id.
     pub role: String,
@@ -20,21 +22,31 @@ pub struct GrantInfo {
     /// `user` (direct assignment) or `team`.
     pub via: String,
     /// The team the role comes through.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub team: Option<String>,
     /// The access level.
     pub level: Level,
     /// The anchor unit (absent for organization-owned tables).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub anchor: Option<String>,
 }
 
 /// One path that grants the right.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        tag = "kind",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )
 )]
 pub enum Reason {
     /// The user owns the record.
@@ -73,10 +85,16 @@ pub enum Reason {
         /// The ancestor record.
         from_record: String,
         /// The sharee, for a share.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         principal: Option<Principal>,
         /// The template, for an access team.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         template: Option<String>,
         /// The covering grant.
         grant: GrantInfo,
@@ -93,11 +111,15 @@ pub enum Reason {
 }
 
 /// Why a right is denied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        tag = "kind",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )
 )]
 pub enum Denial {
     /// The user is disabled.
@@ -129,15 +151,19 @@ pub enum Denial {
 }
 
 /// The answer of `explain`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Explanation {
     /// The decision (equals `check`).
     pub allowed: bool,
     /// Every granting path.
     pub reasons: Vec<Reason>,
     /// Why not, when denied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub denial: Option<Denial>,
 }
 

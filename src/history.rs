@@ -1,5 +1,6 @@
 //! Versions: applied changesets with their undo logs, and the redo stack.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::change::Change;
@@ -28,8 +29,9 @@ pub struct History {
 }
 
 /// One entry of `history()`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct HistoryEntry {
     /// Sequence number (no timestamps).
     pub version: u64,

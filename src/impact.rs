@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right, RightSet};
@@ -34,8 +35,9 @@ type PerKey = (u32, u32, Right, bool);
 pub const SAMPLE: usize = 20;
 
 /// Rights gained or lost on one table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct RightChange {
     /// Table.
     pub table: String,
@@ -48,8 +50,9 @@ pub struct RightChange {
 }
 
 /// The access change of one user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct AccessChange {
     /// User id.
     pub user: String,
@@ -60,8 +63,9 @@ pub struct AccessChange {
 }
 
 /// An assertion whose outcome the changeset changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct AssertionChange {
     /// The assertion.
     pub assertion: Assertion,
@@ -74,7 +78,8 @@ pub struct AssertionChange {
 }
 
 /// Record counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct RecordCounts {
     /// Before.
     pub before: usize,
@@ -83,8 +88,9 @@ pub struct RecordCounts {
 }
 
 /// The impact of a changeset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Impact {
     /// Per user, rights gained and lost (users ascending).
     pub access_changes: Vec<AccessChange>,

@@ -896,7 +896,7 @@ impl Json for Snapshot {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "serde"))]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;

@@ -29,6 +29,7 @@ pub mod impact;
 pub mod journal;
 #[doc(hidden)]
 pub mod json;
+mod json_read;
 pub mod limits;
 pub mod model;
 pub mod pages;

@@ -1,4 +1,5 @@
-//! The org snapshot as written (SPEC §1): serde types, defaults and canonical order.
+//! The org snapshot as written (SPEC §1): its types (serde's derives with the `serde`
+//! feature), defaults and canonical order.
 //!
 //! These are the plain data objects that cross every boundary (JSON, bytes,
 //! JS). The engine compiles them into the [`crate::store`] and
@@ -6,61 +7,73 @@
 //! a canonical [`Snapshot`] (every collection sorted by id, defaults written
 //! out), so two equal orgs serialise byte-identically.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::access::{Level, Right};
 
 /// The whole org snapshot, `"version": 1`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Snapshot {
     /// Format version; only `1` exists.
     pub version: u32,
     /// Org-wide settings.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub settings: Settings,
     /// The business-unit tree (exactly one root).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub business_units: Vec<BusinessUnit>,
     /// The tables (entities) and their ownership type.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub tables: Vec<Table>,
     /// Parental relationships between tables with their cascade rules.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub relationships: Vec<Relationship>,
     /// Security roles.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub roles: Vec<Role>,
     /// Users.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub users: Vec<User>,
     /// Owner and access teams (default teams are implicit).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub teams: Vec<Team>,
     /// Access team templates.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub access_team_templates: Vec<AccessTeamTemplate>,
     /// Records.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub records: Vec<Record>,
     /// Shares (principal object access).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub shares: Vec<Share>,
     /// Record access teams (built from templates).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub access_teams: Vec<AccessTeam>,
     /// Manager hierarchy security, if enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub hierarchy: Option<Hierarchy>,
     /// Expected-access assertions.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub assertions: Vec<Assertion>,
 }
 
 /// Org-wide settings (SPEC §1), with Dataverse's defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields, default)
+)]
 pub struct Settings {
     /// Modernized business units: records and role anchors may be in another unit than the owner.
     pub ownership_across_business_units: bool,
@@ -134,27 +147,35 @@ impl Settings {
 }
 
 /// A business unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct BusinessUnit {
     /// Unique id.
     pub id: String,
     /// Display name.
     pub name: String,
     /// Parent unit; `null` for the root.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub parent: Option<String>,
     /// A disabled unit blocks sign-in for its whole subtree.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub disabled: bool,
     /// Roles of the unit's implicit default team `default:<id>`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub default_team_roles: Vec<RoleAssignment>,
 }
 
 /// Who owns the records of a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub enum Ownership {
     /// User or team owned.
     User,
@@ -163,8 +184,12 @@ pub enum Ownership {
 }
 
 /// A table (entity).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Table {
     /// Logical name; the table's id.
     pub name: String,
@@ -173,8 +198,9 @@ pub struct Table {
 }
 
 /// Cascade scope for assign, share, unshare and reparent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub enum CascadeScope {
     /// Every child.
     All,
@@ -187,8 +213,9 @@ pub enum CascadeScope {
 }
 
 /// Cascade behaviour on delete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub enum DeleteCascade {
     /// Delete the children too.
     All,
@@ -199,8 +226,12 @@ pub enum DeleteCascade {
 }
 
 /// The cascade rules of a parental relationship.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields, default)
+)]
 pub struct Cascade {
     /// On assign of the parent.
     pub assign: CascadeScope,
@@ -227,45 +258,53 @@ impl Default for Cascade {
 }
 
 /// A parental relationship between two tables.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Relationship {
     /// Parent table.
     pub parent: String,
     /// Child table (at most one parental relationship per child table).
     pub child: String,
     /// Cascade rules.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub cascade: Cascade,
 }
 
 /// The eight access levels of one table in a role; missing means `none`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields, default)
+)]
 pub struct TablePrivileges {
     /// Create.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub create: Level,
     /// Read.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub read: Level,
     /// Write.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub write: Level,
     /// Delete.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub delete: Level,
     /// Append.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub append: Level,
     /// Append to.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub append_to: Level,
     /// Assign.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub assign: Level,
     /// Share.
-    #[serde(skip_serializing_if = "Level::is_none")]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Level::is_none"))]
     pub share: Level,
 }
 
@@ -301,32 +340,50 @@ impl TablePrivileges {
 }
 
 /// A security role: per table, per right, an access level.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Role {
     /// Unique id.
     pub id: String,
     /// Display name.
     pub name: String,
     /// Privileges per table name.
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "de::unique_keys")
+    )]
     pub privileges: BTreeMap<String, TablePrivileges>,
 }
 
 /// A role held by a user or team, anchored at a business unit.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct RoleAssignment {
     /// The role id.
     pub role: String,
     /// Explicit anchor unit (only with `ownershipAcrossBusinessUnits`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub business_unit: Option<String>,
 }
 
 /// A user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct User {
     /// Unique id.
     pub id: String,
@@ -335,22 +392,26 @@ pub struct User {
     /// The user's business unit.
     pub business_unit: String,
     /// The user's manager, if any.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub manager: Option<String>,
     /// Disabled users have no rights.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub disabled: bool,
     /// Free-form category, e.g. `front-office`, `back-office`, `commercial`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub category: Option<String>,
     /// Directly assigned roles.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub roles: Vec<RoleAssignment>,
 }
 
 /// Owner or access team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub enum TeamKind {
     /// Owns records and holds roles.
     Owner,
@@ -359,8 +420,9 @@ pub enum TeamKind {
 }
 
 /// How members of an owner team inherit its roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub enum Inheritance {
     /// Team privileges only.
     Team,
@@ -370,8 +432,12 @@ pub enum Inheritance {
 }
 
 /// A team (default teams `default:<buId>` are implicit and never written).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Team {
     /// Unique id.
     pub id: String,
@@ -382,19 +448,23 @@ pub struct Team {
     /// The team's business unit.
     pub business_unit: String,
     /// Member user ids.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub members: Vec<String>,
     /// Roles (owner teams only).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub roles: Vec<RoleAssignment>,
     /// Role inheritance (owner teams).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub inheritance: Inheritance,
 }
 
 /// A template for record access teams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct AccessTeamTemplate {
     /// Unique id.
     pub id: String,
@@ -405,8 +475,12 @@ pub struct AccessTeamTemplate {
 }
 
 /// A user or a team.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub enum Principal {
     /// `{ "user": id }`.
     User(String),
@@ -424,37 +498,55 @@ impl Principal {
 }
 
 /// A record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Record {
     /// Unique id.
     pub id: String,
     /// Display name (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// The table.
     pub table: String,
     /// Owner; absent for organization-owned tables.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub owner: Option<Principal>,
     /// Owning business unit; defaults to the owner's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub business_unit: Option<String>,
     /// Parent record through the table's parental relationship.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub parent: Option<String>,
     /// Active (open) or inactive.
-    #[serde(default = "yes")]
+    #[cfg_attr(feature = "serde", serde(default = "yes"))]
     pub active: bool,
 }
 
+#[cfg(feature = "serde")]
 fn yes() -> bool {
     true
 }
 
 /// A share of a record with a principal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Share {
     /// The record.
     pub record: String,
@@ -465,42 +557,55 @@ pub struct Share {
 }
 
 /// A record access team built from a template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct AccessTeam {
     /// Template id.
     pub template: String,
     /// The record.
     pub record: String,
     /// Member user ids.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub members: Vec<String>,
 }
 
 /// Hierarchy model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub enum HierarchyModel {
     /// Manager hierarchy through `user.manager`.
     Manager,
 }
 
 /// Hierarchy security settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Hierarchy {
     /// The model (only `manager`).
     pub model: HierarchyModel,
     /// How many levels of managers get access.
     pub depth: u32,
     /// Tables the hierarchy applies to.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub tables: Vec<String>,
 }
 
 /// An expected-access assertion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct Assertion {
     /// User id.
     pub user: String,
@@ -511,165 +616,175 @@ pub struct Assertion {
     /// Expected decision.
     pub expect: bool,
     /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub note: Option<String>,
 }
 
-/// Deserialize a map, rejecting a key given twice (serde's maps keep the last silently).
-fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    V: Deserialize<'de>,
-{
-    struct Visit<V>(std::marker::PhantomData<V>);
-    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
-        type Value = BTreeMap<String, V>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an object keyed by table name")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut out = BTreeMap::new();
-            while let Some(k) = map.next_key::<String>()? {
-                if out.contains_key(&k) {
-                    return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
+/// The hand-written `Deserialize` parts (a map without repeated keys; the unit enums).
+#[cfg(feature = "serde")]
+mod de {
+    use super::*;
+    use serde::Deserialize;
+
+    /// Deserialize a map, rejecting a key given twice (serde's maps keep the last silently).
+    pub(super) fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        V: Deserialize<'de>,
+    {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = BTreeMap<String, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object keyed by table name")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    if out.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
+                    }
+                    let v = map.next_value()?;
+                    out.insert(k, v);
                 }
-                let v = map.next_value()?;
-                out.insert(k, v);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_map(Visit(std::marker::PhantomData))
-}
-
-// ---------------------------------------------------------------------------
-// Unit enums: `Deserialize` by hand, through one shared reader (the derive compiles a
-// visitor pair per enum; the behaviour and messages are the derive's).
-
-/// A unit-only enum as serde's derive reads it (a variant name; or the map form
-/// `{ "name": null }`), as the index of its variant in `variants`.
-fn unit_variant<'de, D: serde::Deserializer<'de>>(
-    d: D,
-    name: &'static str,
-    variants: &'static [&'static str],
-) -> Result<usize, D::Error> {
-    use serde::de::{self, DeserializeSeed, EnumAccess, Unexpected, VariantAccess, Visitor};
-    use std::fmt;
-
-    struct Ident(&'static [&'static str]);
-    struct IndexRange(usize);
-    impl de::Expected for IndexRange {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "variant index 0 <= i < {}", self.0)
-        }
-    }
-    impl<'de> DeserializeSeed<'de> for Ident {
-        type Value = usize;
-        fn deserialize<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<usize, D2::Error> {
-            d.deserialize_identifier(self)
-        }
-    }
-    impl Visitor<'_> for Ident {
-        type Value = usize;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("variant identifier")
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
-            match usize::try_from(v) {
-                Ok(i) if i < self.0.len() => Ok(i),
-                _ => Err(E::invalid_value(
-                    Unexpected::Unsigned(v),
-                    &IndexRange(self.0.len()),
-                )),
+                Ok(out)
             }
         }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-            self.0
-                .iter()
-                .position(|n| *n == v)
-                .ok_or_else(|| E::unknown_variant(v, self.0))
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+
+    // ---------------------------------------------------------------------------
+    // Unit enums: `Deserialize` by hand, through one shared reader (the derive compiles a
+    // visitor pair per enum; the behaviour and messages are the derive's).
+
+    /// A unit-only enum as serde's derive reads it (a variant name; or the map form
+    /// `{ "name": null }`), as the index of its variant in `variants`.
+    fn unit_variant<'de, D: serde::Deserializer<'de>>(
+        d: D,
+        name: &'static str,
+        variants: &'static [&'static str],
+    ) -> Result<usize, D::Error> {
+        use serde::de::{self, DeserializeSeed, EnumAccess, Unexpected, VariantAccess, Visitor};
+        use std::fmt;
+
+        struct Ident(&'static [&'static str]);
+        struct IndexRange(usize);
+        impl de::Expected for IndexRange {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "variant index 0 <= i < {}", self.0)
+            }
         }
-        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<usize, E> {
-            self.0
-                .iter()
-                .position(|n| n.as_bytes() == v)
-                .ok_or_else(|| E::unknown_variant(&String::from_utf8_lossy(v), self.0))
+        impl<'de> DeserializeSeed<'de> for Ident {
+            type Value = usize;
+            fn deserialize<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<usize, D2::Error> {
+                d.deserialize_identifier(self)
+            }
+        }
+        impl Visitor<'_> for Ident {
+            type Value = usize;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("variant identifier")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
+                match usize::try_from(v) {
+                    Ok(i) if i < self.0.len() => Ok(i),
+                    _ => Err(E::invalid_value(
+                        Unexpected::Unsigned(v),
+                        &IndexRange(self.0.len()),
+                    )),
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+                self.0
+                    .iter()
+                    .position(|n| *n == v)
+                    .ok_or_else(|| E::unknown_variant(v, self.0))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<usize, E> {
+                self.0
+                    .iter()
+                    .position(|n| n.as_bytes() == v)
+                    .ok_or_else(|| E::unknown_variant(&String::from_utf8_lossy(v), self.0))
+            }
+        }
+        struct Enum(&'static str, &'static [&'static str]);
+        impl<'de> Visitor<'de> for Enum {
+            type Value = usize;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "enum {}", self.0)
+            }
+            fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
+                let (i, variant) = data.variant_seed(Ident(self.1))?;
+                variant.unit_variant()?;
+                Ok(i)
+            }
+        }
+        d.deserialize_enum(name, variants, Enum(name, variants))
+    }
+
+    impl<'de> Deserialize<'de> for Ownership {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(
+                match unit_variant(d, "Ownership", &["user", "organization"])? {
+                    0 => Ownership::User,
+                    _ => Ownership::Organization,
+                },
+            )
         }
     }
-    struct Enum(&'static str, &'static [&'static str]);
-    impl<'de> Visitor<'de> for Enum {
-        type Value = usize;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "enum {}", self.0)
+
+    impl<'de> Deserialize<'de> for CascadeScope {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(
+                match unit_variant(d, "CascadeScope", &["all", "active", "userOwned", "none"])? {
+                    0 => CascadeScope::All,
+                    1 => CascadeScope::Active,
+                    2 => CascadeScope::UserOwned,
+                    _ => CascadeScope::None,
+                },
+            )
         }
-        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
-            let (i, variant) = data.variant_seed(Ident(self.1))?;
-            variant.unit_variant()?;
-            Ok(i)
+    }
+
+    impl<'de> Deserialize<'de> for DeleteCascade {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(
+                match unit_variant(d, "DeleteCascade", &["all", "removeLink", "restrict"])? {
+                    0 => DeleteCascade::All,
+                    1 => DeleteCascade::RemoveLink,
+                    _ => DeleteCascade::Restrict,
+                },
+            )
         }
     }
-    d.deserialize_enum(name, variants, Enum(name, variants))
-}
 
-impl<'de> Deserialize<'de> for Ownership {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(
-            match unit_variant(d, "Ownership", &["user", "organization"])? {
-                0 => Ownership::User,
-                _ => Ownership::Organization,
-            },
-        )
+    impl<'de> Deserialize<'de> for TeamKind {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match unit_variant(d, "TeamKind", &["owner", "access"])? {
+                0 => TeamKind::Owner,
+                _ => TeamKind::Access,
+            })
+        }
     }
-}
 
-impl<'de> Deserialize<'de> for CascadeScope {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(
-            match unit_variant(d, "CascadeScope", &["all", "active", "userOwned", "none"])? {
-                0 => CascadeScope::All,
-                1 => CascadeScope::Active,
-                2 => CascadeScope::UserOwned,
-                _ => CascadeScope::None,
-            },
-        )
+    impl<'de> Deserialize<'de> for Inheritance {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match unit_variant(d, "Inheritance", &["team", "direct"])? {
+                0 => Inheritance::Team,
+                _ => Inheritance::Direct,
+            })
+        }
     }
-}
 
-impl<'de> Deserialize<'de> for DeleteCascade {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(
-            match unit_variant(d, "DeleteCascade", &["all", "removeLink", "restrict"])? {
-                0 => DeleteCascade::All,
-                1 => DeleteCascade::RemoveLink,
-                _ => DeleteCascade::Restrict,
-            },
-        )
-    }
-}
-
-impl<'de> Deserialize<'de> for TeamKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match unit_variant(d, "TeamKind", &["owner", "access"])? {
-            0 => TeamKind::Owner,
-            _ => TeamKind::Access,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Inheritance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match unit_variant(d, "Inheritance", &["team", "direct"])? {
-            0 => Inheritance::Team,
-            _ => Inheritance::Direct,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for HierarchyModel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        unit_variant(d, "HierarchyModel", &["manager"]).map(|_| HierarchyModel::Manager)
+    impl<'de> Deserialize<'de> for HierarchyModel {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            unit_variant(d, "HierarchyModel", &["manager"]).map(|_| HierarchyModel::Manager)
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! assertions and the risk report.
 
 use crate::sort::SortTotal;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Level, Right, RightSet};
@@ -13,8 +14,9 @@ use crate::state::{as_team, as_user, State, NONE};
 use crate::{Org, PolicyError};
 
 /// A page of record ids.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct RecordPage {
     /// How many records match in all.
     pub total: usize,
@@ -23,8 +25,9 @@ pub struct RecordPage {
 }
 
 /// Best level and sources for one right.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct RightAccess {
     /// The right.
     pub right: Right,
@@ -35,8 +38,9 @@ pub struct RightAccess {
 }
 
 /// A user's privileges on one table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct TableAccess {
     /// Table.
     pub table: String,
@@ -45,8 +49,9 @@ pub struct TableAccess {
 }
 
 /// Outcome of one assertion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct AssertionResult {
     /// The assertion.
     pub assertion: Assertion,
@@ -57,8 +62,9 @@ pub struct AssertionResult {
 }
 
 /// One risk finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Finding {
     /// What kind of risk.
     pub kind: String,
@@ -67,25 +73,46 @@ pub struct Finding {
     /// Human-readable.
     pub message: String,
     /// The user concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub user: Option<String>,
     /// The record concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub record: Option<String>,
     /// The unit concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub business_unit: Option<String>,
     /// The table concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub table: Option<String>,
     /// The rights concerned.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub rights: Vec<Right>,
     /// How many items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub count: Option<usize>,
     /// Sample ids.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub sample: Vec<String>,
 }
 

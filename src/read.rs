@@ -1,41 +1,30 @@
-//! The snapshot reader: one schema-driven serde visitor for every struct and list of the
-//! snapshot (SPEC §1), instead of the derived `Deserialize` of each type.
+//! The snapshot reader: the schema of the snapshot (SPEC §1) as tables (`Ty` / `Shape`:
+//! field names and types, required fields, serde's `expecting` texts), and one reader of
+//! our own JSON tokenizer (`crate::json_read`) driven by them, straight into the model types.
 //!
-//! serde_json still does all the parsing and raises every error, with its messages and
-//! positions: the visitor makes exactly the calls the derived code makes (`deserialize_struct`
-//! for a struct, `deserialize_seq` for a `Vec`, the field identifier, the duplicate / unknown /
-//! missing field checks in the same order, the same `expecting` texts), so the outcome is the
-//! derive's, byte for byte (`tests/snapshot_reader.rs` compares both on mutated snapshots). What
-//! changes is the code size: the derive instantiates serde_json's struct and sequence readers
-//! once per element type (~50 KB of wasm for the snapshot); here there is one of each, and the
-//! values are handed to plain, non-generic sinks (the model types themselves).
-//!
-//! The leaves (strings, options of strings, booleans, numbers, rights, levels, principals and
-//! the unit enums) are read by their own `Deserialize` impls, unchanged.
+//! It reads as serde's derived `Deserialize` of [`Snapshot`] reads from serde_json, call for
+//! call: a struct from an object or an array, a `Vec` from an array, the field identifier,
+//! the duplicate / unknown / missing field checks in the same order, enums by name or as
+//! `{ "name": content }`, and every error raised at the byte serde_json raises it, with its
+//! message (`tests/snapshot_reader.rs` compares both on mutated snapshots). The values go to
+//! plain, non-generic sinks (the model types themselves).
 
 use std::collections::BTreeMap;
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 
 use crate::access::{Level, Right};
+use crate::json_read::{unknown_field, unknown_variant, Fail, Lexer, Pending, Res, Seg};
 use crate::model::{
     AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, Cascade, CascadeScope, DeleteCascade,
     Hierarchy, HierarchyModel, Inheritance, Ownership, Principal, Record, Relationship, Role,
     RoleAssignment, Settings, Share, Snapshot, Table, TablePrivileges, Team, TeamKind, User,
 };
 
-/// Read a snapshot from serde_json (then call `end()` on the deserializer, as `from_str` does).
-pub fn snapshot<'de, D: Deserializer<'de>>(d: D) -> Result<Snapshot, D::Error> {
+/// Read a snapshot from JSON text (nothing but whitespace may follow it).
+pub(crate) fn snapshot(json: &str) -> Res<Snapshot> {
     let mut snap = Snapshot::blank();
-    Value {
-        ty: &SNAPSHOT_TY,
-        sink: &mut snap,
-        field: 0,
-        top: true,
-    }
-    .deserialize(d)?;
+    let mut lx = Lexer::new(json);
+    value(&mut lx, &SNAPSHOT_TY, &mut snap, 0, true)?;
+    lx.end()?;
     Ok(snap)
 }
 
@@ -76,7 +65,7 @@ struct Shape {
     required: &'static [bool],
 }
 
-/// A value read by a leaf `Deserialize` impl.
+/// A leaf value.
 enum Leaf {
     Str(String),
     OptStr(Option<String>),
@@ -110,229 +99,436 @@ trait Blank {
 }
 
 // ---------------------------------------------------------------------------
-// The reader (generic over the deserializer only: one copy for serde_json).
+// The reader
 
-/// Reads one value of type `ty` into field `field` of `sink`.
-struct Value<'a> {
+const RIGHTS: &[&str] = &[
+    "create", "read", "write", "delete", "append", "appendTo", "assign", "share",
+];
+const LEVELS: &[&str] = &["none", "basic", "local", "deep", "global"];
+const LEVEL_VALUES: [Level; 5] = [
+    Level::None,
+    Level::Basic,
+    Level::Local,
+    Level::Deep,
+    Level::Global,
+];
+
+/// Reads one value of type `ty` into field `field` of `sink` (`top`: into `sink` itself).
+fn value(
+    lx: &mut Lexer<'_>,
     ty: &'static Ty,
-    sink: &'a mut dyn Sink,
+    sink: &mut dyn Sink,
     field: usize,
-    /// The snapshot itself (read into `sink`, not into a child of it).
     top: bool,
+) -> Res<()> {
+    let leaf = match ty {
+        Ty::Str => Leaf::Str(lx.str_value()?),
+        Ty::OptStr => Leaf::OptStr(if lx.null()? {
+            None
+        } else {
+            Some(lx.str_value()?)
+        }),
+        Ty::Bool => Leaf::Bool(lx.bool_value()?),
+        Ty::U32 => Leaf::U32(lx.u32_value()?),
+        Ty::Right => Leaf::Right(
+            Right::ALL
+                .get(unit_enum(lx, RIGHTS)?)
+                .copied()
+                .unwrap_or(Right::Read),
+        ),
+        Ty::Level => Leaf::Level(
+            LEVEL_VALUES
+                .get(unit_enum(lx, LEVELS)?)
+                .copied()
+                .unwrap_or_default(),
+        ),
+        Ty::Principal => Leaf::Principal(principal(lx)?),
+        Ty::OptPrincipal => Leaf::OptPrincipal(if lx.null()? {
+            None
+        } else {
+            Some(principal(lx)?)
+        }),
+        Ty::Ownership => Leaf::Ownership(match unit_enum(lx, &["user", "organization"])? {
+            0 => Ownership::User,
+            _ => Ownership::Organization,
+        }),
+        Ty::Scope => Leaf::Scope(
+            match unit_enum(lx, &["all", "active", "userOwned", "none"])? {
+                0 => CascadeScope::All,
+                1 => CascadeScope::Active,
+                2 => CascadeScope::UserOwned,
+                _ => CascadeScope::None,
+            },
+        ),
+        Ty::DeleteCascade => {
+            Leaf::DeleteCascade(match unit_enum(lx, &["all", "removeLink", "restrict"])? {
+                0 => DeleteCascade::All,
+                1 => DeleteCascade::RemoveLink,
+                _ => DeleteCascade::Restrict,
+            })
+        }
+        Ty::TeamKind => Leaf::TeamKind(match unit_enum(lx, &["owner", "access"])? {
+            0 => TeamKind::Owner,
+            _ => TeamKind::Access,
+        }),
+        Ty::Inheritance => Leaf::Inheritance(match unit_enum(lx, &["team", "direct"])? {
+            0 => Inheritance::Team,
+            _ => Inheritance::Direct,
+        }),
+        Ty::HierarchyModel => {
+            unit_enum(lx, &["manager"])?;
+            Leaf::HierarchyModel(HierarchyModel::Manager)
+        }
+        container => {
+            let sink = if top {
+                Some(sink)
+            } else {
+                sink.child(field, None)
+            };
+            let Some(sink) = sink else {
+                return Err(lx.data_err("internal: no sink".into()));
+            };
+            return match container {
+                Ty::Seq(item) => seq(lx, item, sink),
+                Ty::Struct(shape) => structure(lx, shape, sink),
+                Ty::Opt(inner) => {
+                    if lx.null()? {
+                        Ok(())
+                    } else {
+                        value(lx, inner, sink, 0, false)
+                    }
+                }
+                _ => privileges(lx, sink),
+            };
+        }
+    };
+    sink.leaf(field, leaf);
+    Ok(())
 }
 
-impl<'de> DeserializeSeed<'de> for Value<'_> {
-    type Value = ();
+/// The end of a container read by `read` (serde_json's `deserialize_seq` / `_map` /
+/// `_struct` after the opening bracket was checked): the nesting level, the closing
+/// bracket, and the position of an error the reader raised without one.
+macro_rules! nested {
+    ($lx:ident, $read:expr, $end:ident) => {{
+        $lx.enter()?;
+        $lx.eat();
+        let ret = $read;
+        $lx.leave();
+        let end = $lx.$end();
+        (ret, end)
+    }};
+}
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        let leaf = match self.ty {
-            Ty::Str => Leaf::Str(String::deserialize(d)?),
-            Ty::OptStr => Leaf::OptStr(Option::<String>::deserialize(d)?),
-            Ty::Bool => Leaf::Bool(bool::deserialize(d)?),
-            Ty::U32 => Leaf::U32(u32::deserialize(d)?),
-            Ty::Right => Leaf::Right(Right::deserialize(d)?),
-            Ty::Level => Leaf::Level(Level::deserialize(d)?),
-            Ty::Principal => Leaf::Principal(Principal::deserialize(d)?),
-            Ty::OptPrincipal => Leaf::OptPrincipal(Option::<Principal>::deserialize(d)?),
-            Ty::Ownership => Leaf::Ownership(Ownership::deserialize(d)?),
-            Ty::Scope => Leaf::Scope(CascadeScope::deserialize(d)?),
-            Ty::DeleteCascade => Leaf::DeleteCascade(DeleteCascade::deserialize(d)?),
-            Ty::TeamKind => Leaf::TeamKind(TeamKind::deserialize(d)?),
-            Ty::Inheritance => Leaf::Inheritance(Inheritance::deserialize(d)?),
-            Ty::HierarchyModel => Leaf::HierarchyModel(HierarchyModel::deserialize(d)?),
-            container => {
-                let sink = if self.top {
-                    Some(self.sink)
-                } else {
-                    self.sink.child(self.field, None)
-                };
-                let Some(sink) = sink else {
-                    return Err(de::Error::custom("internal: no sink"));
-                };
-                let v = Container {
-                    ty: container,
-                    sink,
-                };
-                return match container {
-                    Ty::Seq(_) => d.deserialize_seq(v),
-                    Ty::Struct(shape) => d.deserialize_struct("", shape.names, v),
-                    Ty::Opt(_) => d.deserialize_option(v),
-                    _ => d.deserialize_map(v),
-                };
+/// A `Vec` (serde_json's `deserialize_seq` with serde's `Vec` visitor).
+fn seq(lx: &mut Lexer<'_>, item: &'static Ty, sink: &mut dyn Sink) -> Res<()> {
+    if lx.ws() != Some(b'[') {
+        return Err(match lx.peek() {
+            None => lx.peek_err(crate::json_read::code::EOF_VALUE),
+            Some(_) => lx.invalid_type("a sequence"),
+        });
+    }
+    let (ret, end) = nested!(lx, seq_items(lx, item, sink), end_seq);
+    match (ret, end) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(e), _) | (_, Err((e, _))) => Err(lx.fix(e)),
+    }
+}
+
+/// The items of a `Vec`, `[` consumed.
+fn seq_items(lx: &mut Lexer<'_>, item: &'static Ty, sink: &mut dyn Sink) -> Res<()> {
+    let mut first = true;
+    let mut i = 0;
+    while lx.next_element(&mut first)? {
+        value(lx, item, sink, 0, false).map_err(|e| e.under(Seg::Index(i)))?;
+        i += 1;
+    }
+    Ok(())
+}
+
+/// A struct, from an object or an array (serde_json's `deserialize_struct`).
+fn structure(lx: &mut Lexer<'_>, shape: &'static Shape, sink: &mut dyn Sink) -> Res<()> {
+    match lx.ws() {
+        Some(b'{') => {
+            let (ret, end) = nested!(lx, struct_map(lx, shape, sink), end_map);
+            match (ret, end) {
+                (Ok(()), Ok(())) => Ok(()),
+                (Ok(()), Err(e)) => Err(e),
+                (Err(e), end) => Err(place(lx, e, end.is_ok(), false)),
             }
+        }
+        Some(b'[') => {
+            let (ret, end) = nested!(lx, struct_seq(lx, shape, sink), end_seq);
+            match (ret, end) {
+                (Ok(()), Ok(())) => Ok(()),
+                (Ok(()), Err((e, _))) => Err(e),
+                (Err(e), Ok(())) => Err(place(lx, e, true, false)),
+                (Err(e), Err((_, comma))) => Err(place(lx, e, false, comma)),
+            }
+        }
+        None => Err(lx.peek_err(crate::json_read::code::EOF_VALUE)),
+        Some(_) => Err(lx.invalid_type(shape.expecting)),
+    }
+}
+
+/// Place an error a struct reader raised without a position, where serde_json does (the
+/// offset after its attempt at the closing bracket), with the JSON pointer that the place
+/// names: `closed`, the struct's bracket was consumed (the place is past the struct);
+/// `comma`, a `,` after the field was (the place is in the next element).
+#[cold]
+fn place(lx: &Lexer<'_>, mut e: Box<Fail>, closed: bool, comma: bool) -> Box<Fail> {
+    if e.at.is_some() {
+        return e;
+    }
+    e.at = Some(lx.i);
+    let pending = std::mem::replace(&mut e.pending, Pending::Here);
+    let seg = match pending {
+        Pending::Here => None,
+        Pending::Key(k) => (!closed).then_some(Seg::Key(k)),
+        Pending::Field(Seg::Index(i)) if comma => Some(Seg::Index(i + 1)),
+        Pending::Field(seg) => (!closed).then_some(seg),
+    };
+    if let Some(seg) = seg {
+        e.path.push(seg);
+    }
+    e
+}
+
+/// A field's error: under its key or index if placed; else the field, pending.
+fn in_field(mut e: Box<Fail>, seg: Seg) -> Box<Fail> {
+    if e.at.is_some() {
+        e.under(seg)
+    } else {
+        e.pending = Pending::Field(seg);
+        e
+    }
+}
+
+/// The fields of a struct from an object (the derive's `visit_map`).
+fn struct_map<'a>(lx: &mut Lexer<'a>, shape: &'static Shape, sink: &mut dyn Sink) -> Res<()> {
+    let mut seen = 0u64;
+    let mut first = true;
+    // the field expected next (fields usually come in declaration order)
+    let mut next = 0;
+    while lx.next_key(&mut first)? {
+        lx.eat();
+        let key: Option<&'a str> = lx.string()?;
+        let found = match key {
+            Some(key) => field_index(shape.names, key, next),
+            None => field_index(shape.names, &lx.scratch, next),
         };
-        self.sink.leaf(self.field, leaf);
-        Ok(())
+        let Some(i) = found else {
+            let key = key.map_or_else(|| lx.scratch.clone(), str::to_owned);
+            return Err(Fail::data(
+                unknown_field(&key, shape.names),
+                Pending::Key(key),
+            ));
+        };
+        let name = shape.names.get(i).copied().unwrap_or_default();
+        let bit = 1u64 << (i % 64);
+        if seen & bit != 0 {
+            return Err(Fail::data(
+                format!("duplicate field `{name}`"),
+                Pending::Here,
+            ));
+        }
+        seen |= bit;
+        next = i + 1;
+        let Some(ty) = shape.types.get(i) else {
+            return Err(Fail::data("internal: no field type".into(), Pending::Here));
+        };
+        lx.colon()?;
+        value(lx, ty, sink, i, false).map_err(|e| in_field(e, Seg::Key(name.to_owned())))?;
+    }
+    for (i, (name, required)) in shape.names.iter().zip(shape.required).enumerate() {
+        if *required && seen & (1u64 << (i % 64)) == 0 {
+            return Err(Fail::data(format!("missing field `{name}`"), Pending::Here));
+        }
+    }
+    Ok(())
+}
+
+/// The index of field `key` (`guess` tried first).
+#[inline]
+fn field_index(names: &[&str], key: &str, guess: usize) -> Option<usize> {
+    if names.get(guess).is_some_and(|n| *n == key) {
+        return Some(guess);
+    }
+    names.iter().position(|n| *n == key)
+}
+
+/// The fields of a struct from an array (the derive's `visit_seq`).
+fn struct_seq(lx: &mut Lexer<'_>, shape: &'static Shape, sink: &mut dyn Sink) -> Res<()> {
+    let mut first = true;
+    for (i, ty) in shape.types.iter().enumerate() {
+        if !lx.next_element(&mut first)? {
+            if shape.required.get(i).copied().unwrap_or(false) {
+                return Err(Fail::data(
+                    format!("invalid length {i}, expected {}", shape.seq_expecting),
+                    Pending::Here,
+                ));
+            }
+            continue;
+        }
+        value(lx, ty, sink, i, false).map_err(|e| in_field(e, Seg::Index(i)))?;
+    }
+    Ok(())
+}
+
+/// `Role::privileges`: an object keyed by table name, a key given twice an error
+/// (serde_json's `deserialize_map` with `model::unique_keys`).
+fn privileges(lx: &mut Lexer<'_>, sink: &mut dyn Sink) -> Res<()> {
+    if lx.ws() != Some(b'{') {
+        return Err(match lx.peek() {
+            None => lx.peek_err(crate::json_read::code::EOF_VALUE),
+            Some(_) => lx.invalid_type("an object keyed by table name"),
+        });
+    }
+    let (ret, end) = nested!(lx, privileges_entries(lx, sink), end_map);
+    match (ret, end) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(e), _) | (_, Err(e)) => Err(lx.fix(e)),
     }
 }
 
-/// The visitor of a list, struct, optional struct or privileges map.
-struct Container<'a> {
-    ty: &'static Ty,
-    sink: &'a mut dyn Sink,
+/// The entries of `Role::privileges`, `{` consumed.
+fn privileges_entries(lx: &mut Lexer<'_>, sink: &mut dyn Sink) -> Res<()> {
+    let mut first = true;
+    while lx.next_key(&mut first)? {
+        lx.eat();
+        let key = lx.string_owned()?;
+        // `None`: the key was given before
+        let Some(entry) = sink.child(0, Some(key.clone())) else {
+            return Err(Fail::data(
+                format!("duplicate field `{key}`"),
+                Pending::Here,
+            ));
+        };
+        lx.colon()?;
+        value(lx, &PRIVILEGES_ENTRY, entry, 0, true).map_err(|e| e.under(Seg::Key(key)))?;
+    }
+    Ok(())
 }
 
-impl<'de> Visitor<'de> for Container<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.ty {
-            Ty::Seq(_) => "a sequence",
-            Ty::Struct(shape) => shape.expecting,
-            Ty::Opt(_) => "option",
-            _ => "an object keyed by table name",
-        })
+/// A unit-only enum, by name or as `{ "name": null }` (serde_json's `deserialize_enum`
+/// with the derive's visitor): the index of its variant in `names`.
+fn unit_enum(lx: &mut Lexer<'_>, names: &'static [&'static str]) -> Res<usize> {
+    match lx.ws() {
+        Some(b'"') => {
+            lx.eat();
+            variant(lx, names)
+        }
+        Some(b'{') => {
+            lx.enter()?;
+            lx.eat();
+            let ret = unit_content(lx, names);
+            lx.leave();
+            let i = ret?;
+            enum_end(lx)?;
+            Ok(i)
+        }
+        Some(_) => Err(lx.peek_err(crate::json_read::code::EXPECTED_VALUE)),
+        None => Err(lx.peek_err(crate::json_read::code::EOF_VALUE)),
     }
+}
 
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        match self.ty {
-            // `None` is the blank value
-            Ty::Opt(_) => Ok(()),
-            _ => Err(de::Error::invalid_type(de::Unexpected::Option, &self)),
+/// A unit variant in map form, `{` consumed: its name and `null`.
+fn unit_content(lx: &mut Lexer<'_>, names: &'static [&'static str]) -> Res<usize> {
+    let i = variant_key(lx, names)?;
+    lx.colon()?;
+    let name = names.get(i).copied().unwrap_or_default();
+    lx.unit_value()
+        .map_err(|e| e.under(Seg::Key(name.to_owned())))?;
+    Ok(i)
+}
+
+/// A principal, `{ "user": id }` or `{ "team": id }` (serde_json's `deserialize_enum` with
+/// the derive's visitor of newtype variants).
+fn principal(lx: &mut Lexer<'_>) -> Res<Principal> {
+    const NAMES: &[&str] = &["user", "team"];
+    match lx.ws() {
+        Some(b'"') => {
+            lx.eat();
+            variant(lx, NAMES)?;
+            // placed by the enclosing struct
+            Err(Fail::data(
+                "invalid type: unit variant, expected newtype variant".into(),
+                Pending::Here,
+            ))
+        }
+        Some(b'{') => {
+            lx.enter()?;
+            lx.eat();
+            let ret = principal_content(lx, NAMES);
+            lx.leave();
+            let p = ret?;
+            enum_end(lx)?;
+            Ok(p)
+        }
+        Some(_) => Err(lx.peek_err(crate::json_read::code::EXPECTED_VALUE)),
+        None => Err(lx.peek_err(crate::json_read::code::EOF_VALUE)),
+    }
+}
+
+/// A principal in map form, `{` consumed: its variant and id.
+fn principal_content(lx: &mut Lexer<'_>, names: &'static [&'static str]) -> Res<Principal> {
+    let i = variant_key(lx, names)?;
+    lx.colon()?;
+    let name = names.get(i).copied().unwrap_or_default();
+    let id = lx
+        .str_value()
+        .map_err(|e| e.under(Seg::Key(name.to_owned())))?;
+    Ok(if i == 0 {
+        Principal::User(id)
+    } else {
+        Principal::Team(id)
+    })
+}
+
+/// A variant name, its opening quote consumed.
+fn variant(lx: &mut Lexer<'_>, names: &'static [&'static str]) -> Res<usize> {
+    let s = lx.string()?;
+    let text: &str = match s {
+        Some(s) => s,
+        None => &lx.scratch,
+    };
+    match names.iter().position(|n| *n == text) {
+        Some(i) => Ok(i),
+        None => {
+            let msg = unknown_variant(text, names);
+            Err(lx.data_err(msg))
         }
     }
+}
 
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        match self.ty {
-            Ty::Opt(inner) => Value {
-                ty: inner,
-                sink: self.sink,
-                field: 0,
-                top: false,
-            }
-            .deserialize(d),
-            _ => Err(de::Error::invalid_type(de::Unexpected::Option, &self)),
-        }
+/// The variant key of an enum in map form, `{` consumed (serde_json's `VariantAccess`).
+fn variant_key(lx: &mut Lexer<'_>, names: &'static [&'static str]) -> Res<usize> {
+    use crate::json_read::code;
+    match lx.ws() {
+        Some(b'"') => {}
+        Some(b'}') => return Err(lx.peek_err(code::EXPECTED_VALUE)),
+        Some(_) => return Err(lx.peek_err(code::KEY_MUST_BE_A_STRING)),
+        None => return Err(lx.peek_err(code::EOF_OBJECT)),
     }
+    lx.eat();
+    variant(lx, names)
+}
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        match self.ty {
-            Ty::Seq(item) => {
-                while seq
-                    .next_element_seed(Value {
-                        ty: item,
-                        sink: &mut *self.sink,
-                        field: 0,
-                        top: false,
-                    })?
-                    .is_some()
-                {}
-                Ok(())
-            }
-            Ty::Struct(shape) => {
-                for (i, ty) in shape.types.iter().enumerate() {
-                    let read = seq.next_element_seed(Value {
-                        ty,
-                        sink: &mut *self.sink,
-                        field: i,
-                        top: false,
-                    })?;
-                    if read.is_none() && shape.required.get(i).copied().unwrap_or(false) {
-                        return Err(de::Error::invalid_length(i, &shape.seq_expecting));
-                    }
-                }
-                Ok(())
-            }
-            _ => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+/// The `}` of an enum in map form.
+fn enum_end(lx: &mut Lexer<'_>) -> Res<()> {
+    use crate::json_read::code;
+    match lx.ws() {
+        Some(b'}') => {
+            lx.eat();
+            Ok(())
         }
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        match self.ty {
-            Ty::Struct(shape) => {
-                let mut seen = 0u64;
-                while let Some(i) = map.next_key_seed(FieldName(shape.names))? {
-                    let bit = 1u64 << (i % 64);
-                    if seen & bit != 0 {
-                        let name = shape.names.get(i).copied().unwrap_or_default();
-                        return Err(de::Error::duplicate_field(name));
-                    }
-                    seen |= bit;
-                    let Some(ty) = shape.types.get(i) else {
-                        return Err(de::Error::custom("internal: no field type"));
-                    };
-                    map.next_value_seed(Value {
-                        ty,
-                        sink: &mut *self.sink,
-                        field: i,
-                        top: false,
-                    })?;
-                }
-                for (i, (name, required)) in shape.names.iter().zip(shape.required).enumerate() {
-                    if *required && seen & (1u64 << (i % 64)) == 0 {
-                        return Err(de::Error::missing_field(name));
-                    }
-                }
-                Ok(())
-            }
-            Ty::Privileges => {
-                while let Some(k) = map.next_key::<String>()? {
-                    // `None`: the key was given before
-                    let message = format!("duplicate field `{k}`");
-                    let Some(sink) = self.sink.child(0, Some(k)) else {
-                        return Err(de::Error::custom(message));
-                    };
-                    map.next_value_seed(Value {
-                        ty: &PRIVILEGES_ENTRY,
-                        sink,
-                        field: 0,
-                        top: true,
-                    })?;
-                }
-                Ok(())
-            }
-            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
-        }
+        Some(_) => Err(lx.err(code::EXPECTED_VALUE)),
+        None => Err(lx.err(code::EOF_OBJECT)),
     }
 }
 
 static SNAPSHOT_TY: Ty = Ty::Struct(&SNAPSHOT);
 static PRIVILEGES_ENTRY: Ty = Ty::Struct(&TABLE_PRIVILEGES);
-
-/// A field identifier of a struct with `deny_unknown_fields`: its index.
-struct FieldName(&'static [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for FieldName {
-    type Value = usize;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-        d.deserialize_identifier(self)
-    }
-}
-
-impl Visitor<'_> for FieldName {
-    type Value = usize;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("field identifier")
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
-        match usize::try_from(v) {
-            Ok(i) if i < self.0.len() => Ok(i),
-            _ => Err(E::invalid_value(
-                de::Unexpected::Unsigned(v),
-                &FieldIndex(self.0.len()),
-            )),
-        }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-        self.0
-            .iter()
-            .position(|n| *n == v)
-            .ok_or_else(|| E::unknown_field(v, self.0))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<usize, E> {
-        self.0
-            .iter()
-            .position(|n| n.as_bytes() == v)
-            .ok_or_else(|| E::unknown_field(&String::from_utf8_lossy(v), self.0))
-    }
-}
-
-struct FieldIndex(usize);
-impl de::Expected for FieldIndex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "field index 0 <= i < {}", self.0)
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The schema (field order, names and defaults as in `src/model.rs`).

@@ -11,39 +11,6 @@ use crate::state::{
     TableRow, TeamRow, TemplateRow, UnitRow, UserRow, NONE,
 };
 
-/// Turn a serde error with its path into a [`PolicyError`].
-pub fn serde_error(path: &serde_path_to_error::Path, msg: &str, root: &str) -> PolicyError {
-    error_at(path.iter(), msg, root)
-}
-
-/// Like [`serde_error`], from path segments.
-pub fn error_at<'a>(
-    segments: impl Iterator<Item = &'a serde_path_to_error::Segment>,
-    msg: &str,
-    root: &str,
-) -> PolicyError {
-    let mut pointer = String::from(root);
-    for seg in segments {
-        use serde_path_to_error::Segment;
-        match seg {
-            Segment::Seq { index } => {
-                pointer.push('/');
-                pointer.push_str(&index.to_string());
-            }
-            Segment::Map { key } => {
-                pointer.push('/');
-                pointer.push_str(&pointer_token(key));
-            }
-            Segment::Enum { variant } => {
-                pointer.push('/');
-                pointer.push_str(&pointer_token(variant));
-            }
-            Segment::Unknown => {}
-        }
-    }
-    error_at_pointer(pointer, msg)
-}
-
 /// Whether `needle` occurs in `hay` (`str::contains` by bytes: no two-way searcher in the wasm).
 fn has(hay: &str, needle: &str) -> bool {
     needle.is_empty()
@@ -54,7 +21,7 @@ fn has(hay: &str, needle: &str) -> bool {
 }
 
 /// The error of serde message `msg` at JSON pointer `pointer` (the code follows the message).
-fn error_at_pointer(mut pointer: String, msg: &str) -> PolicyError {
+pub(crate) fn error_at_pointer(mut pointer: String, msg: &str) -> PolicyError {
     let code = if msg.starts_with("unknown field") {
         "unknown-field"
     } else if msg.starts_with("missing field") {
@@ -87,29 +54,10 @@ fn error_at_pointer(mut pointer: String, msg: &str) -> PolicyError {
     e
 }
 
-/// Parse JSON text into `T`, mapping errors to codes and JSON pointers under `root`.
-pub fn parse_json<T: serde::de::DeserializeOwned>(
-    json: &str,
-    root: &str,
-) -> Result<T, PolicyError> {
-    parse_json_with(json, root, |d| T::deserialize(d))
-}
-
-/// Parse a snapshot (SPEC §1) from JSON text, with the errors of [`parse_json`].
-pub fn parse_snapshot(json: &str) -> Result<Snapshot, PolicyError> {
-    parse_json_with(json, "", |d| crate::read::snapshot(d))
-}
-
-/// [`parse_json`] with `read` reading the value (as `serde_json::from_str` does).
-fn parse_json_with<T>(
-    json: &str,
-    root: &str,
-    read: impl FnOnce(
-        &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>,
-    ) -> Result<T, serde_json::Error>,
-) -> Result<T, PolicyError> {
-    if json.len() > limits::MAX_INPUT_BYTES {
-        return Err(PolicyError::new(
+/// The error for an input over [`limits::MAX_INPUT_BYTES`], if it is.
+pub(crate) fn too_long(json: &str, root: &str) -> Option<PolicyError> {
+    (json.len() > limits::MAX_INPUT_BYTES).then(|| {
+        PolicyError::new(
             "limit-exceeded",
             root,
             format!(
@@ -117,14 +65,36 @@ fn parse_json_with<T>(
                 json.len(),
                 limits::MAX_INPUT_BYTES
             ),
-        ));
+        )
+    })
+}
+
+/// Parse a snapshot (SPEC §1) from JSON text (`crate::read`), with serde_json's errors: a
+/// syntax error is `invalid-json` at the root (`limit-exceeded` past 128 nested levels), a
+/// data error has the code of its message and the JSON pointer of the value at fault.
+pub fn parse_snapshot(json: &str) -> Result<Snapshot, PolicyError> {
+    if let Some(e) = too_long(json, "") {
+        return Err(e);
+    }
+    crate::read::snapshot(json).map_err(|f| f.into_error(json, ""))
+}
+
+/// Parse JSON text into `T` through serde_json and `T`'s `Deserialize`, with the errors of
+/// [`parse_snapshot`] (the pointer of a data error recovered from its position). The
+/// reference that `tests/snapshot_reader.rs` holds the snapshot reader to.
+#[cfg(feature = "serde")]
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+    root: &str,
+) -> Result<T, PolicyError> {
+    if let Some(e) = too_long(json, root) {
+        return Err(e);
     }
     // serde_json reports where a data error was raised (line and column); the JSON
     // pointer of that place is recovered by re-reading the text up to there
-    // (`pointer_at`), so no path-tracking deserializer is instantiated for every type.
-    // (A path-tracking twin of every deserializer would cost ~90 KB of wasm.)
+    // (`pointer_at`).
     let mut de = serde_json::Deserializer::from_str(json);
-    let parsed = read(&mut de).and_then(|v| de.end().map(|()| v));
+    let parsed = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     match parsed {
         Ok(v) => Ok(v),
         Err(err) => {
@@ -144,6 +114,7 @@ fn parse_json_with<T>(
     }
 }
 
+#[cfg(feature = "serde")]
 /// The byte offset of serde_json's error position (1-based line, column = bytes consumed
 /// on that line).
 fn byte_offset(json: &str, line: usize, column: usize) -> usize {
@@ -168,6 +139,7 @@ fn byte_offset(json: &str, line: usize, column: usize) -> usize {
 /// valid) text up to `offset`, tracking the key or index of every open container.
 /// Raised right after an object key: an unknown field names the key (`key_error`);
 /// anything else there (a duplicate key, an unknown enum variant) names the object.
+#[cfg(feature = "serde")]
 fn pointer_at(json: &str, offset: usize, key_error: bool) -> String {
     enum Frame {
         Obj(Option<String>),
@@ -1328,74 +1300,4 @@ pub fn find_cycles(next: &[u32]) -> Vec<usize> {
     }
     out.sort_total();
     out
-}
-
-/// A JSON value parsed strictly: a key repeated in one object is an error
-/// (`duplicate-field`) instead of silently keeping the last one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StrictValue(pub serde_json::Value);
-
-impl<'de> serde::Deserialize<'de> for StrictValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StrictVisitor {
-    type Value = StrictValue;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
-        Ok(StrictValue(v.into()))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
-        Ok(StrictValue(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
-        Ok(StrictValue(v.into()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<StrictValue, E> {
-        Ok(StrictValue(
-            serde_json::Number::from_f64(v)
-                .map(serde_json::Value::Number)
-                .unwrap_or_default(),
-        ))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
-        Ok(StrictValue(v.into()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<StrictValue, E> {
-        Ok(StrictValue(v.into()))
-    }
-    fn visit_unit<E>(self) -> Result<StrictValue, E> {
-        Ok(StrictValue(serde_json::Value::Null))
-    }
-    fn visit_none<E>(self) -> Result<StrictValue, E> {
-        Ok(StrictValue(serde_json::Value::Null))
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
-        let mut v = Vec::new();
-        while let Some(StrictValue(x)) = seq.next_element()? {
-            v.push(x);
-        }
-        Ok(StrictValue(serde_json::Value::Array(v)))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
-        let mut m = serde_json::Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            if m.contains_key(&k) {
-                return Err(serde::de::Error::custom(format!(
-                    "duplicate field `{k}`",
-                    k = short_id(&k)
-                )));
-            }
-            let StrictValue(v) = map.next_value()?;
-            m.insert(k, v);
-        }
-        Ok(StrictValue(serde_json::Value::Object(m)))
-    }
 }

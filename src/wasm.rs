@@ -483,13 +483,7 @@ pub fn generate_demo(
         records,
         shares: records / 10,
     };
-    serde_json::to_string(&crate::generate::generate(seed, &size)).map_err(|e| {
-        throw_one(PolicyError::new(
-            "internal",
-            "",
-            format!("cannot write the demo org: {e}"),
-        ))
-    })
+    Ok(crate::json::text(&crate::generate::generate(seed, &size)))
 }
 
 // ---------------------------------------------------------------------------

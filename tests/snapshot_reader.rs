@@ -1,7 +1,8 @@
-//! The snapshot reader (`src/read.rs`, one schema-driven visitor) against the derived
-//! `Deserialize` of `Snapshot` it replaces: on valid snapshots and on thousands of mutated
-//! ones, both give the same snapshot or the same error (code, path, message — serde_json's
-//! message with its line and column).
+//! The snapshot reader (`src/read.rs` driving our tokenizer `src/json_read.rs`, no serde)
+//! against the derived `Deserialize` of `Snapshot` through serde_json: on valid snapshots,
+//! on thousands of mutated ones and on hand-picked edge cases, both give the same snapshot
+//! or the same error (code, path, message — serde_json's message with its line and
+//! column; one documented exception for long floats, see `same`).
 
 #![allow(
     clippy::unwrap_used,
@@ -32,9 +33,27 @@ impl Rng {
     }
 }
 
+/// The one known difference: a number of more than 15 significant digits in an
+/// "invalid type: floating point `x`" message, which serde_json writes with the shortest
+/// digits of the nearest `f64` and our reader with the written digits rounded to 17 (it
+/// has no float formatting code; see `json_read::Float::text`). Such messages are
+/// compared without the number; none of the replacements below is such a number.
 fn same(json: &str) {
     let derived = parse_json::<Snapshot>(json, "");
     let read = parse_snapshot(json);
+    if let (Err(a), Err(b)) = (&read, &derived) {
+        let float = |m: &str| {
+            let (head, tail) = m.split_once("floating point `")?;
+            let (_, rest) = tail.split_once('`')?;
+            Some(format!("{head}floating point `?`{rest}"))
+        };
+        if a != b && a.code == b.code && a.path == b.path {
+            if let (Some(x), Some(y)) = (float(&a.message), float(&b.message)) {
+                assert_eq!(x, y, "input: {json}");
+                return;
+            }
+        }
+    }
     assert_eq!(read, derived, "input: {json}");
 }
 
@@ -228,5 +247,84 @@ fn the_reader_matches_the_derive_on_mutated_snapshots() {
         if round % 2 == 0 {
             same(&damage(&text, &mut rng));
         }
+    }
+}
+
+/// Hand-picked places where serde_json raises an error late (after the enclosing struct's
+/// closing bracket, or a comma), strings with escapes, numbers, enums in map form.
+#[test]
+fn the_reader_matches_the_derive_on_edge_cases() {
+    let share = |s: &str| format!(r#"{{"version":1,"shares":[{s}]}}"#);
+    let record = |r: &str| format!(r#"{{"version":1,"records":[{r}]}}"#);
+    let cases = [
+        share(r#"{"record":"r","principal":"user","rights":[]}"#),
+        share(r#"{"record":"r","rights":[],"principal":"user"}"#),
+        share(r#"{"record":"r","rights":[],"principal":"user" }"#),
+        share(r#"["r","user",[]]"#),
+        share(r#"["r","team" , []]"#),
+        share(r#"["r","user"]"#),
+        share(r#"["r","user" ]"#),
+        share(r#"["r","user" x]"#),
+        share(r#"{"record":"r","principal":"user" x}"#),
+        share(r#"{"record":"r","principal":{"user":"u","team":"t"},"rights":[]}"#),
+        share(r#"{"record":"r","principal":{"nobody":"u"},"rights":[]}"#),
+        share(r#"{"record":"r","principal":{"user":5},"rights":[]}"#),
+        share(r#"{"record":"r","principal":{"user" 5},"rights":[]}"#),
+        share(r#"{"record":"r","principal":{},"rights":[]}"#),
+        share(r#"{"record":"r","principal":{5:1},"rights":[]}"#),
+        share(r#"{"record":"r","principal":{"user":"u"},"rights":["read",{"write":null},{"share":1},{"x":null},"nope"]}"#),
+        share(r#"{"record":"r","principal":{"user":"u"},"rights":[{"write":null,"read":null}]}"#),
+        share(r#"{"record":"r","principal":{"user":"u"},"rights":[],"x"}"#),
+        share(r#"{"record":"r","principal":{"user":"u"},"rights":[],"x" }"#),
+        share(r#"{"record":"r","principal":{"user":"u"},"rights":[],"x"  :1}"#),
+        share(r#"{"record":"r","record" }"#),
+        share(r#"{"record":"r","record"}"#),
+        record(r#"{"id":"a","table":"t","owner":"team"}"#),
+        record(r#"["a",null,"t","user"]"#),
+        record(r#"["a",null,"t","user",null]"#),
+        record(r#"["a",null,"t",null,null,null,true,1]"#),
+        record(r#"{"id":"a\u00e9\ud83d\ude00\n","table":"t","active":"yes"}"#),
+        record(r#"{"id":"a\ud83d","table":"t"}"#),
+        record(r#"{"id":"\u0000","table":"t","extra\u0041":1}"#),
+        record("{\"id\":\"a\",\"table\":\"t\",\"name\":\"\u{7f}é\u{1}\"}"),
+        record(r#"{"id":"a","table":"t","name":"x\"y"}"#),
+        record(r#"{"id":"a","table":"t","active":null}"#),
+        record(r#"{"id":"a","table":"t","name":1e400}"#),
+        record(r#"{"id":"a","table":"t","name":-0}"#),
+        record(r#"{"id":"a","table":"t","name":1.25e-7}"#),
+        record(r#"{"id":"a","table":"t","name":12345678901234567890123}"#),
+        record(r#"{"id":"a","table":"t","name":0.1000000000000000055511}"#),
+        record(r#"{"id":"a","table":"t","name":-12}"#),
+        record(r#"{"id":"a","table":"t","name":[1]}"#),
+        r#"{"version":-1}"#.to_string(),
+        r#"{"version":1.0}"#.to_string(),
+        r#"{"version":4294967296}"#.to_string(),
+        r#"{"version":18446744073709551616}"#.to_string(),
+        r#"{"version":1e3}"#.to_string(),
+        r#"{"version":"1"}"#.to_string(),
+        r#"{"version":01}"#.to_string(),
+        r#"{"version":1,"hierarchy":null}"#.to_string(),
+        r#"{"version":1,"hierarchy":{"model":{"manager":null},"depth":2}}"#.to_string(),
+        r#"{"version":1,"hierarchy":{"model":{"manager":1},"depth":2}}"#.to_string(),
+        r#"{"version":1,"hierarchy":{"model":{"manager":null,"x":1},"depth":2}}"#.to_string(),
+        r#"{"version":1,"hierarchy":["manager",2,["a"],4]}"#.to_string(),
+        r#"{"version":1,"hierarchy":5}"#.to_string(),
+        r#"{"version":1,"roles":[{"id":"r","name":"n","privileges":{"a":{"read":"basic"},"a":{}}}]}"#.to_string(),
+        r#"{"version":1,"roles":[{"id":"r","name":"n","privileges":{"a":{"read":"basik"}}}]}"#.to_string(),
+        r#"{"version":1,"roles":[{"id":"r","name":"n","privileges":{"a\/b~":{"read":{"deep":null}}}}]}"#.to_string(),
+        r#"{"version":1,"roles":[{"id":"r","name":"n","privileges":[]}]}"#.to_string(),
+        r#"{"version":1,"settings":{"ownershipAcrossBusinessUnits":1}}"#.to_string(),
+        r#"{"version":1,"settings":[true,false,true,false,true,false]}"#.to_string(),
+        r#"{"version":1,"tables":[{"name":"t","ownership":"team"}]}"#.to_string(),
+        r#"{"version":1,"relationships":[{"parent":"a","child":"b","cascade":{"delete":"none"}}]}"#.to_string(),
+        r#"{"version":1,"teams":[{"id":"t","name":"n","kind":"owner","businessUnit":"b","inheritance":"both"}]}"#.to_string(),
+        "\u{feff}{\"version\":1}".to_string(),
+        " \n\t{\"version\":1}\r\n ".to_string(),
+        "{\"version\":1}\n\nx".to_string(),
+        format!("{}{}", "{\"version\":1,\"tables\":".repeat(3), "1}}}"),
+        "{\"version\":1,\n\"users\":[\n{\"id\":\"u\",\n\"x\"\n:1}]}".to_string(),
+    ];
+    for json in &cases {
+        same(json);
     }
 }
