@@ -227,7 +227,10 @@ cp "$TEMPLATE/index.d.ts" "$PKG/index.d.cts"   # the same API, typed for require
 # --flatten --rereloop between two -Oz rounds rebuilds the control flow (Relooper) for
 # the second round: 5.1 KB raw, 1.2 KB gzipped (check/checkMany/fromBytes times within noise);
 # the same again once converged: 0.35 KB raw, 0.44 KB gzipped.
-OPT_PASSES=(-Oz --flatten --rereloop -Oz --converge --flatten --rereloop -Oz --converge)
+# --no-inline='*::tier_*': the bulk loaders' hot loops run in calls of functions named
+# tier_* (src/state.rs, TIER): V8 switches a wasm function to optimised code only at its
+# next call, and wasm-opt would inline those functions into their one caller.
+OPT_PASSES=(--no-inline='*::tier_*' -Oz --flatten --rereloop -Oz --converge --flatten --rereloop -Oz --converge)
 log "wasm-opt ${OPT_PASSES[*]}"
 "$WASM_OPT" "${OPT_PASSES[@]}" --zero-filled-memory --low-memory-unused --strip-debug --strip-producers \
   --enable-reference-types --enable-multivalue --enable-bulk-memory \

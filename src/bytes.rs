@@ -73,7 +73,8 @@ use crate::model::{
 };
 use crate::sort::SortTotal;
 use crate::state::{
-    team_principal, Interner, Map, RecordCore, Records, ShareEntry, State, ACTIVE, ALIVE, NONE,
+    team_principal, tiers, Interner, Map, RecordCore, Records, ShareEntry, State, ACTIVE, ALIVE,
+    NONE,
 };
 use crate::validate::{
     add_access_team, set_access_team_lists, AccessTeamLists, Ctx, ResolvedAccessTeam,
@@ -1035,10 +1036,66 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
     // copies are 16-byte moves, not `memcpy` calls (as `extend_from_slice` is at
     // `opt-level = "z"`); grown by doubling, within the budget the ids are charged to.
     let cap = r.budget.saturating_add(CHUNK);
-    let mut text: Vec<u8> = vec![0; len.saturating_mul(2).saturating_add(CHUNK).min(cap)];
+    let mut d = IdDecode {
+        prefixes,
+        suffixes,
+        blob,
+        blob_at,
+        text: vec![0; len.saturating_mul(2).saturating_add(CHUNK).min(cap)],
+        cap,
+        budget: r.budget,
+        prev_start: 0,
+        start: 0,
+        used: 0,
+    };
     let mut starts: Vec<u32> = vec![0; n];
-    let (mut prev_start, mut start, mut used) = (0usize, 0usize, 0usize);
-    for (i, first) in starts.iter_mut().enumerate() {
+    for (lo, hi) in tiers(n) {
+        if let Some(chunk) = starts.get_mut(lo..hi) {
+            tier_ids(&mut d, chunk, lo)?;
+        }
+    }
+    r.budget = d.budget;
+    let mut text = d.text;
+    if d.used != blob.len() {
+        return Err(bad(blob_at, "id bytes left over"));
+    }
+    text.truncate(d.start);
+    u32::try_from(text.len()).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?;
+    let text = String::from_utf8(text).map_err(|_| bad(blob_at, "a record id is not UTF-8"))?;
+    if let Some(i) = starts
+        .iter()
+        .position(|&s| !text.is_char_boundary(s as usize))
+    {
+        return Err(bad(prefixes.at(i), "a record id starts inside a character"));
+    }
+    Ok((text, starts))
+}
+
+/// The state of [`read_ids`] between two calls of [`tier_ids`].
+struct IdDecode<'a> {
+    prefixes: Col<'a>,
+    suffixes: Col<'a>,
+    blob: &'a [u8],
+    blob_at: usize,
+    /// The arena, with room past `start`.
+    text: Vec<u8>,
+    /// Most the arena may grow to.
+    cap: usize,
+    /// Bytes of strings still allowed to be materialised.
+    budget: usize,
+    /// Start of the previous id and of the next one in `text`; `blob` bytes used.
+    prev_start: usize,
+    start: usize,
+    used: usize,
+}
+
+/// Decode ids `lo..lo + starts.len()` (see [`crate::state::TIER`]), writing their starts.
+#[inline(never)]
+fn tier_ids(d: &mut IdDecode<'_>, starts: &mut [u32], lo: usize) -> Result<(), Errors> {
+    let (prefixes, suffixes, blob) = (d.prefixes, d.suffixes, d.blob);
+    let (mut prev_start, mut start, mut used) = (d.prev_start, d.start, d.used);
+    for (k, first) in starts.iter_mut().enumerate() {
+        let i = lo + k;
         let p = prefixes.get(i) as usize;
         let l = suffixes.get(i) as usize;
         if p > start - prev_start {
@@ -1066,39 +1123,30 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
                 "id suffix past the end of the id bytes",
             ));
         }
-        if p + l > r.budget {
+        if p + l > d.budget {
             return Err(Errors::from(PolicyError::new(
                 "limit-exceeded",
                 format!("/bytes/{}", prefixes.at(i)),
                 "the record ids expand far beyond the input size",
             )));
         }
-        r.budget -= p + l;
+        d.budget -= p + l;
         let need = start + p + l + CHUNK;
-        if need > text.len() {
-            text.resize(need.max(text.len().saturating_mul(2).min(cap)), 0);
+        if need > d.text.len() {
+            let grown = need.max(d.text.len().saturating_mul(2).min(d.cap));
+            d.text.resize(grown, 0);
         }
         // in range: p <= the previous id's length, which ends at `start`
-        copy_within(&mut text, prev_start, start, p);
-        copy_from(&mut text, start + p, blob, used, l);
+        copy_within(&mut d.text, prev_start, start, p);
+        copy_from(&mut d.text, start + p, blob, used, l);
         used += l;
-        *first = u32::try_from(start).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?;
+        *first =
+            u32::try_from(start).map_err(|_| bad(d.blob_at, "record ids larger than 4 GiB"))?;
         prev_start = start;
         start += p + l;
     }
-    if used != blob.len() {
-        return Err(bad(blob_at, "id bytes left over"));
-    }
-    text.truncate(start);
-    u32::try_from(text.len()).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?;
-    let text = String::from_utf8(text).map_err(|_| bad(blob_at, "a record id is not UTF-8"))?;
-    if let Some(i) = starts
-        .iter()
-        .position(|&s| !text.is_char_boundary(s as usize))
-    {
-        return Err(bad(prefixes.at(i), "a record id starts inside a character"));
-    }
-    Ok((text, starts))
+    (d.prev_start, d.start, d.used) = (prev_start, start, used);
+    Ok(())
 }
 
 /// Bytes moved at once by [`copy_within`] and [`copy_from`].
@@ -1640,13 +1688,51 @@ fn record_fields(
     e: &mut Ctx,
 ) -> Result<(Vec<RecordCore>, Vec<(u32, u32)>), Errors> {
     let n = p.n;
-    let across = st.settings.ownership_across_business_units;
-    let strings = &p.strings;
-    let out_of_range = |at: usize| bad(at, "string index out of range");
     // sized once and written in place (`opt-level = "z"` calls `Vec::push` out of line)
     let mut core: Vec<RecordCore> = vec![NO_CORE; n];
     let mut name_at: Vec<(u32, u32)> = vec![(0, NONE); n];
-    for i in 0..n {
+    for (lo, hi) in tiers(n) {
+        if let (Some(core), Some(name_at)) = (core.get_mut(lo..hi), name_at.get_mut(lo..hi)) {
+            let mut f = Fields {
+                p,
+                st,
+                memo: &mut *memo,
+                skip,
+                id,
+                e: &mut *e,
+            };
+            tier_fields(&mut f, core, name_at, lo, hi)?;
+        }
+    }
+    Ok((core, name_at))
+}
+
+/// What [`tier_fields`] reads and writes besides the records' fields.
+struct Fields<'a, 'b> {
+    p: &'a Parts<'b>,
+    st: &'a State,
+    memo: &'a mut Memo,
+    skip: &'a [u32],
+    id: &'a dyn Fn(usize) -> String,
+    e: &'a mut Ctx,
+}
+
+/// [`record_fields`] of records `lo..hi` (see [`crate::state::TIER`]), into `core` and `name_at` (their
+/// slices).
+#[inline(never)]
+fn tier_fields(
+    f: &mut Fields<'_, '_>,
+    core: &mut [RecordCore],
+    name_at: &mut [(u32, u32)],
+    lo: usize,
+    hi: usize,
+) -> Result<(), Errors> {
+    let (p, st, skip, id) = (f.p, f.st, f.skip, f.id);
+    let (memo, e) = (&mut *f.memo, &mut *f.e);
+    let across = st.settings.ownership_across_business_units;
+    let strings = &p.strings;
+    let out_of_range = |at: usize| bad(at, "string index out of range");
+    for i in lo..hi {
         if !skip.is_empty() && skip.binary_search(&(i as u32)).is_ok() {
             // skipped, as the JSON loader skips it
             continue;
@@ -1673,7 +1759,7 @@ fn record_fields(
                 (start, len)
             }
         };
-        if let Some(x) = name_at.get_mut(i) {
+        if let Some(x) = name_at.get_mut(i - lo) {
             *x = name;
         }
         let t = p.tables.get(i);
@@ -1785,7 +1871,7 @@ fn record_fields(
                 }
             }
         }
-        if let Some(c) = core.get_mut(i) {
+        if let Some(c) = core.get_mut(i - lo) {
             *c = RecordCore {
                 owner,
                 unit,
@@ -1795,8 +1881,7 @@ fn record_fields(
             };
         }
     }
-
-    Ok((core, name_at))
+    Ok(())
 }
 
 /// Load a binary snapshot straight into the engine's state: the checks and the result of
@@ -1848,69 +1933,23 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     };
     let strings = &p.strings;
     let out_of_range = |at: usize| bad(at, "string index out of range");
-    let is_dup = |i: usize| dups.binary_search(&(i as u32)).is_ok();
 
     // ---- parents
-    let find = |v: u64, at: usize| -> Result<u32, Errors> {
-        match usize::try_from(v).ok().filter(|&i| i < n) {
-            Some(i) => Ok(i as u32),
-            None => {
-                let s = usize::try_from(v - n as u64)
-                    .ok()
-                    .and_then(|k| strings.get(k))
-                    .ok_or_else(|| out_of_range(at))?;
-                Ok(ids.find(s).unwrap_or(NONE))
-            }
-        }
-    };
-    let ref_name = |v: u64| -> &str {
-        match usize::try_from(v).ok().filter(|&i| i < n) {
-            Some(i) => ids.get_str(i as u32),
-            None => usize::try_from(v - n as u64)
-                .ok()
-                .and_then(|k| strings.get(k))
-                .unwrap_or(""),
-        }
-    };
+    let find = |v: u64, at: usize| find_ref(strings, &ids, n, v, at);
+    let ref_name = |v: u64| ref_name(strings, &ids, n, v);
     let parent_table: Vec<u32> = (0..st.tables.len() as u32)
         .map(|t| st.parent_rel(t).map_or(NONE, |r| r.parent))
         .collect();
-    for i in 0..n {
-        let Some(v) = p.parents.get(i).checked_sub(1) else {
-            continue;
+    {
+        let cx = ParentCx {
+            p: &p,
+            st: &st,
+            ids: &ids,
+            parent_table: &parent_table,
+            dups: &dups,
         };
-        if !dups.is_empty() && is_dup(i) {
-            continue;
-        }
-        let v = u64::from(v);
-        let pi = find(v, p.parents.at(i))?;
-        if pi == NONE {
-            e.err(
-                "unknown-record",
-                format!("/records/{i}/parent"),
-                format!("parent record `{}` does not exist", short_id(ref_name(v))),
-            );
-            continue;
-        }
-        let ct = core.get(i).map_or(NONE, |c| u32::from(c.table));
-        let pt = core.get(pi as usize).map_or(NONE, |c| u32::from(c.table));
-        if ct as usize >= st.tables.len() || pt as usize >= st.tables.len() {
-            continue; // an unknown table, reported above
-        }
-        if parent_table.get(ct as usize).copied() != Some(pt) {
-            e.err(
-                "no-relationship",
-                format!("/records/{i}/parent"),
-                format!(
-                    "no parental relationship links table `{}` to table `{}`",
-                    short_id(st.table_name(pt)),
-                    short_id(st.table_name(ct))
-                ),
-            );
-            continue;
-        }
-        if let Some(c) = core.get_mut(i) {
-            c.parent = pi;
+        for (lo, hi) in tiers(n) {
+            tier_parents(&cx, &mut core, lo, hi, &mut e)?;
         }
     }
     // A cycle needs a record whose parent has a parent: without one (records one level
@@ -2132,6 +2171,98 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     let Records { ids, core, .. } = &mut st.records;
     ids.set_loaded_flags(&slot_of, core);
     Ok(st)
+}
+
+/// The record a record reference names (see the module docs): `NONE` for an id that
+/// names none, `bad-bytes` at `at` for a string index out of range.
+fn find_ref(strings: &Strings, ids: &Interner, n: usize, v: u64, at: usize) -> Result<u32, Errors> {
+    match usize::try_from(v).ok().filter(|&i| i < n) {
+        Some(i) => Ok(i as u32),
+        None => {
+            let s = usize::try_from(v - n as u64)
+                .ok()
+                .and_then(|k| strings.get(k))
+                .ok_or_else(|| bad(at, "string index out of range"))?;
+            Ok(ids.find(s).unwrap_or(NONE))
+        }
+    }
+}
+
+/// The id a record reference names ("" when out of range).
+fn ref_name<'a>(strings: &'a Strings, ids: &'a Interner, n: usize, v: u64) -> &'a str {
+    match usize::try_from(v).ok().filter(|&i| i < n) {
+        Some(i) => ids.get_str(i as u32),
+        None => usize::try_from(v - n as u64)
+            .ok()
+            .and_then(|k| strings.get(k))
+            .unwrap_or(""),
+    }
+}
+
+/// What [`tier_parents`] reads.
+struct ParentCx<'a, 'b> {
+    p: &'a Parts<'b>,
+    st: &'a State,
+    ids: &'a Interner,
+    /// Per table, the table of its parents (`NONE`: none).
+    parent_table: &'a [u32],
+    /// Records left out (repeated ids).
+    dups: &'a [u32],
+}
+
+/// The parents of records `lo..hi` (see [`crate::state::TIER`]): checked, and set in
+/// `core`.
+#[inline(never)]
+fn tier_parents(
+    cx: &ParentCx<'_, '_>,
+    core: &mut [RecordCore],
+    lo: usize,
+    hi: usize,
+    e: &mut Ctx,
+) -> Result<(), Errors> {
+    let (p, st, n) = (cx.p, cx.st, cx.p.n);
+    for i in lo..hi {
+        let Some(v) = p.parents.get(i).checked_sub(1) else {
+            continue;
+        };
+        if !cx.dups.is_empty() && cx.dups.binary_search(&(i as u32)).is_ok() {
+            continue;
+        }
+        let v = u64::from(v);
+        let pi = find_ref(&p.strings, cx.ids, n, v, p.parents.at(i))?;
+        if pi == NONE {
+            e.err(
+                "unknown-record",
+                format!("/records/{i}/parent"),
+                format!(
+                    "parent record `{}` does not exist",
+                    short_id(ref_name(&p.strings, cx.ids, n, v))
+                ),
+            );
+            continue;
+        }
+        let ct = core.get(i).map_or(NONE, |c| u32::from(c.table));
+        let pt = core.get(pi as usize).map_or(NONE, |c| u32::from(c.table));
+        if ct as usize >= st.tables.len() || pt as usize >= st.tables.len() {
+            continue; // an unknown table, reported above
+        }
+        if cx.parent_table.get(ct as usize).copied() != Some(pt) {
+            e.err(
+                "no-relationship",
+                format!("/records/{i}/parent"),
+                format!(
+                    "no parental relationship links table `{}` to table `{}`",
+                    short_id(st.table_name(pt)),
+                    short_id(st.table_name(ct))
+                ),
+            );
+            continue;
+        }
+        if let Some(c) = core.get_mut(i) {
+            c.parent = pi;
+        }
+    }
+    Ok(())
 }
 
 /// A record's fields when it has none (never read: every indexed id has a record).

@@ -2023,7 +2023,7 @@ impl Op<'_, '_> {
             }
             first = false;
             if cascade {
-                if let Some(kids) = st.children.get(&x) {
+                if let Some(kids) = st.children.get(x) {
                     let mut kids: Vec<u32> = kids
                         .iter()
                         .copied()
@@ -2587,7 +2587,7 @@ impl Op<'_, '_> {
         let mut stack = vec![r];
         while let Some(x) = stack.pop() {
             out.push(x);
-            let kids = st.children.get(&x).cloned().unwrap_or_default();
+            let kids = st.children.get(x).map(<[u32]>::to_vec).unwrap_or_default();
             if kids.is_empty() {
                 continue;
             }
@@ -2605,7 +2605,12 @@ impl Op<'_, '_> {
     }
 
     fn drop_record(&mut self, r: u32) {
-        let kids = self.st().children.get(&r).cloned().unwrap_or_default();
+        let kids = self
+            .st()
+            .children
+            .get(r)
+            .map(<[u32]>::to_vec)
+            .unwrap_or_default();
         for k in kids {
             if self.st().records.alive(k) {
                 self.tx.record_parent(k, NONE);

@@ -145,7 +145,7 @@ fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
     }
     while let Some(&r) = seeds.get(i) {
         i += 1;
-        for &k in st.children.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
+        for &k in st.children.get(r).unwrap_or(&[]) {
             if seen.insert(k, ()).is_none() {
                 seeds.push(k);
             }
@@ -240,7 +240,7 @@ fn principal_holdings(st: &State, ps: &[u32], out: &mut Vec<u32>) {
         .unwrap_or(&[])
         .iter()
         .copied()
-        .filter(|r| st.children.contains_key(r))
+        .filter(|&r| st.children.has(r))
         .collect();
     if !shared.is_empty() {
         add_descendants(st, &mut shared);

@@ -123,6 +123,22 @@ impl Hot {
     }
 }
 
+/// Items per call of a loader's `tier_*` function. V8 switches a wasm function to its
+/// optimised code only when it is next called, so a load that is one long call runs in
+/// the baseline compiler's code throughout (the first load of a fresh process: about 150
+/// ms of a million-record binary load); the hot loops of a bulk load therefore run in
+/// calls of this many items, and all but the first few calls get the optimised code.
+/// `build.sh` keeps functions named `tier_*` out of line (wasm-opt inlines a function that
+/// has one caller, whatever its size).
+pub const TIER: usize = 1 << 14;
+
+/// `0..n` in pieces of [`TIER`], as `(start, end)`.
+pub fn tiers(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n)
+        .step_by(TIER)
+        .map(move |lo| (lo, lo.saturating_add(TIER).min(n)))
+}
+
 /// Ids up to this many bytes are stored in their slot.
 const INLINE: usize = 16;
 /// `klen` of a slot whose key is (tag, offset, length) into the arena.
@@ -533,17 +549,15 @@ impl Interner {
         };
         // few buckets: the writes of the bucketing go to few pages at a time (the TLB),
         // and one bucket's slots and counts still fit in the cache
+        // (the loops run in calls of `TIER` strings: see there)
         const BUCKET_BITS: u32 = 6;
         // the top BUCKET_BITS bits of a home (a shift: no division per string)
         let shift = (usize::BITS - cap.leading_zeros()).saturating_sub(BUCKET_BITS);
-        let bucket = |home: u32| (home >> shift) as usize;
-        let bytes = |i: usize| it.bytes_at(i);
-        // (collected, not pushed: `opt-level = "z"` calls `Vec::push` out of line)
-        let homes: Vec<u32> = (0..n).map(|i| Self::home(bytes(i).1, cap) as u32).collect();
+        let mut homes: Vec<u32> = vec![0; n];
         let mut at = vec![0u32; (1 << BUCKET_BITS) + 1];
-        for &home in &homes {
-            if let Some(c) = at.get_mut(bucket(home) + 1) {
-                *c += 1;
+        for (lo, hi) in tiers(n) {
+            if let Some(h) = homes.get_mut(lo..hi) {
+                it.tier_homes(cap, shift, h, &mut at, lo);
             }
         }
         for k in 1..at.len() {
@@ -556,35 +570,82 @@ impl Interner {
         // order, rather than at random below); a long key keeps its home in its unused
         // last word until it is placed.
         let mut order: Vec<Slot> = vec![EMPTY_SLOT; n];
-        {
-            let mut fill = at.clone();
-            for (i, &home) in homes.iter().enumerate() {
-                let (b, h, off) = bytes(i);
-                let (klen, mut key) = Slot::key_of(b, h, off);
-                if klen == LONG {
-                    key = (u128::from_le_bytes(key) | (u128::from(home) << 96)).to_le_bytes();
-                }
-                let c = hot.get(i).copied().unwrap_or(NO_RECORD);
-                let Some(f) = fill.get_mut(bucket(home)) else {
-                    continue;
-                };
-                if let Some(o) = order.get_mut(*f as usize) {
-                    *o = Slot {
-                        idx: i as u32,
-                        owner: c.owner,
-                        unit: c.unit,
-                        table: c.table,
-                        flags: c.flags,
-                        klen,
-                        key,
-                    };
-                }
-                *f += 1;
+        let mut fill = at;
+        for (lo, hi) in tiers(n) {
+            if let Some(h) = homes.get(lo..hi) {
+                it.tier_order(shift, h, hot, &mut fill, &mut order, lo);
             }
         }
         drop(homes);
         // In bucket order, each slot goes to the first free one from its home (a part of
         // the table that stays in the cache), unless an equal string is on the way.
+        let mut pos_of = vec![NONE; n];
+        let mut dups = Vec::new();
+        for (lo, hi) in tiers(n) {
+            if let Some(o) = order.get(lo..hi) {
+                it.tier_place(cap, o, &mut pos_of, &mut dups);
+            }
+        }
+        it.last = (EMPTY, 0);
+        dups.sort_total();
+        (it, dups, pos_of)
+    }
+
+    /// [`Interner::build`]: the homes of strings `lo..lo + homes.len()`, counted per
+    /// bucket in `at` (bucket `b` at `b + 1`).
+    #[inline(never)]
+    fn tier_homes(&self, cap: usize, shift: u32, homes: &mut [u32], at: &mut [u32], lo: usize) {
+        for (k, home) in homes.iter_mut().enumerate() {
+            *home = Self::home(self.bytes_at(lo + k).1, cap) as u32;
+            if let Some(c) = at.get_mut((*home >> shift) as usize + 1) {
+                *c += 1;
+            }
+        }
+    }
+
+    /// [`Interner::build`]: the slots of strings `lo..lo + homes.len()` (homes `homes`,
+    /// fields `hot`) into `order`, at the next place of their bucket (`fill`).
+    #[inline(never)]
+    fn tier_order(
+        &self,
+        shift: u32,
+        homes: &[u32],
+        hot: &[RecordCore],
+        fill: &mut [u32],
+        order: &mut [Slot],
+        lo: usize,
+    ) {
+        for (k, &home) in homes.iter().enumerate() {
+            let i = lo + k;
+            let (b, h, off) = self.bytes_at(i);
+            let (klen, mut key) = Slot::key_of(b, h, off);
+            if klen == LONG {
+                key = (u128::from_le_bytes(key) | (u128::from(home) << 96)).to_le_bytes();
+            }
+            let c = hot.get(i).copied().unwrap_or(NO_RECORD);
+            let Some(f) = fill.get_mut((home >> shift) as usize) else {
+                continue;
+            };
+            if let Some(o) = order.get_mut(*f as usize) {
+                *o = Slot {
+                    idx: i as u32,
+                    owner: c.owner,
+                    unit: c.unit,
+                    table: c.table,
+                    flags: c.flags,
+                    klen,
+                    key,
+                };
+            }
+            *f += 1;
+        }
+    }
+
+    /// [`Interner::build`]: place the slots `order` (a piece of the bucketed slots), each
+    /// at the first free slot from its home unless an equal string is on the way (then
+    /// its index goes to `dups`); `pos_of[i]`: where string `i` went.
+    #[inline(never)]
+    fn tier_place(&mut self, cap: usize, order: &[Slot], pos_of: &mut [u32], dups: &mut Vec<u32>) {
         let home_of = |x: &Slot| {
             if x.klen == LONG {
                 x.word(3) as usize
@@ -594,11 +655,11 @@ impl Interner {
                 Self::home(h, cap)
             }
         };
-        let mut pos_of = vec![NONE; n];
-        let mut dups = Vec::new();
-        let text = it.text.as_bytes();
-        let slots: &mut [Slot] = &mut it.slots;
-        for mut new in order {
+        let text = self.text.as_bytes();
+        let slots: &mut [Slot] = &mut self.slots;
+        let mut used = 0;
+        for &new in order {
+            let mut new = new;
             let mut pos = home_of(&new);
             let mut found = false;
             for _ in 0..cap {
@@ -633,20 +694,28 @@ impl Interner {
                     new.key = (u128::from_le_bytes(new.key) & (u128::MAX >> 32)).to_le_bytes();
                 }
                 *slot = new;
-                it.used += 1;
+                used += 1;
                 if let Some(p) = pos_of.get_mut(new.idx as usize) {
                     *p = pos as u32;
                 }
             }
         }
-        it.last = (EMPTY, 0);
-        dups.sort_total();
-        (it, dups, pos_of)
+        self.used += used;
     }
 
     /// After [`Interner::build`]: copy the sharing flags of the records that have some
     /// into their slots (`pos[i]`: the slot of record `i`).
     pub fn set_loaded_flags(&mut self, pos: &[u32], core: &[RecordCore]) {
+        for (lo, hi) in tiers(pos.len().min(core.len())) {
+            if let (Some(p), Some(c)) = (pos.get(lo..hi), core.get(lo..hi)) {
+                self.tier_flags(p, c);
+            }
+        }
+    }
+
+    /// [`Interner::set_loaded_flags`] of a piece of the records.
+    #[inline(never)]
+    fn tier_flags(&mut self, pos: &[u32], core: &[RecordCore]) {
         for (&p, c) in pos.iter().zip(core) {
             if c.flags & SHARING != 0 {
                 if let Some(slot) = self.slots.get_mut(p as usize) {
@@ -1027,7 +1096,7 @@ pub struct State {
     /// Records per table.
     pub by_table: Vec<Vec<u32>>,
     /// Children per record.
-    pub children: Map<u32, Vec<u32>>,
+    pub children: Children,
     /// Position of each record in its owner, unit, table and parent's children lists
     /// ([`OWNER_LIST`], …), so that removing it from a list is O(1) (swap-remove) even
     /// when one owner holds 100,000 records.
@@ -1048,6 +1117,176 @@ pub struct State {
     /// here and are applied together (one pass per team) by [`State::flush_members`]:
     /// moving 100,000 users one by one would otherwise shift a 100,000-member list each time.
     pub pending_members: Option<Vec<(u32, u32, bool)>>,
+}
+
+/// [`State::link_loaded_records`]: count the records `core` (a piece) per owner (users,
+/// teams), unit and table in `counts`, and per parent in `kids`.
+#[inline(never)]
+fn tier_count(core: &[RecordCore], counts: &mut [Vec<u32>; 4], kids: &mut [u32]) {
+    let [users, teams, units, tables] = counts;
+    for c in core {
+        match as_team(c.owner) {
+            Some(t) => bump(teams, t),
+            None if c.owner != NONE => bump(users, c.owner),
+            None => {}
+        }
+        if c.unit != NONE {
+            bump(units, c.unit);
+        }
+        bump(tables, u32::from(c.table));
+        if let Some(k) = kids.get_mut(c.parent as usize) {
+            *k += 1;
+        }
+    }
+}
+
+/// [`State::link_loaded_records`]: put records `lo..` (`core`, their `pos`) into their
+/// owner's (user's, team's), unit's and table's list (`lists`) at `at`.
+#[inline(never)]
+fn tier_link(
+    core: &[RecordCore],
+    pos: &mut [[u32; 4]],
+    lists: [&mut Vec<Vec<u32>>; 4],
+    at: &mut [Vec<u32>; 4],
+    lo: u32,
+) {
+    let [by_user, by_team, by_unit, by_table] = lists;
+    let [at_user, at_team, at_unit, at_table] = at;
+    #[inline(always)]
+    fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: Option<&mut u32>, r: u32) {
+        if let (Some(list), Some(at), Some(pos)) = (list, at, pos) {
+            if let Some(x) = list.get_mut(*at as usize) {
+                *x = r;
+                *pos = *at;
+                *at += 1;
+            }
+        }
+    }
+    for (k, (c, pos)) in core.iter().zip(pos).enumerate() {
+        let r = lo + k as u32;
+        let [p_owner, p_unit, p_table, _] = pos;
+        match as_team(c.owner) {
+            Some(t) => put(
+                by_team.get_mut(t as usize),
+                at_team.get_mut(t as usize),
+                Some(p_owner),
+                r,
+            ),
+            None if c.owner != NONE => put(
+                by_user.get_mut(c.owner as usize),
+                at_user.get_mut(c.owner as usize),
+                Some(p_owner),
+                r,
+            ),
+            None => {}
+        }
+        put(
+            by_unit.get_mut(c.unit as usize),
+            at_unit.get_mut(c.unit as usize),
+            Some(p_unit),
+            r,
+        );
+        put(
+            by_table.get_mut(usize::from(c.table)),
+            at_table.get_mut(usize::from(c.table)),
+            Some(p_table),
+            r,
+        );
+    }
+}
+
+/// [`State::link_loaded_records`]: put records `lo..` (`core`, their `pos`) into their
+/// parent's group of `grouped` (parent `p`'s from `start[p]`, next at `fill[p]`).
+#[inline(never)]
+fn tier_group(
+    core: &[RecordCore],
+    pos: &mut [[u32; 4]],
+    start: &[u32],
+    fill: &mut [u32],
+    grouped: &mut [u32],
+    lo: u32,
+) {
+    for (k, (c, lp)) in core.iter().zip(pos).enumerate() {
+        let p = c.parent as usize;
+        let (Some(at), Some(&first)) = (fill.get_mut(p), start.get(p)) else {
+            continue;
+        };
+        if let Some(g) = grouped.get_mut(*at as usize) {
+            *g = lo + k as u32;
+        }
+        if let Some(lp) = lp.get_mut(CHILD_LIST) {
+            *lp = *at - first;
+        }
+        *at += 1;
+    }
+}
+
+/// Children per record. A bulk load ([`State::link_loaded_records`]) leaves its lists in
+/// one block, offsets and record indexes (a counting sort's output, no list or map entry
+/// per parent: a third of a million parents took 30-40 ms of a million-record load in
+/// wasm); a list changed since, or made by links one at a time, lives in a map that
+/// overrides the loaded one (an empty list there hides it).
+#[derive(Debug, Clone, Default)]
+pub struct Children {
+    /// Record `r`'s loaded children are `items[start[r]..start[r + 1]]` (records past
+    /// `start.len() - 1` have none loaded).
+    start: Vec<u32>,
+    items: Vec<u32>,
+    /// Lists changed or made since the load.
+    changed: Map<u32, Vec<u32>>,
+}
+
+impl Children {
+    /// The loaded children of `r`.
+    fn loaded(&self, r: u32) -> &[u32] {
+        let r = r as usize;
+        match self.start.get(r..r.saturating_add(2)) {
+            Some(&[a, b]) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// The children of `r` (`None` when it has none).
+    #[inline]
+    pub fn get(&self, r: u32) -> Option<&[u32]> {
+        let list = if self.changed.is_empty() {
+            self.loaded(r)
+        } else {
+            match self.changed.get(&r) {
+                Some(v) => v.as_slice(),
+                None => self.loaded(r),
+            }
+        };
+        Some(list).filter(|l| !l.is_empty())
+    }
+
+    /// Whether `r` has children.
+    pub fn has(&self, r: u32) -> bool {
+        self.get(r).is_some()
+    }
+
+    /// The list of `r`, to change (a loaded one is copied out first).
+    fn list_mut(&mut self, r: u32) -> &mut Vec<u32> {
+        if !self.changed.contains_key(&r) {
+            let copy = self.loaded(r).to_vec();
+            self.changed.insert(r, copy);
+        }
+        self.changed.entry(r).or_default()
+    }
+
+    /// After a removal from `r`'s list: forget an empty list that hides nothing.
+    fn tidy(&mut self, r: u32) {
+        if self.changed.get(&r).is_some_and(Vec::is_empty) && self.loaded(r).is_empty() {
+            self.changed.remove(&r);
+        }
+    }
+
+    /// The lists of a bulk load, in the form described above (no list changed yet).
+    fn set_loaded(&mut self, start: Vec<u32>, items: Vec<u32>) {
+        self.start = start;
+        self.items = items;
+        self.changed = new_map();
+    }
 }
 
 /// Index of a record's position in its owner's list in [`State::list_pos`].
@@ -1245,7 +1484,7 @@ impl State {
             owned_by_team: Vec::new(),
             by_unit: Vec::new(),
             by_table: Vec::new(),
-            children: new_map(),
+            children: Children::default(),
             list_pos: Vec::new(),
             shared_with: new_map(),
             access_team_records: new_map(),
@@ -1516,7 +1755,7 @@ impl State {
             let had = flags & SHARING != 0;
             self.records.write(x, |c| c.flags |= SHARED_ABOVE);
             if !had {
-                if let Some(kids) = self.children.get(&x) {
+                if let Some(kids) = self.children.get(x) {
                     stack.extend_from_slice(kids);
                 }
             }
@@ -1530,7 +1769,11 @@ impl State {
         if had & SHARING != 0 || self.records.core(r).flags & SHARING == 0 {
             return; // the children have it already, or there is nothing to pass on
         }
-        let kids = self.children.get(&r).cloned().unwrap_or_default();
+        let kids = self
+            .children
+            .get(r)
+            .map(<[u32]>::to_vec)
+            .unwrap_or_default();
         self.mark_below(kids);
     }
 
@@ -1538,18 +1781,25 @@ impl State {
         if parent == NONE {
             return;
         }
-        if let Some(v) = self.children.get_mut(&parent) {
-            list_remove(v, &mut self.list_pos, r, CHILD_LIST);
-            if v.is_empty() {
-                self.children.remove(&parent);
-            }
+        if self.children.get(parent).is_some() {
+            list_remove(
+                self.children.list_mut(parent),
+                &mut self.list_pos,
+                r,
+                CHILD_LIST,
+            );
+            self.children.tidy(parent);
         }
     }
 
     fn link_child(&mut self, r: u32, parent: u32) {
         if parent != NONE {
-            let v = self.children.entry(parent).or_default();
-            list_push(v, &mut self.list_pos, r, CHILD_LIST);
+            list_push(
+                self.children.list_mut(parent),
+                &mut self.list_pos,
+                r,
+                CHILD_LIST,
+            );
         }
     }
 
@@ -1671,19 +1921,10 @@ impl State {
         let n = self.records.core.len();
         let mut kids: Vec<u32> = vec![0; n];
         let mut counts: [Vec<u32>; 4] = Default::default();
-        for c in &self.records.core {
-            let [users, teams, units, tables] = &mut counts;
-            match as_team(c.owner) {
-                Some(t) => bump(teams, t),
-                None if c.owner != NONE => bump(users, c.owner),
-                None => {}
-            }
-            if c.unit != NONE {
-                bump(units, c.unit);
-            }
-            bump(tables, u32::from(c.table));
-            if let Some(k) = kids.get_mut(c.parent as usize) {
-                *k += 1;
+        // (the loops run in calls of `TIER` records: see there)
+        for (lo, hi) in tiers(n) {
+            if let Some(core) = self.records.core.get(lo..hi) {
+                tier_count(core, &mut counts, &mut kids);
             }
         }
         // Each list is sized once; `at` is where its next record goes (written in place:
@@ -1707,51 +1948,21 @@ impl State {
         }
         self.list_pos.clear();
         self.list_pos.resize(n, [NONE; 4]);
-        let [at_user, at_team, at_unit, at_table] = &mut at;
-        #[inline(always)]
-        fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: Option<&mut u32>, r: u32) {
-            if let (Some(list), Some(at), Some(pos)) = (list, at, pos) {
-                if let Some(x) = list.get_mut(*at as usize) {
-                    *x = r;
-                    *pos = *at;
-                    *at += 1;
-                }
+        for (lo, hi) in tiers(n) {
+            let lists = [
+                &mut self.owned_by_user,
+                &mut self.owned_by_team,
+                &mut self.by_unit,
+                &mut self.by_table,
+            ];
+            if let (Some(core), Some(pos)) =
+                (self.records.core.get(lo..hi), self.list_pos.get_mut(lo..hi))
+            {
+                tier_link(core, pos, lists, &mut at, lo as u32);
             }
         }
-        for ((r, c), pos) in self.records.core.iter().enumerate().zip(&mut self.list_pos) {
-            let r = r as u32;
-            let [p_owner, p_unit, p_table, _] = pos;
-            match as_team(c.owner) {
-                Some(t) => put(
-                    self.owned_by_team.get_mut(t as usize),
-                    at_team.get_mut(t as usize),
-                    Some(p_owner),
-                    r,
-                ),
-                None if c.owner != NONE => put(
-                    self.owned_by_user.get_mut(c.owner as usize),
-                    at_user.get_mut(c.owner as usize),
-                    Some(p_owner),
-                    r,
-                ),
-                None => {}
-            }
-            put(
-                self.by_unit.get_mut(c.unit as usize),
-                at_unit.get_mut(c.unit as usize),
-                Some(p_unit),
-                r,
-            );
-            put(
-                self.by_table.get_mut(usize::from(c.table)),
-                at_table.get_mut(usize::from(c.table)),
-                Some(p_table),
-                r,
-            );
-        }
-        // Children: the records with a parent grouped by parent (a counting sort), then
-        // one list per parent, copied from its group (a hash lookup per parent, not per
-        // child).
+        // Children: the records with a parent grouped by parent (a counting sort), which
+        // is the loaded part of `Children` as it is (no list or map entry per parent).
         let mut start: Vec<u32> = Vec::with_capacity(n + 1);
         let mut sum = 0u32;
         start.push(0);
@@ -1762,31 +1973,15 @@ impl State {
         let mut fill = kids;
         fill.iter_mut().zip(&start).for_each(|(f, &s)| *f = s);
         let mut grouped: Vec<u32> = vec![0; sum as usize];
-        for (r, c) in self.records.core.iter().enumerate() {
-            let p = c.parent as usize;
-            let (Some(at), Some(&first)) = (fill.get_mut(p), start.get(p)) else {
-                continue;
-            };
-            if let Some(g) = grouped.get_mut(*at as usize) {
-                *g = r as u32;
+        for (lo, hi) in tiers(n) {
+            if let (Some(core), Some(pos)) =
+                (self.records.core.get(lo..hi), self.list_pos.get_mut(lo..hi))
+            {
+                tier_group(core, pos, &start, &mut fill, &mut grouped, lo as u32);
             }
-            if let Some(lp) = self.list_pos.get_mut(r).and_then(|x| x.get_mut(CHILD_LIST)) {
-                *lp = *at - first;
-            }
-            *at += 1;
         }
         drop(fill);
-        let parents = start.windows(2).filter(|w| w.first() != w.last()).count();
-        self.children.reserve(parents);
-        for (p, w) in start.windows(2).enumerate() {
-            if let [a, b] = *w {
-                if b > a {
-                    if let Some(kids) = grouped.get(a as usize..b as usize) {
-                        self.children.insert(p as u32, kids.to_vec());
-                    }
-                }
-            }
-        }
+        self.children.set_loaded(start, grouped);
     }
 
     /// Give loaded records (see [`State::link_loaded_records`]) their shares, one list per
@@ -1796,7 +1991,21 @@ impl State {
     pub fn set_loaded_shares(&mut self, lists: Vec<(u32, Vec<ShareEntry>)>) {
         self.shares.reserve(lists.len());
         let mut stack: Vec<u32> = Vec::new();
-        for (r, mut list) in lists {
+        let mut lists = lists.into_iter();
+        // (in calls of `TIER` records: see there)
+        while lists.len() > 0 {
+            self.tier_shares(&mut lists, &mut stack);
+        }
+    }
+
+    /// [`State::set_loaded_shares`] of the next [`TIER`] records of `lists`.
+    #[inline(never)]
+    fn tier_shares(
+        &mut self,
+        lists: &mut std::vec::IntoIter<(u32, Vec<ShareEntry>)>,
+        stack: &mut Vec<u32>,
+    ) {
+        for (r, mut list) in lists.take(TIER) {
             list.sort_total();
             let had = self.records.core(r).flags;
             if let Some(c) = self.records.core.get_mut(r as usize) {
@@ -1805,8 +2014,8 @@ impl State {
             // as `mark_children_shared_above` (without copying the children's list): a
             // record already sharing passed it on
             if had & SHARING == 0 {
-                stack.extend_from_slice(self.children.get(&r).map_or(&[][..], Vec::as_slice));
-                stack = self.mark_below(stack);
+                stack.extend_from_slice(self.children.get(r).unwrap_or(&[]));
+                *stack = self.mark_below(std::mem::take(stack));
             }
             for s in &list {
                 self.shared_with.entry(s.principal).or_default().push(r);
