@@ -139,14 +139,15 @@ fn anchor_index(st: &State) -> AnchorIndex {
 
 fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
     let mut i = 0;
-    let mut seen: Map<u32, ()> = new_map();
+    // (a map to `usize`, not a set: an instantiation the module already has)
+    let mut seen: Map<u32, usize> = new_map();
     for &s in seeds.iter() {
-        seen.insert(s, ());
+        seen.insert(s, 0);
     }
     while let Some(&r) = seeds.get(i) {
         i += 1;
         for &k in st.children.get(r).unwrap_or(&[]) {
-            if seen.insert(k, ()).is_none() {
+            if seen.insert(k, 0).is_none() {
                 seeds.push(k);
             }
         }
@@ -859,7 +860,9 @@ fn sorted_union<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
 struct Eval {
     memo: ChainMemo,
     user: u32,
-    plain: Map<(u32, u16, u32), u8>,
+    // (the table widened to u32: the key type of the other decision memos, one hash-map
+    // instantiation fewer in the wasm module; the key is 12 bytes either way)
+    plain: Map<(u32, u32, u32), u8>,
 }
 
 impl Eval {
@@ -892,7 +895,7 @@ impl Eval {
                 self.plain.clear();
             }
         }
-        let key = (c.owner, c.table, c.unit);
+        let key = (c.owner, u32::from(c.table), c.unit);
         if let Some(&x) = self.plain.get(&key) {
             return x;
         }
@@ -1068,7 +1071,11 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             anc_after.insert(u, a);
         }
     }
-    let after_alive: Map<u32, bool> = tr.iter().map(|&r| (r, st.records.alive(r))).collect();
+    // (0/1 in a map to `usize`, an instantiation the module already has)
+    let after_alive: Map<u32, usize> = tr
+        .iter()
+        .map(|&r| (r, usize::from(st.records.alive(r))))
+        .collect();
     revert_all(st, out.log);
 
     // ---- before state: classify touched users, draw before-side candidates
@@ -1136,7 +1143,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         .copied()
         .filter(|&r| {
             let before = (r as usize) < n_records && st.records.alive(r);
-            before != after_alive.get(&r).copied().unwrap_or(before)
+            before != after_alive.get(&r).map_or(before, |&a| a != 0)
         })
         .collect();
     let anchors = anchor_index(st);
