@@ -139,14 +139,15 @@ fn anchor_index(st: &State) -> AnchorIndex {
 
 fn add_descendants(st: &State, seeds: &mut Vec<u32>) {
     let mut i = 0;
-    let mut seen: Map<u32, ()> = new_map();
+    // (a map to `usize`, not a set: an instantiation the module already has)
+    let mut seen: Map<u32, usize> = new_map();
     for &s in seeds.iter() {
-        seen.insert(s, ());
+        seen.insert(s, 0);
     }
     while let Some(&r) = seeds.get(i) {
         i += 1;
         for &k in st.children.get(r).unwrap_or(&[]) {
-            if seen.insert(k, ()).is_none() {
+            if seen.insert(k, 0).is_none() {
                 seeds.push(k);
             }
         }
@@ -859,7 +860,9 @@ fn sorted_union<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
 struct Eval {
     memo: ChainMemo,
     user: u32,
-    plain: Map<(u32, u16, u32), u8>,
+    // (the table widened to u32: the key type of the other decision memos, one hash-map
+    // instantiation fewer in the wasm module; the key is 12 bytes either way)
+    plain: Map<(u32, u32, u32), u8>,
 }
 
 impl Eval {
@@ -892,7 +895,7 @@ impl Eval {
                 self.plain.clear();
             }
         }
-        let key = (c.owner, c.table, c.unit);
+        let key = (c.owner, u32::from(c.table), c.unit);
         if let Some(&x) = self.plain.get(&key) {
             return x;
         }
@@ -1068,7 +1071,11 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
             anc_after.insert(u, a);
         }
     }
-    let after_alive: Map<u32, bool> = tr.iter().map(|&r| (r, st.records.alive(r))).collect();
+    // (0/1 in a map to `usize`, an instantiation the module already has)
+    let after_alive: Map<u32, usize> = tr
+        .iter()
+        .map(|&r| (r, usize::from(st.records.alive(r))))
+        .collect();
     revert_all(st, out.log);
 
     // ---- before state: classify touched users, draw before-side candidates
@@ -1136,7 +1143,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         .copied()
         .filter(|&r| {
             let before = (r as usize) < n_records && st.records.alive(r);
-            before != after_alive.get(&r).copied().unwrap_or(before)
+            before != after_alive.get(&r).map_or(before, |&a| a != 0)
         })
         .collect();
     let anchors = anchor_index(st);
@@ -1157,7 +1164,10 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         tr: &tr,
         lists: new_map(),
     };
-    let mut owned: Map<u32, Vec<Rc<[u32]>>> = new_map();
+    // principal -> index into `owned_lists` (a map to `usize`, an instantiation the module
+    // already has, rather than one to `Vec<Rc<[u32]>>`)
+    let mut owned: Map<u32, usize> = new_map();
+    let mut owned_lists: Vec<Vec<Rc<[u32]>>> = Vec::new();
     for (&u, mode) in &modes {
         if *mode == Mode::Light || classes.follows(u) {
             // compared on the touched records from the record side, or as the class's
@@ -1194,10 +1204,15 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
                 }
             }
             for &p in &owners {
-                let list = owned
-                    .entry(p)
-                    .or_insert_with(|| owned_groups(st, p, &tr, &mut eval_a.memo));
-                for g in list.iter() {
+                let k = match owned.get(&p) {
+                    Some(&k) => k,
+                    None => {
+                        owned.insert(p, owned_lists.len());
+                        owned_lists.push(owned_groups(st, p, &tr, &mut eval_a.memo));
+                        owned_lists.len() - 1
+                    }
+                };
+                for g in owned_lists.get(k).map_or(&[][..], Vec::as_slice) {
                     let r = g.first().copied().unwrap_or(NONE);
                     if let Some(d) = index.derive(st, &mut eval_a.memo, r) {
                         c.groups.push(g.clone());
@@ -1283,9 +1298,35 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     ))
 }
 
+/// The tallies per [`PerKey`]: a map of the key packed as `(u32, u32, u32)` to an index into
+/// `entries` (an instantiation the module already has, rather than a hash map of its own).
+#[derive(Default)]
+struct PerMap {
+    index: Map<(u32, u32, u32), usize>,
+    entries: Vec<(PerKey, (i64, Low))>,
+}
+
+impl PerMap {
+    /// The tally of `key`, a zero one first if it has none.
+    fn at(&mut self, key: PerKey) -> &mut (i64, Low) {
+        let (u, t, right, gained) = key;
+        let packed = (u, t, right.index() as u32 * 2 + u32::from(gained));
+        let i = match self.index.get(&packed) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(packed, self.entries.len());
+                self.entries.push((key, Default::default()));
+                self.entries.len() - 1
+            }
+        };
+        #[allow(clippy::indexing_slicing)] // `i` was handed out by the lines above
+        &mut self.entries[i].1
+    }
+}
+
 /// Count one changed record.
-fn bump(per: &mut Map<PerKey, (i64, Low)>, key: PerKey, r: u32) {
-    let e = per.entry(key).or_default();
+fn bump(per: &mut PerMap, key: PerKey, r: u32) {
+    let e = per.at(key);
     e.0 += 1;
     e.1.push(r);
 }
@@ -1315,7 +1356,7 @@ fn report(
             facts.record_ids.get(&r).map(|x| x.1).unwrap_or(NONE)
         }
     };
-    let mut per: Map<PerKey, (i64, Low)> = new_map();
+    let mut per = PerMap::default();
     let tr_table: Vec<u32> = tr.iter().map(|&r| table_of(r)).collect();
     let groups = tr_groups(st, tr, &tr_table, &facts.tr_after);
     // (table, unit before, unit after) of a touched record that exists on both sides and
@@ -1358,7 +1399,7 @@ fn report(
             for right in Right::ALL {
                 let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
                 if hb != ha {
-                    per.entry((u, t, right, ha)).or_default().0 -= 1;
+                    per.at((u, t, right, ha)).0 -= 1;
                 }
             }
         }
@@ -1396,7 +1437,7 @@ fn report(
                 for right in Right::ALL {
                     let (hb, ha) = (rb & right.bit() != 0, ra & right.bit() != 0);
                     if hb != ha {
-                        let e = per.entry((v, t, right, ha)).or_default();
+                        let e = per.at((v, t, right, ha));
                         e.0 += g.recs.len() as i64;
                         e.1.extend_sorted_except(&g.recs, &mine);
                     }
@@ -1433,7 +1474,7 @@ fn report(
             for right in Right::ALL {
                 let (hb, ha) = (b & right.bit() != 0, a & right.bit() != 0);
                 if hb != ha {
-                    let e = per.entry((u, t, right, ha)).or_default();
+                    let e = per.at((u, t, right, ha));
                     e.0 += g.len() as i64;
                     e.1.extend_sorted(g, |_| false);
                 }
@@ -1448,7 +1489,7 @@ fn report(
             continue;
         }
         for ((t, right, gained), (n, low)) in full.user(st, u, c) {
-            let e = per.entry((u, t, right, gained)).or_default();
+            let e = per.at((u, t, right, gained));
             e.0 += n as i64;
             e.1.merge(&low);
         }
@@ -1462,7 +1503,7 @@ fn report(
     };
     // by user; users changed alike (moved together, in one unit) share sample lists, so each
     // distinct list of record indexes is turned into sorted ids once
-    let mut entries: Vec<(PerKey, (i64, Low))> = per.into_iter().collect();
+    let mut entries = per.entries;
     entries.sort_total_by_key(|e| e.0);
     let mut samples: Map<Vec<u32>, Vec<String>> = new_map();
     let mut strs: Vec<&str> = Vec::new();
@@ -1800,7 +1841,11 @@ struct FullCount<'a> {
     tr_table: &'a [u32],
     base: Base,
     groups: &'a [Vec<TrGroup>],
-    memo: Map<(u32, u32, u32), std::rc::Rc<RuleDiff>>,
+    /// Index into `diffs` of (table, coverage before, coverage after) (a map to `usize`,
+    /// an instantiation the module already has, rather than one to `Rc<RuleDiff>`).
+    memo: Map<(u32, u32, u32), usize>,
+    /// The rule changes computed so far.
+    diffs: Vec<std::rc::Rc<RuleDiff>>,
     n_units: usize,
     ntables: usize,
 }
@@ -1833,6 +1878,7 @@ impl<'a> FullCount<'a> {
             base: Base::new(st, tr),
             groups,
             memo: new_map(),
+            diffs: Vec::new(),
             n_units: before.n_units.max(after.n_units),
             ntables: st.tables.len(),
         }
@@ -1840,7 +1886,7 @@ impl<'a> FullCount<'a> {
 
     /// Rule changes on table `t` between coverages `b` (before) and `a` (after).
     fn rule_diff(&mut self, st: &State, t: u32, b: u32, a: u32) -> std::rc::Rc<RuleDiff> {
-        if let Some(d) = self.memo.get(&(t, b, a)) {
+        if let Some(d) = self.memo.get(&(t, b, a)).and_then(|&i| self.diffs.get(i)) {
             return d.clone();
         }
         let (pb, pa): (&'a CovPool, &'a CovPool) = (&self.before.pool, &self.after.pool);
@@ -1897,7 +1943,8 @@ impl<'a> FullCount<'a> {
         let gained = side(cb, ca, true, &mut self.base);
         let lost = side(ca, cb, false, &mut self.base);
         let d = std::rc::Rc::new(RuleDiff { gained, lost });
-        self.memo.insert((t, b, a), d.clone());
+        self.memo.insert((t, b, a), self.diffs.len());
+        self.diffs.push(d.clone());
         d
     }
 

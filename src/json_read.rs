@@ -1137,8 +1137,8 @@ fn array(lx: &mut Lexer<'_>) -> Res<Value> {
 
 fn object(lx: &mut Lexer<'_>) -> Res<Value> {
     let mut entries: Vec<(String, Value)> = Vec::new();
-    let mut seen: hashbrown::HashSet<String, foldhash::fast::FixedState> =
-        hashbrown::HashSet::default();
+    // (a map to `u32`, not a set: the module already has that instantiation, the id maps')
+    let mut seen: crate::state::Map<String, u32> = crate::state::new_map();
     let mut first = true;
     while lx.next_key(&mut first)? {
         lx.eat();
@@ -1147,9 +1147,9 @@ fn object(lx: &mut Lexer<'_>) -> Res<Value> {
             entries.iter().any(|(k, _)| *k == key)
         } else {
             if seen.is_empty() {
-                seen.extend(entries.iter().map(|(k, _)| k.clone()));
+                seen.extend(entries.iter().map(|(k, _)| (k.clone(), 0)));
             }
-            !seen.insert(key.clone())
+            seen.insert(key.clone(), 0).is_some()
         };
         if repeated {
             return Err(Fail::data(
