@@ -575,14 +575,19 @@ fn depth_rights(st: &State, u: u32, table: u32, unit: u32) -> u8 {
 /// record of one owner moved between the same units.
 fn depth_cached(
     st: &State,
-    memo: &mut Map<(u32, u32, u32), u8>,
+    memo: &mut Map<(u32, u32, u32), usize>,
     u: u32,
     table: u32,
     unit: u32,
 ) -> u8 {
-    *memo
-        .entry((u, table, unit))
-        .or_insert_with(|| depth_rights(st, u, table, unit))
+    // (a map to `usize` holding a `u8`: the instantiation of the other index maps, and
+    // the same 16-byte entries)
+    if let Some(&x) = memo.get(&(u, table, unit)) {
+        return x as u8;
+    }
+    let x = depth_rights(st, u, table, unit);
+    memo.insert((u, table, unit), usize::from(x));
+    x
 }
 
 /// How much of a touched user's access can have changed.
@@ -860,9 +865,10 @@ fn sorted_union<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
 struct Eval {
     memo: ChainMemo,
     user: u32,
-    // (the table widened to u32: the key type of the other decision memos, one hash-map
-    // instantiation fewer in the wasm module; the key is 12 bytes either way)
-    plain: Map<(u32, u32, u32), u8>,
+    // (the table widened to u32 and the decision held as a `usize`: the instantiation of the
+    // other memos and index maps, one hash-map instantiation fewer in the wasm module; the
+    // entries are 16 bytes either way)
+    plain: Map<(u32, u32, u32), usize>,
 }
 
 impl Eval {
@@ -897,10 +903,10 @@ impl Eval {
         }
         let key = (c.owner, u32::from(c.table), c.unit);
         if let Some(&x) = self.plain.get(&key) {
-            return x;
+            return x as u8;
         }
         let x = rights_of_memo(st, u, r, RightSet::FULL, &mut self.memo).0;
-        self.plain.insert(key, x);
+        self.plain.insert(key, usize::from(x));
         x
     }
 }
@@ -1367,7 +1373,7 @@ fn report(
         (ub != DEAD && ua != DEAD && ub != ua)
             .then(|| (tr_table.get(k).copied().unwrap_or(NONE), ub, ua))
     };
-    let mut depth: Map<(u32, u32, u32), u8> = new_map();
+    let mut depth: Map<(u32, u32, u32), usize> = new_map();
     // record side (users whose own grants did not change): exact decisions for the holders of
     // touched records (and everyone on created or deleted ones), minus their role-depth
     // changes, which are counted below for every user by unit
