@@ -1034,14 +1034,24 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
     let blob = r.take(len)?;
     // Written in place with 16 bytes of room past the id being copied, so that the short
     // copies are 16-byte moves, not `memcpy` calls (as `extend_from_slice` is at
-    // `opt-level = "z"`); grown by doubling, within the budget the ids are charged to.
+    // `opt-level = "z"`); allocated once at the decoded length the columns give (when
+    // within the budget the ids are charged to), else grown by doubling within it.
     let cap = r.budget.saturating_add(CHUNK);
+    let mut total = 0usize;
+    for (lo, hi) in tiers(n) {
+        total = total.saturating_add(tier_id_len(prefixes, suffixes, lo, hi));
+    }
+    let size = if total <= r.budget {
+        total.saturating_add(CHUNK)
+    } else {
+        len.saturating_mul(2).saturating_add(CHUNK).min(cap)
+    };
     let mut d = IdDecode {
         prefixes,
         suffixes,
         blob,
         blob_at,
-        text: vec![0; len.saturating_mul(2).saturating_add(CHUNK).min(cap)],
+        text: vec![0; size],
         cap,
         budget: r.budget,
         prev_start: 0,
@@ -1069,6 +1079,14 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
         return Err(bad(prefixes.at(i), "a record id starts inside a character"));
     }
     Ok((text, starts))
+}
+
+/// Decoded length of ids `lo..hi` (the sum of their prefix and suffix lengths).
+#[inline(never)]
+fn tier_id_len(prefixes: Col<'_>, suffixes: Col<'_>, lo: usize, hi: usize) -> usize {
+    (lo..hi).fold(0usize, |t, i| {
+        t.saturating_add(prefixes.get(i) as usize + suffixes.get(i) as usize)
+    })
 }
 
 /// The state of [`read_ids`] between two calls of [`tier_ids`].
@@ -1160,7 +1178,9 @@ fn chunk(b: &[u8], at: usize) -> Option<[u8; CHUNK]> {
 
 #[inline(always)]
 fn put_chunk(b: &mut [u8], at: usize, c: [u8; CHUNK]) -> Option<()> {
-    b.get_mut(at..at + CHUNK)?.copy_from_slice(&c);
+    // an array assignment (two 8-byte stores), not `copy_from_slice` (a call at "z")
+    let d: &mut [u8; CHUNK] = b.get_mut(at..at + CHUNK)?.try_into().ok()?;
+    *d = c;
     Some(())
 }
 
