@@ -2267,15 +2267,7 @@ fn tier_parents(
             continue; // an unknown table, reported above
         }
         if cx.parent_table.get(ct as usize).copied() != Some(pt) {
-            e.err(
-                "no-relationship",
-                format!("/records/{i}/parent"),
-                format!(
-                    "no parental relationship links table `{}` to table `{}`",
-                    short_id(st.table_name(pt)),
-                    short_id(st.table_name(ct))
-                ),
-            );
+            crate::validate::no_relationship(e, st, i, pt, ct);
             continue;
         }
         if let Some(c) = core.get_mut(i) {

@@ -236,6 +236,20 @@ pub(crate) struct Ctx {
     pub(crate) errors: Vec<PolicyError>,
 }
 
+/// The `no-relationship` error of record `i`, whose parent's table `pt` no parental
+/// relationship links to its own table `ct` (both loaders, JSON and bytes, report it).
+pub(crate) fn no_relationship(ctx: &mut Ctx, st: &State, i: usize, pt: u32, ct: u32) {
+    ctx.err(
+        "no-relationship",
+        format!("/records/{i}/parent"),
+        format!(
+            "no parental relationship links table `{}` to table `{}`",
+            short_id(st.table_name(pt)),
+            short_id(st.table_name(ct))
+        ),
+    );
+}
+
 impl Ctx {
     /// Record a problem (dropped past the limit).
     pub(crate) fn err(&mut self, code: &str, path: String, msg: String) {
@@ -927,15 +941,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         let pt = st.records.table(pi);
         let expected = st.parent_rel(ct).map(|r| r.parent);
         if expected != Some(pt) {
-            ctx.err(
-                "no-relationship",
-                format!("/records/{i}/parent"),
-                format!(
-                    "no parental relationship links table `{}` to table `{}`",
-                    short_id(st.table_name(pt)),
-                    short_id(st.table_name(ct))
-                ),
-            );
+            no_relationship(&mut ctx, &st, i, pt, ct);
             continue;
         }
         st.set_record_parent(ci, pi);
