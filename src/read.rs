@@ -418,15 +418,7 @@ fn unit_enum(lx: &mut Lexer<'_>, names: &'static [&'static str]) -> Res<usize> {
             lx.eat();
             variant(lx, names)
         }
-        Some(b'{') => {
-            lx.enter()?;
-            lx.eat();
-            let ret = unit_content(lx, names);
-            lx.leave();
-            let i = ret?;
-            enum_end(lx)?;
-            Ok(i)
-        }
+        Some(b'{') => map_form(lx, |lx| unit_content(lx, names)),
         Some(_) => Err(lx.peek_err(crate::json_read::code::EXPECTED_VALUE)),
         None => Err(lx.peek_err(crate::json_read::code::EOF_VALUE)),
     }
@@ -456,15 +448,7 @@ fn principal(lx: &mut Lexer<'_>) -> Res<Principal> {
                 Pending::Here,
             ))
         }
-        Some(b'{') => {
-            lx.enter()?;
-            lx.eat();
-            let ret = principal_content(lx, NAMES);
-            lx.leave();
-            let p = ret?;
-            enum_end(lx)?;
-            Ok(p)
-        }
+        Some(b'{') => map_form(lx, |lx| principal_content(lx, NAMES)),
         Some(_) => Err(lx.peek_err(crate::json_read::code::EXPECTED_VALUE)),
         None => Err(lx.peek_err(crate::json_read::code::EOF_VALUE)),
     }
@@ -512,6 +496,18 @@ fn variant_key(lx: &mut Lexer<'_>, names: &'static [&'static str]) -> Res<usize>
     }
     lx.eat();
     variant(lx, names)
+}
+
+/// An enum in map form, at its `{`: one nesting level entered, `content` read, then the
+/// closing `}`.
+fn map_form<T>(lx: &mut Lexer<'_>, content: impl FnOnce(&mut Lexer<'_>) -> Res<T>) -> Res<T> {
+    lx.enter()?;
+    lx.eat();
+    let ret = content(lx);
+    lx.leave();
+    let v = ret?;
+    enum_end(lx)?;
+    Ok(v)
 }
 
 /// The `}` of an enum in map form.
