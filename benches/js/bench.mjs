@@ -1,6 +1,6 @@
 // JS benchmark of the npm package (not a test): on the generated 10,000-user /
-// 1,000,000-record org, measures fromBytes, fromJSON, single check() latency and
-// checkMany() throughput through the wasm build.
+// 1,000,000-record org, measures fromBytes, fromJSON, single check() latency,
+// checkMany() throughput and simulate() of 500 moves through the wasm build.
 //
 //   bash build.sh && node benches/js/bench.mjs [--dir target/bench-org] [--requests 1000000]
 //                                              [--single 200000] [--repeat 3] [--pkg pkg]
@@ -60,11 +60,36 @@ const timeLoad = (label, load) => {
   console.log(`${label.padEnd(24)} median ${fmtMs(median(times))} (of ${REPEAT}: ${times.map(fmtMs).join(", ")})`);
   return median(times);
 };
+// (the parsed snapshot stays in the JS heap, as in the playground: a garbage collection
+// then costs what it costs there)
+const snap = JSON.parse(json);
 const fromBytesMs = timeLoad("fromBytes(Uint8Array)", () => Org.fromBytes(bytes));
+
+// simulate(): 500 users moved to other business units, the playground's heavy case; the
+// first run apart (it grows the wasm memory, see headroom() in src/wasm.rs)
+const moved = snap.users.filter((u) => u.manager !== null && !u.disabled);
+const units = [...new Set(snap.users.map((u) => u.businessUnit))];
+const moves = [];
+for (let i = 0; moves.length < 500 && i < moved.length; i++) {
+  const u = moved[(i * 7919) % moved.length]; // every user once (7919 is prime)
+  const to = units[(i * 104729) % units.length];
+  if (to !== u.businessUnit) moves.push({ op: "moveUser", user: u.id, businessUnit: to });
+}
+const simOrg = Org.fromBytes(bytes);
+const simTimes = [];
+for (let i = 0; i <= REPEAT; i++) {
+  const t0 = now();
+  simOrg.simulate(moves);
+  simTimes.push(now() - t0);
+}
+const simFirstMs = simTimes[0];
+const simMs = median(simTimes.slice(1));
+simOrg.free();
+console.log(`simulate(${moves.length} moves)     first ${fmtMs(simFirstMs)}, then median ${fmtMs(simMs)} (of ${REPEAT}: ${simTimes.slice(1).map(fmtMs).join(", ")})`);
+
 const fromJSONMs = timeLoad("fromJSON(string)", () => Org.fromJSON(json));
 
 // --- requests -----------------------------------------------------------------
-const snap = JSON.parse(json);
 const users = snap.users.map((u) => u.id);
 const records = snap.records.map((r) => r.id);
 console.log(`users ${users.length}, records ${records.length}`);
@@ -124,4 +149,6 @@ console.log(JSON.stringify({
   fromJSONMs: Math.round(fromJSONMs),
   checkMedianNs: Math.round(checkNs),
   checkManyPerSecond: Math.round(perSec),
+  simulateFirstMs: Math.round(simFirstMs),
+  simulateMs: Math.round(simMs),
 }, null, 2));
