@@ -1124,16 +1124,24 @@ pub struct State {
 #[inline(never)]
 fn tier_count(core: &[RecordCore], counts: &mut [Vec<u32>; 4], kids: &mut [u32]) {
     let [users, teams, units, tables] = counts;
+    // `bump` in place when `i` is in range (the common case: a call per count otherwise)
+    #[inline(always)]
+    fn add(counts: &mut Vec<u32>, i: u32) {
+        match counts.get_mut(i as usize) {
+            Some(c) => *c += 1,
+            None => bump(counts, i),
+        }
+    }
     for c in core {
         match as_team(c.owner) {
-            Some(t) => bump(teams, t),
-            None if c.owner != NONE => bump(users, c.owner),
+            Some(t) => add(teams, t),
+            None if c.owner != NONE => add(users, c.owner),
             None => {}
         }
         if c.unit != NONE {
-            bump(units, c.unit);
+            add(units, c.unit);
         }
-        bump(tables, u32::from(c.table));
+        add(tables, u32::from(c.table));
         if let Some(k) = kids.get_mut(c.parent as usize) {
             *k += 1;
         }
@@ -1286,6 +1294,31 @@ impl Children {
         self.start = start;
         self.items = items;
         self.changed = new_map();
+    }
+}
+
+/// Where [`State::set_loaded_shares`] gathers the records shared with principal `p`
+/// (`users` users): a user's index, or a team's index after the users (`usize::MAX`
+/// for a user out of range).
+#[inline(always)]
+fn share_slot(p: u32, users: usize) -> usize {
+    match as_team(p) {
+        Some(t) => users.saturating_add(t as usize),
+        None if (p as usize) < users => p as usize,
+        None => usize::MAX,
+    }
+}
+
+/// [`State::set_loaded_shares`]: count the shares of `lists` (a piece) per principal
+/// (at [`share_slot`]).
+#[inline(never)]
+fn tier_share_counts(lists: &[(u32, Vec<ShareEntry>)], users: usize, counts: &mut [u32]) {
+    for (_, list) in lists {
+        for s in list {
+            if let Some(c) = counts.get_mut(share_slot(s.principal, users)) {
+                *c += 1;
+            }
+        }
     }
 }
 
@@ -1990,20 +2023,55 @@ impl State {
     /// them afterwards).
     pub fn set_loaded_shares(&mut self, lists: Vec<(u32, Vec<ShareEntry>)>) {
         self.shares.reserve(lists.len());
+        // The records shared with each principal are gathered per user (at its index)
+        // and team (after the users), each list allocated once at its length (pushed
+        // into the map's lists, they grew and reallocated several times each).
+        let users = self.users.len();
+        let mut with: Vec<Vec<u32>> = {
+            let mut counts = vec![0u32; users + self.teams.len()];
+            // (in calls of `TIER` records: see there)
+            for piece in lists.chunks(TIER) {
+                tier_share_counts(piece, users, &mut counts);
+            }
+            counts
+                .into_iter()
+                .map(|c| Vec::with_capacity(c as usize))
+                .collect()
+        };
         let mut stack: Vec<u32> = Vec::new();
         let mut lists = lists.into_iter();
-        // (in calls of `TIER` records: see there)
         while lists.len() > 0 {
-            self.tier_shares(&mut lists, &mut stack);
+            self.tier_shares(&mut lists, &mut stack, &mut with, users);
+        }
+        self.shared_with
+            .reserve(with.iter().filter(|v| !v.is_empty()).count());
+        for (k, v) in with.into_iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            let p = match k.checked_sub(users) {
+                Some(t) => team_principal(t as u32),
+                None => user_principal(k as u32),
+            };
+            let list = self.shared_with.entry(p).or_default();
+            if list.is_empty() {
+                *list = v;
+            } else {
+                list.extend_from_slice(&v);
+            }
         }
     }
 
-    /// [`State::set_loaded_shares`] of the next [`TIER`] records of `lists`.
+    /// [`State::set_loaded_shares`] of the next [`TIER`] records of `lists`: the records
+    /// shared with principal `p` go to `with[share_slot(p, users)]` (to the map when out
+    /// of range).
     #[inline(never)]
     fn tier_shares(
         &mut self,
         lists: &mut std::vec::IntoIter<(u32, Vec<ShareEntry>)>,
         stack: &mut Vec<u32>,
+        with: &mut [Vec<u32>],
+        users: usize,
     ) {
         for (r, mut list) in lists.take(TIER) {
             list.sort_total();
@@ -2018,7 +2086,10 @@ impl State {
                 *stack = self.mark_below(std::mem::take(stack));
             }
             for s in &list {
-                self.shared_with.entry(s.principal).or_default().push(r);
+                match with.get_mut(share_slot(s.principal, users)) {
+                    Some(v) => v.push(r),
+                    None => self.shared_with.entry(s.principal).or_default().push(r),
+                }
             }
             self.shares.insert(r, list);
         }
