@@ -510,13 +510,19 @@ impl Interner {
     /// (the one [`Interner::hash`] computes) and its offset.
     #[inline(never)]
     fn bytes_at(&self, i: usize) -> (&[u8], u64, u32) {
+        let (b, off) = self.bytes_of(i);
+        (b, crate::ids::hash_id(&self.hasher, b), off)
+    }
+
+    /// String `i` as bytes and its offset (as [`Interner::bytes_at`], without the hash).
+    #[inline(always)]
+    fn bytes_of(&self, i: usize) -> (&[u8], u32) {
         let off = self.starts.get(i).copied().unwrap_or(0) as usize;
         let to = self
             .starts
             .get(i + 1)
             .map_or(self.text.len(), |&e| e as usize);
-        let b = self.text.as_bytes().get(off..to).unwrap_or(&[]);
-        (b, crate::ids::hash_id(&self.hasher, b), off as u32)
+        (self.text.as_bytes().get(off..to).unwrap_or(&[]), off as u32)
     }
 
     /// An interner holding every string of `text`, string `i` starting at `starts[i]` and
@@ -617,7 +623,13 @@ impl Interner {
     ) {
         for (k, &home) in homes.iter().enumerate() {
             let i = lo + k;
-            let (b, h, off) = self.bytes_at(i);
+            // (the hash again only for a long key, whose tag it is: a short key is its bytes)
+            let (b, off) = self.bytes_of(i);
+            let h = if b.len() > INLINE {
+                crate::ids::hash_id(&self.hasher, b)
+            } else {
+                0
+            };
             let (klen, mut key) = Slot::key_of(b, h, off);
             if klen == LONG {
                 key = (u128::from_le_bytes(key) | (u128::from(home) << 96)).to_le_bytes();
