@@ -1160,12 +1160,13 @@ fn tier_count(core: &[RecordCore], counts: &mut [Vec<u32>; 4], kids: &mut [u32])
     }
 }
 
-/// [`State::link_loaded_records`]: put records `lo..` (`core`, their `pos`) into their
-/// owner's (user's, team's), unit's and table's list (`lists`) at `at`.
+/// [`State::link_loaded_records`]: put records `lo..` (`core`) into their owner's (user's,
+/// team's), unit's and table's list (`lists`) at `at`, and their positions there at the
+/// end of `pos` (one entry per record: pushed as made, no fill of the whole list first).
 #[inline(never)]
 fn tier_link(
     core: &[RecordCore],
-    pos: &mut [[u32; 4]],
+    pos: &mut Vec<[u32; 4]>,
     lists: [&mut Vec<Vec<u32>>; 4],
     at: &mut [Vec<u32>; 4],
     lo: u32,
@@ -1173,8 +1174,8 @@ fn tier_link(
     let [by_user, by_team, by_unit, by_table] = lists;
     let [at_user, at_team, at_unit, at_table] = at;
     #[inline(always)]
-    fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: Option<&mut u32>, r: u32) {
-        if let (Some(list), Some(at), Some(pos)) = (list, at, pos) {
+    fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: &mut u32, r: u32) {
+        if let (Some(list), Some(at)) = (list, at) {
             if let Some(x) = list.get_mut(*at as usize) {
                 *x = r;
                 *pos = *at;
@@ -1182,20 +1183,21 @@ fn tier_link(
             }
         }
     }
-    for (k, (c, pos)) in core.iter().zip(pos).enumerate() {
+    pos.extend(core.iter().enumerate().map(|(k, c)| {
         let r = lo + k as u32;
-        let [p_owner, p_unit, p_table, _] = pos;
+        let mut p = [NONE; 4];
+        let [p_owner, p_unit, p_table, _] = &mut p;
         match as_team(c.owner) {
             Some(t) => put(
                 by_team.get_mut(t as usize),
                 at_team.get_mut(t as usize),
-                Some(p_owner),
+                p_owner,
                 r,
             ),
             None if c.owner != NONE => put(
                 by_user.get_mut(c.owner as usize),
                 at_user.get_mut(c.owner as usize),
-                Some(p_owner),
+                p_owner,
                 r,
             ),
             None => {}
@@ -1203,16 +1205,17 @@ fn tier_link(
         put(
             by_unit.get_mut(c.unit as usize),
             at_unit.get_mut(c.unit as usize),
-            Some(p_unit),
+            p_unit,
             r,
         );
         put(
             by_table.get_mut(usize::from(c.table)),
             at_table.get_mut(usize::from(c.table)),
-            Some(p_table),
+            p_table,
             r,
         );
-    }
+        p
+    }));
 }
 
 /// [`State::link_loaded_records`]: put records `lo..` (`core`, their `pos`) into their
@@ -1992,7 +1995,7 @@ impl State {
             }
         }
         self.list_pos.clear();
-        self.list_pos.resize(n, [NONE; 4]);
+        self.list_pos.reserve(n);
         for (lo, hi) in tiers(n) {
             let lists = [
                 &mut self.owned_by_user,
@@ -2000,12 +2003,11 @@ impl State {
                 &mut self.by_unit,
                 &mut self.by_table,
             ];
-            if let (Some(core), Some(pos)) =
-                (self.records.core.get(lo..hi), self.list_pos.get_mut(lo..hi))
-            {
-                tier_link(core, pos, lists, &mut at, lo as u32);
+            if let Some(core) = self.records.core.get(lo..hi) {
+                tier_link(core, &mut self.list_pos, lists, &mut at, lo as u32);
             }
         }
+        self.list_pos.resize(n, [NONE; 4]);
         // Children: the records with a parent grouped by parent (a counting sort), which
         // is the loaded part of `Children` as it is (no list or map entry per parent).
         let mut start: Vec<u32> = Vec::with_capacity(n + 1);
