@@ -510,13 +510,19 @@ impl Interner {
     /// (the one [`Interner::hash`] computes) and its offset.
     #[inline(never)]
     fn bytes_at(&self, i: usize) -> (&[u8], u64, u32) {
+        let (b, off) = self.bytes_of(i);
+        (b, crate::ids::hash_id(&self.hasher, b), off)
+    }
+
+    /// String `i` as bytes and its offset (as [`Interner::bytes_at`], without the hash).
+    #[inline(always)]
+    fn bytes_of(&self, i: usize) -> (&[u8], u32) {
         let off = self.starts.get(i).copied().unwrap_or(0) as usize;
         let to = self
             .starts
             .get(i + 1)
             .map_or(self.text.len(), |&e| e as usize);
-        let b = self.text.as_bytes().get(off..to).unwrap_or(&[]);
-        (b, crate::ids::hash_id(&self.hasher, b), off as u32)
+        (self.text.as_bytes().get(off..to).unwrap_or(&[]), off as u32)
     }
 
     /// An interner holding every string of `text`, string `i` starting at `starts[i]` and
@@ -617,7 +623,13 @@ impl Interner {
     ) {
         for (k, &home) in homes.iter().enumerate() {
             let i = lo + k;
-            let (b, h, off) = self.bytes_at(i);
+            // (the hash again only for a long key, whose tag it is: a short key is its bytes)
+            let (b, off) = self.bytes_of(i);
+            let h = if b.len() > INLINE {
+                crate::ids::hash_id(&self.hasher, b)
+            } else {
+                0
+            };
             let (klen, mut key) = Slot::key_of(b, h, off);
             if klen == LONG {
                 key = (u128::from_le_bytes(key) | (u128::from(home) << 96)).to_le_bytes();
@@ -1124,28 +1136,37 @@ pub struct State {
 #[inline(never)]
 fn tier_count(core: &[RecordCore], counts: &mut [Vec<u32>; 4], kids: &mut [u32]) {
     let [users, teams, units, tables] = counts;
+    // `bump` in place when `i` is in range (the common case: a call per count otherwise)
+    #[inline(always)]
+    fn add(counts: &mut Vec<u32>, i: u32) {
+        match counts.get_mut(i as usize) {
+            Some(c) => *c += 1,
+            None => bump(counts, i),
+        }
+    }
     for c in core {
         match as_team(c.owner) {
-            Some(t) => bump(teams, t),
-            None if c.owner != NONE => bump(users, c.owner),
+            Some(t) => add(teams, t),
+            None if c.owner != NONE => add(users, c.owner),
             None => {}
         }
         if c.unit != NONE {
-            bump(units, c.unit);
+            add(units, c.unit);
         }
-        bump(tables, u32::from(c.table));
+        add(tables, u32::from(c.table));
         if let Some(k) = kids.get_mut(c.parent as usize) {
             *k += 1;
         }
     }
 }
 
-/// [`State::link_loaded_records`]: put records `lo..` (`core`, their `pos`) into their
-/// owner's (user's, team's), unit's and table's list (`lists`) at `at`.
+/// [`State::link_loaded_records`]: put records `lo..` (`core`) into their owner's (user's,
+/// team's), unit's and table's list (`lists`) at `at`, and their positions there at the
+/// end of `pos` (one entry per record: pushed as made, no fill of the whole list first).
 #[inline(never)]
 fn tier_link(
     core: &[RecordCore],
-    pos: &mut [[u32; 4]],
+    pos: &mut Vec<[u32; 4]>,
     lists: [&mut Vec<Vec<u32>>; 4],
     at: &mut [Vec<u32>; 4],
     lo: u32,
@@ -1153,8 +1174,8 @@ fn tier_link(
     let [by_user, by_team, by_unit, by_table] = lists;
     let [at_user, at_team, at_unit, at_table] = at;
     #[inline(always)]
-    fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: Option<&mut u32>, r: u32) {
-        if let (Some(list), Some(at), Some(pos)) = (list, at, pos) {
+    fn put(list: Option<&mut Vec<u32>>, at: Option<&mut u32>, pos: &mut u32, r: u32) {
+        if let (Some(list), Some(at)) = (list, at) {
             if let Some(x) = list.get_mut(*at as usize) {
                 *x = r;
                 *pos = *at;
@@ -1162,20 +1183,21 @@ fn tier_link(
             }
         }
     }
-    for (k, (c, pos)) in core.iter().zip(pos).enumerate() {
+    pos.extend(core.iter().enumerate().map(|(k, c)| {
         let r = lo + k as u32;
-        let [p_owner, p_unit, p_table, _] = pos;
+        let mut p = [NONE; 4];
+        let [p_owner, p_unit, p_table, _] = &mut p;
         match as_team(c.owner) {
             Some(t) => put(
                 by_team.get_mut(t as usize),
                 at_team.get_mut(t as usize),
-                Some(p_owner),
+                p_owner,
                 r,
             ),
             None if c.owner != NONE => put(
                 by_user.get_mut(c.owner as usize),
                 at_user.get_mut(c.owner as usize),
-                Some(p_owner),
+                p_owner,
                 r,
             ),
             None => {}
@@ -1183,16 +1205,17 @@ fn tier_link(
         put(
             by_unit.get_mut(c.unit as usize),
             at_unit.get_mut(c.unit as usize),
-            Some(p_unit),
+            p_unit,
             r,
         );
         put(
             by_table.get_mut(usize::from(c.table)),
             at_table.get_mut(usize::from(c.table)),
-            Some(p_table),
+            p_table,
             r,
         );
-    }
+        p
+    }));
 }
 
 /// [`State::link_loaded_records`]: put records `lo..` (`core`, their `pos`) into their
@@ -1286,6 +1309,31 @@ impl Children {
         self.start = start;
         self.items = items;
         self.changed = new_map();
+    }
+}
+
+/// Where [`State::set_loaded_shares`] gathers the records shared with principal `p`
+/// (`users` users): a user's index, or a team's index after the users (`usize::MAX`
+/// for a user out of range).
+#[inline(always)]
+fn share_slot(p: u32, users: usize) -> usize {
+    match as_team(p) {
+        Some(t) => users.saturating_add(t as usize),
+        None if (p as usize) < users => p as usize,
+        None => usize::MAX,
+    }
+}
+
+/// [`State::set_loaded_shares`]: count the shares of `lists` (a piece) per principal
+/// (at [`share_slot`]).
+#[inline(never)]
+fn tier_share_counts(lists: &[(u32, Vec<ShareEntry>)], users: usize, counts: &mut [u32]) {
+    for (_, list) in lists {
+        for s in list {
+            if let Some(c) = counts.get_mut(share_slot(s.principal, users)) {
+                *c += 1;
+            }
+        }
     }
 }
 
@@ -1947,7 +1995,7 @@ impl State {
             }
         }
         self.list_pos.clear();
-        self.list_pos.resize(n, [NONE; 4]);
+        self.list_pos.reserve(n);
         for (lo, hi) in tiers(n) {
             let lists = [
                 &mut self.owned_by_user,
@@ -1955,12 +2003,11 @@ impl State {
                 &mut self.by_unit,
                 &mut self.by_table,
             ];
-            if let (Some(core), Some(pos)) =
-                (self.records.core.get(lo..hi), self.list_pos.get_mut(lo..hi))
-            {
-                tier_link(core, pos, lists, &mut at, lo as u32);
+            if let Some(core) = self.records.core.get(lo..hi) {
+                tier_link(core, &mut self.list_pos, lists, &mut at, lo as u32);
             }
         }
+        self.list_pos.resize(n, [NONE; 4]);
         // Children: the records with a parent grouped by parent (a counting sort), which
         // is the loaded part of `Children` as it is (no list or map entry per parent).
         let mut start: Vec<u32> = Vec::with_capacity(n + 1);
@@ -1990,20 +2037,55 @@ impl State {
     /// them afterwards).
     pub fn set_loaded_shares(&mut self, lists: Vec<(u32, Vec<ShareEntry>)>) {
         self.shares.reserve(lists.len());
+        // The records shared with each principal are gathered per user (at its index)
+        // and team (after the users), each list allocated once at its length (pushed
+        // into the map's lists, they grew and reallocated several times each).
+        let users = self.users.len();
+        let mut with: Vec<Vec<u32>> = {
+            let mut counts = vec![0u32; users + self.teams.len()];
+            // (in calls of `TIER` records: see there)
+            for piece in lists.chunks(TIER) {
+                tier_share_counts(piece, users, &mut counts);
+            }
+            counts
+                .into_iter()
+                .map(|c| Vec::with_capacity(c as usize))
+                .collect()
+        };
         let mut stack: Vec<u32> = Vec::new();
         let mut lists = lists.into_iter();
-        // (in calls of `TIER` records: see there)
         while lists.len() > 0 {
-            self.tier_shares(&mut lists, &mut stack);
+            self.tier_shares(&mut lists, &mut stack, &mut with, users);
+        }
+        self.shared_with
+            .reserve(with.iter().filter(|v| !v.is_empty()).count());
+        for (k, v) in with.into_iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            let p = match k.checked_sub(users) {
+                Some(t) => team_principal(t as u32),
+                None => user_principal(k as u32),
+            };
+            let list = self.shared_with.entry(p).or_default();
+            if list.is_empty() {
+                *list = v;
+            } else {
+                list.extend_from_slice(&v);
+            }
         }
     }
 
-    /// [`State::set_loaded_shares`] of the next [`TIER`] records of `lists`.
+    /// [`State::set_loaded_shares`] of the next [`TIER`] records of `lists`: the records
+    /// shared with principal `p` go to `with[share_slot(p, users)]` (to the map when out
+    /// of range).
     #[inline(never)]
     fn tier_shares(
         &mut self,
         lists: &mut std::vec::IntoIter<(u32, Vec<ShareEntry>)>,
         stack: &mut Vec<u32>,
+        with: &mut [Vec<u32>],
+        users: usize,
     ) {
         for (r, mut list) in lists.take(TIER) {
             list.sort_total();
@@ -2018,7 +2100,10 @@ impl State {
                 *stack = self.mark_below(std::mem::take(stack));
             }
             for s in &list {
-                self.shared_with.entry(s.principal).or_default().push(r);
+                match with.get_mut(share_slot(s.principal, users)) {
+                    Some(v) => v.push(r),
+                    None => self.shared_with.entry(s.principal).or_default().push(r),
+                }
             }
             self.shares.insert(r, list);
         }
