@@ -81,9 +81,10 @@ struct Slot {
     hash: u32,
 }
 
+/// A free slot (all bits set, so that clearing the index is a `memset`).
 const EMPTY: Slot = Slot {
     entry: FREE,
-    hash: 0,
+    hash: u32::MAX,
 };
 
 /// Linear-probing table from a hash to entry numbers. A power-of-two number of slots, at
@@ -191,6 +192,22 @@ impl Index {
         }
     }
 
+    /// Free the slot under `hash` holding entry `entry`.
+    fn forget(&mut self, hash: u32, entry: u32) {
+        let mask = self.mask();
+        let mut pos = hash as usize & mask;
+        while let Some(slot) = self.slots.get(pos) {
+            if slot.entry == entry {
+                self.erase(pos);
+                return;
+            }
+            if slot.entry == FREE {
+                return;
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
     /// Forget every entry, keeping the slots.
     fn clear(&mut self) {
         self.slots.fill(EMPTY);
@@ -240,12 +257,6 @@ impl<K, V> Map<K, V> {
     /// How many entries fit before the index grows.
     pub fn capacity(&self) -> usize {
         self.index.slots.len() / 4 * 3
-    }
-
-    /// Remove every entry, keeping the allocations.
-    pub fn clear(&mut self) {
-        self.entries.clear();
-        self.index.clear();
     }
 
     /// The entries in order.
@@ -303,6 +314,19 @@ impl<K: Hash + Eq, V> Map<K, V> {
         let n = self.entries.len().saturating_add(additional);
         self.entries.reserve(additional);
         self.index.reserve(n);
+    }
+
+    /// Remove every entry, keeping the allocations. A table with few entries frees just
+    /// their slots (a map cleared per user keeps the table its biggest user needed).
+    pub fn clear(&mut self) {
+        if self.entries.len().saturating_mul(8) < self.index.slots.len() {
+            for (i, (k, _)) in self.entries.iter().enumerate() {
+                self.index.forget(hash_of(k), i as u32);
+            }
+        } else {
+            self.index.clear();
+        }
+        self.entries.clear();
     }
 
     /// `(slot, entry)` of `key`, whose hash is `hash`.
@@ -709,11 +733,6 @@ impl<T> Set<T> {
         self.0.is_empty()
     }
 
-    /// Remove every member, keeping the allocations.
-    pub fn clear(&mut self) {
-        self.0.clear();
-    }
-
     /// The members in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &T> + DoubleEndedIterator + Clone {
         self.0.keys()
@@ -724,6 +743,11 @@ impl<T: Hash + Eq> Set<T> {
     /// An empty set with room for `n` members.
     pub fn with_capacity(n: usize) -> Self {
         Set(Map::with_capacity(n))
+    }
+
+    /// Remove every member, keeping the allocations.
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 
     /// Make room for `additional` more members.
@@ -847,6 +871,18 @@ mod tests {
         assert!(m.is_empty());
         assert_eq!(m.get("b"), None);
         check(&m);
+        // a big table with few entries frees only their slots
+        let mut m: Map<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+        m.clear();
+        check(&m);
+        for round in 0..3 {
+            for i in 0..50 {
+                m.insert(i * 31 + round, i);
+            }
+            check(&m);
+            m.clear();
+            check(&m);
+        }
     }
 
     #[test]
