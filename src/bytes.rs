@@ -94,7 +94,7 @@ const EXPANSION_FLOOR: usize = 16 << 20;
 // ---------------------------------------------------------------------------
 // Encoding
 
-type FastMap<'a> = hashbrown::HashMap<&'a str, u32, foldhash::fast::FixedState>;
+type FastMap<'a> = crate::map::Map<&'a str, u32>;
 
 struct Encoder<'a> {
     /// Names and other strings.
@@ -103,7 +103,7 @@ struct Encoder<'a> {
     ids: FastMap<'a>,
     /// Record ids of at most 15 bytes, packed in a `u128` (no pointer chasing), to their
     /// record index (the first record with that id).
-    records: hashbrown::HashMap<u128, u32, foldhash::fast::FixedState>,
+    records: crate::map::Map<u128, u32>,
     /// Longer record ids.
     long_records: FastMap<'a>,
     /// Number of records.
@@ -162,8 +162,8 @@ impl<'a> Encoder<'a> {
     fn intern_other(&mut self, s: &'a str) -> u32 {
         let next = self.table.len() as u32;
         match self.index.entry(s) {
-            hashbrown::hash_map::Entry::Occupied(o) => *o.get(),
-            hashbrown::hash_map::Entry::Vacant(v) => {
+            crate::map::Entry::Occupied(o) => *o.get(),
+            crate::map::Entry::Vacant(v) => {
                 v.insert(next);
                 self.table.push(s);
                 next
@@ -316,16 +316,10 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
     let ids =
         s.business_units.len() + s.users.len() + s.teams.len() + s.roles.len() + s.tables.len();
     let mut e = Encoder {
-        index: FastMap::with_capacity_and_hasher(
-            (s.records.len() / 4).min(1 << 20) + 1024,
-            foldhash::fast::FixedState::default(),
-        ),
-        ids: FastMap::with_capacity_and_hasher(ids + 64, foldhash::fast::FixedState::default()),
-        records: hashbrown::HashMap::with_capacity_and_hasher(
-            s.records.len(),
-            foldhash::fast::FixedState::default(),
-        ),
-        long_records: FastMap::with_hasher(foldhash::fast::FixedState::default()),
+        index: FastMap::with_capacity((s.records.len() / 4).min(1 << 20) + 1024),
+        ids: FastMap::with_capacity(ids + 64),
+        records: crate::map::Map::with_capacity(s.records.len()),
+        long_records: FastMap::new(),
         n_records: s.records.len() as u64,
         table: Vec::with_capacity(s.users.len() + 1024),
         out: Vec::with_capacity(s.records.len() * 14 + s.shares.len() * 6 + 4096),
@@ -461,10 +455,7 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
     e.out.extend_from_slice(&blob);
     drop((prefixes, suffixes, blob));
     // The unit a record gets from its owner when it names none: written as 0.
-    let mut owner_units: FastMap<'_> = FastMap::with_capacity_and_hasher(
-        s.users.len() + s.teams.len(),
-        foldhash::fast::FixedState::default(),
-    );
+    let mut owner_units: FastMap<'_> = FastMap::with_capacity(s.users.len() + s.teams.len());
     let mut unit_names: Vec<&str> = Vec::with_capacity(s.users.len() + s.teams.len());
     for (id, unit) in s
         .users
@@ -2059,8 +2050,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
     let mut groups: Vec<(u32, Vec<ShareEntry>)> = Vec::new();
     // (record, principal) of the records with many shares (a scan is enough for the rest)
     const SCAN: usize = 16;
-    let mut seen: hashbrown::HashSet<(u32, u32), crate::state::FixedHasher> =
-        hashbrown::HashSet::with_hasher(crate::state::FixedHasher::default());
+    let mut seen: crate::map::Set<(u32, u32)> = crate::map::Set::new();
     for &(r, i, principal, rights) in &rows {
         if groups.last().is_none_or(|g| g.0 != r) {
             groups.push((r, Vec::new()));

@@ -31,6 +31,7 @@ pub mod journal;
 pub mod json;
 mod json_read;
 pub mod limits;
+pub mod map;
 pub mod model;
 pub mod pages;
 pub mod query;

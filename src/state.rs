@@ -7,7 +7,6 @@
 //! derived index consistent without rebuilding it.
 
 use crate::sort::SortTotal;
-use hashbrown::HashMap;
 use std::sync::Arc;
 
 use crate::access::{Level, RightSet};
@@ -42,12 +41,12 @@ pub const SHARING: u8 = SHARED | HAS_ACCESS_TEAMS | SHARED_ABOVE;
 /// Hasher with a fixed seed, so iteration orders never leak randomness into outputs.
 pub type FixedHasher = foldhash::fast::FixedState;
 
-/// A map with the fixed hasher.
-pub type Map<K, V> = HashMap<K, V, FixedHasher>;
+/// The engine's hash map (fixed hasher, insertion order: [`crate::map`]).
+pub use crate::map::Map;
 
 /// Create an empty [`Map`].
 pub fn new_map<K, V>() -> Map<K, V> {
-    HashMap::with_hasher(FixedHasher::with_seed(0x5eed))
+    Map::new()
 }
 
 /// Encode a user as a principal/owner.
@@ -2547,8 +2546,7 @@ impl State {
             // previous user's key is tried before the memo), and equal compiled grants share
             // one allocation (see `grants`).
             let mut memo: Map<crate::grants::GrantKey, Arc<UserGrants>> = new_map();
-            let mut profiles: hashbrown::HashSet<Arc<UserGrants>, FixedHasher> =
-                hashbrown::HashSet::with_hasher(FixedHasher::with_seed(0x5eed));
+            let mut profiles: crate::map::Set<Arc<UserGrants>> = crate::map::Set::new();
             let mut prev: Option<(crate::grants::GrantKey, Arc<UserGrants>)> = None;
             for u in dirty {
                 let key = crate::grants::grant_key(self, u);

@@ -975,8 +975,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         }
     };
     let mut share_lists: crate::state::Map<u32, Vec<ShareEntry>> = crate::state::new_map();
-    let mut seen_shares: hashbrown::HashSet<(u32, u32), crate::state::FixedHasher> =
-        hashbrown::HashSet::with_hasher(crate::state::FixedHasher::with_seed(1));
+    let mut seen_shares: crate::map::Set<(u32, u32)> = crate::map::Set::new();
     for (i, sh) in s.shares.iter().enumerate() {
         let r = match st.records.ids.find(&sh.record) {
             Some(r) => r,
