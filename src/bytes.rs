@@ -60,15 +60,13 @@
 //! with the same codes and paths; errors about records, shares, access teams and
 //! assertions are only looked for once the rest of the snapshot is valid.
 
-use std::collections::BTreeMap;
-
 use crate::access::{Level, Right, RightSet};
 use crate::error::{short_id, Errors, PolicyError};
 use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
 use crate::model::{
     AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, Cascade, CascadeScope, DeleteCascade,
-    Hierarchy, HierarchyModel, Inheritance, Ownership, Principal, Record, Relationship, Role,
-    RoleAssignment, Settings, Share, Snapshot, Table, TablePrivileges, Team, TeamKind, User,
+    Hierarchy, HierarchyModel, Inheritance, Ownership, Principal, Privileges, Record, Relationship,
+    Role, RoleAssignment, Settings, Share, Snapshot, Table, TablePrivileges, Team, TeamKind, User,
     SETTING_NAMES,
 };
 use crate::sort::SortTotal;
@@ -1314,7 +1312,7 @@ fn parse(b: &[u8]) -> Result<Parts<'_>, Errors> {
         let id = r.str()?;
         let name = r.str()?;
         let (m, _) = r.count(9)?;
-        let mut privileges = BTreeMap::new();
+        let mut privileges = Privileges::new();
         for _ in 0..m {
             let at = r.pos;
             let table = r.str()?;

@@ -2,12 +2,11 @@
 //! (shares by record then principal), defaults written out, default teams folded into
 //! `businessUnits[i].defaultTeamRoles`.
 
-use std::collections::BTreeMap;
-
 use crate::access::Right;
 use crate::model::{
-    AccessTeam, AccessTeamTemplate, BusinessUnit, Cascade, Hierarchy, Principal, Record,
-    Relationship, Role, RoleAssignment, Share, Snapshot, Table, TablePrivileges, Team, User,
+    AccessTeam, AccessTeamTemplate, BusinessUnit, Cascade, Hierarchy, Principal, Privileges,
+    Record, Relationship, Role, RoleAssignment, Share, Snapshot, Table, TablePrivileges, Team,
+    User,
 };
 use crate::sort::SortTotal;
 use crate::state::{as_team, Assignment, State, NONE};
@@ -85,9 +84,7 @@ pub fn snapshot(st: &State) -> Snapshot {
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| l.iter().any(|x| !x.is_none()))
-                // Inserted one by one: `collect` into a map sorts first (a stable sort,
-                // more code on wasm).
-                .fold(BTreeMap::new(), |mut m, (t, l)| {
+                .fold(Privileges::new(), |mut m, (t, l)| {
                     let mut p = TablePrivileges::default();
                     for right in Right::ALL {
                         if let Some(&lv) = l.get(right.index()) {

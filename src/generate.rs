@@ -14,7 +14,7 @@
 //! sorted by id.
 
 use crate::sort::SortTotal;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use crate::access::{Level, Right};
 use crate::model::{
@@ -672,13 +672,10 @@ fn role_catalogue() -> Vec<Role> {
         .map(|(id, name, tables)| Role {
             id: id.to_string(),
             name: name.to_string(),
-            // Inserted one by one: `collect` would sort first (a stable sort, more code on wasm).
             privileges: tables
                 .into_iter()
-                .fold(BTreeMap::new(), |mut m, (t, levels)| {
-                    m.insert(t.to_string(), privs(levels));
-                    m
-                }),
+                .map(|(t, levels)| (t.to_string(), privs(levels)))
+                .collect(),
         })
         .collect()
 }

@@ -49,7 +49,7 @@ pub use change::Change;
 pub use error::{Errors, PolicyError};
 pub use explain::{Denial, Explanation, Reason};
 pub use impact::Impact;
-pub use model::{Principal, Snapshot};
+pub use model::{Principal, Privileges, Snapshot};
 pub use query::{AssertionResult, Finding, RecordPage, TableAccess};
 
 use error::short_id;

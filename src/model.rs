@@ -9,7 +9,6 @@
 
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use crate::access::{Level, Right};
 
@@ -352,11 +351,135 @@ pub struct Role {
     /// Display name.
     pub name: String,
     /// Privileges per table name.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, deserialize_with = "de::unique_keys")
-    )]
-    pub privileges: BTreeMap<String, TablePrivileges>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub privileges: Privileges,
+}
+
+/// A role's privileges per table name: a map kept as a list sorted by name, one entry per
+/// table (a role names a handful of tables; a `BTreeMap` cost 4.9 KB of wasm).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Privileges(Vec<(String, TablePrivileges)>);
+
+impl Privileges {
+    /// No privileges.
+    pub fn new() -> Privileges {
+        Privileges(Vec::new())
+    }
+
+    fn find(&self, table: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(t, _)| t.as_str().cmp(table))
+    }
+
+    /// The privileges on `table`.
+    pub fn get(&self, table: &str) -> Option<&TablePrivileges> {
+        self.find(table)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, p)| p)
+    }
+
+    /// Set the privileges on `table`; returns the previous ones.
+    pub fn insert(&mut self, table: String, p: TablePrivileges) -> Option<TablePrivileges> {
+        match self.find(&table) {
+            Ok(i) => self.0.get_mut(i).map(|e| std::mem::replace(&mut e.1, p)),
+            Err(i) => {
+                self.0.insert(i, (table, p));
+                None
+            }
+        }
+    }
+
+    /// A new entry for `table` (at no privileges), or `None` when it has one already.
+    pub fn add(&mut self, table: String) -> Option<&mut TablePrivileges> {
+        let i = self.find(&table).err()?;
+        self.0.insert(i, (table, TablePrivileges::default()));
+        self.0.get_mut(i).map(|e| &mut e.1)
+    }
+
+    /// The entries, by table name.
+    pub fn iter(&self) -> PrivilegesIter<'_> {
+        fn entry(e: &(String, TablePrivileges)) -> (&String, &TablePrivileges) {
+            (&e.0, &e.1)
+        }
+        self.0.iter().map(entry)
+    }
+
+    /// The table names, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(t, _)| t)
+    }
+
+    /// How many tables.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no table is named.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The iterator of [`Privileges::iter`].
+pub type PrivilegesIter<'a> = std::iter::Map<
+    std::slice::Iter<'a, (String, TablePrivileges)>,
+    fn(&'a (String, TablePrivileges)) -> (&'a String, &'a TablePrivileges),
+>;
+
+impl<'a> IntoIterator for &'a Privileges {
+    type Item = (&'a String, &'a TablePrivileges);
+    type IntoIter = PrivilegesIter<'a>;
+    fn into_iter(self) -> PrivilegesIter<'a> {
+        self.iter()
+    }
+}
+
+/// Collects as a map does: a table given twice keeps its last privileges.
+impl FromIterator<(String, TablePrivileges)> for Privileges {
+    fn from_iter<I: IntoIterator<Item = (String, TablePrivileges)>>(items: I) -> Privileges {
+        let mut out = Privileges::new();
+        for (t, p) in items {
+            out.insert(t, p);
+        }
+        out
+    }
+}
+
+/// Serialized as a map (an object keyed by table name).
+#[cfg(feature = "serde")]
+impl Serialize for Privileges {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+/// Read as a map, rejecting a table given twice (serde's maps keep the last silently).
+#[cfg(feature = "serde")]
+impl<'de> Deserialize<'de> for Privileges {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Privileges, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Privileges;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object keyed by table name")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Privileges, A::Error> {
+                let mut out = Privileges::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    if out.get(&k).is_some() {
+                        return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
+                    }
+                    let v = map.next_value()?;
+                    out.insert(k, v);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// A role held by a user or team, anchored at a business unit.
@@ -623,41 +746,11 @@ pub struct Assertion {
     pub note: Option<String>,
 }
 
-/// The hand-written `Deserialize` parts (a map without repeated keys; the unit enums).
+/// The hand-written `Deserialize` parts (the unit enums).
 #[cfg(feature = "serde")]
 mod de {
     use super::*;
     use serde::Deserialize;
-
-    /// Deserialize a map, rejecting a key given twice (serde's maps keep the last silently).
-    pub(super) fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
-    where
-        D: serde::Deserializer<'de>,
-        V: Deserialize<'de>,
-    {
-        struct Visit<V>(std::marker::PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
-            type Value = BTreeMap<String, V>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object keyed by table name")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut out = BTreeMap::new();
-                while let Some(k) = map.next_key::<String>()? {
-                    if out.contains_key(&k) {
-                        return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
-                    }
-                    let v = map.next_value()?;
-                    out.insert(k, v);
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
-    }
 
     // ---------------------------------------------------------------------------
     // Unit enums: `Deserialize` by hand, through one shared reader (the derive compiles a

@@ -9,14 +9,12 @@
 //! message (`tests/snapshot_reader.rs` compares both on mutated snapshots). The values go to
 //! plain, non-generic sinks (the model types themselves).
 
-use std::collections::BTreeMap;
-
 use crate::access::{Level, Right};
 use crate::json_read::{unknown_field, unknown_variant, Fail, Lexer, Pending, Res, Seg};
 use crate::model::{
     AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, Cascade, CascadeScope, DeleteCascade,
-    Hierarchy, HierarchyModel, Inheritance, Ownership, Principal, Record, Relationship, Role,
-    RoleAssignment, Settings, Share, Snapshot, Table, TablePrivileges, Team, TeamKind, User,
+    Hierarchy, HierarchyModel, Inheritance, Ownership, Principal, Privileges, Record, Relationship,
+    Role, RoleAssignment, Settings, Share, Snapshot, Table, TablePrivileges, Team, TeamKind, User,
 };
 
 /// Read a snapshot from JSON text (nothing but whitespace may follow it).
@@ -1036,15 +1034,10 @@ impl Sink for TablePrivileges {
     }
 }
 
-impl Sink for BTreeMap<String, TablePrivileges> {
+impl Sink for Privileges {
     fn leaf(&mut self, _: usize, _: Leaf) {}
     fn child(&mut self, _: usize, key: Option<String>) -> Option<&mut dyn Sink> {
-        match self.entry(key?) {
-            std::collections::btree_map::Entry::Vacant(e) => {
-                Some(e.insert(TablePrivileges::default()))
-            }
-            std::collections::btree_map::Entry::Occupied(_) => None,
-        }
+        Some(self.add(key?)?)
     }
 }
 
@@ -1053,7 +1046,7 @@ impl Blank for Role {
         Role {
             id: String::new(),
             name: String::new(),
-            privileges: BTreeMap::new(),
+            privileges: Privileges::new(),
         }
     }
 }
