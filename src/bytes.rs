@@ -897,14 +897,37 @@ impl<'a> Reader<'a> {
 /// Read the front-coded string table.
 fn read_strings(r: &mut Reader<'_>) -> Result<Strings, Errors> {
     let (n, cap) = r.count(2)?;
-    let mut text: Vec<u8> = Vec::with_capacity(r.remaining().min(1 << 20));
-    let mut ends: Vec<u32> = Vec::with_capacity(cap + 1);
-    ends.push(0);
-    let mut prev_start = 0usize;
-    for _ in 0..n {
+    let mut d = StringDecode {
+        text: Vec::with_capacity(r.remaining().min(1 << 20)),
+        ends: Vec::with_capacity(cap + 1),
+        prev_start: 0,
+    };
+    d.ends.push(0);
+    for (lo, hi) in tiers(n) {
+        tier_strings(r, &mut d, hi - lo)?;
+    }
+    // Valid by construction (valid prefixes + valid suffixes); checked again for safety.
+    let text = utf8_string(&d.text).ok_or_else(|| bad(r.pos, "string table is not valid UTF-8"))?;
+    Ok(Strings { text, ends: d.ends })
+}
+
+/// The state of [`read_strings`] between two calls of [`tier_strings`].
+struct StringDecode {
+    text: Vec<u8>,
+    ends: Vec<u32>,
+    /// Start of the previous string in `text`.
+    prev_start: usize,
+}
+
+/// Read the next `count` strings of the table (see [`crate::state::TIER`]): each suffix
+/// checked as UTF-8 on its own and the shared prefix ending on a character boundary, so
+/// the table is valid UTF-8 (checked again in pieces by [`utf8_string`]).
+#[inline(never)]
+fn tier_strings(r: &mut Reader<'_>, d: &mut StringDecode, count: usize) -> Result<(), Errors> {
+    for _ in 0..count {
         let at = r.pos;
         let prefix = r.usize()?;
-        let prev_len = text.len() - prev_start;
+        let prev_len = d.text.len() - d.prev_start;
         if prefix > MAX_PREFIX || prefix > prev_len {
             return Err(bad(
                 at,
@@ -912,30 +935,24 @@ fn read_strings(r: &mut Reader<'_>) -> Result<Strings, Errors> {
             ));
         }
         // The prefix must end on a character boundary of the previous string.
-        if prefix < prev_len {
-            let b = text.get(prev_start + prefix).copied().unwrap_or(0);
-            if (b as i8) < -0x40 {
-                return Err(bad(at, "shared prefix splits a character"));
-            }
+        let prefix_end = d.prev_start + prefix;
+        if d.text.get(prefix_end).is_some_and(|&b| (b as i8) < -0x40) {
+            return Err(bad(at, "shared prefix splits a character"));
         }
         let len_at = r.pos;
         let len = r.usize()?;
-        let suffix = r.take(len)?;
-        if std::str::from_utf8(suffix).is_err() {
-            return Err(bad(len_at, "string is not valid UTF-8"));
-        }
-        let start = text.len();
-        text.extend_from_within(prev_start..prev_start + prefix);
-        text.extend_from_slice(suffix);
-        let end = u32::try_from(text.len())
+        let suffix = std::str::from_utf8(r.take(len)?)
+            .map_err(|_| bad(len_at, "string is not valid UTF-8"))?;
+        let start = d.text.len();
+        // in range (checked above)
+        d.text.extend_from_within(d.prev_start..prefix_end);
+        d.text.extend_from_slice(suffix.as_bytes());
+        let end = u32::try_from(d.text.len())
             .map_err(|_| bad(at, "the string table is larger than 4 GiB"))?;
-        ends.push(end);
-        prev_start = start;
+        d.ends.push(end);
+        d.prev_start = start;
     }
-    // Valid by construction (valid prefixes + valid suffixes); checked again for safety.
-    let text =
-        String::from_utf8(text).map_err(|_| bad(r.pos, "string table is not valid UTF-8"))?;
-    Ok(Strings { text, ends })
+    Ok(())
 }
 
 /// A column of fixed-width little-endian values, in place in the input.
@@ -1054,20 +1071,65 @@ fn read_ids(r: &mut Reader<'_>, n: usize) -> Result<(String, Vec<u32>), Errors> 
         }
     }
     r.budget = d.budget;
-    let mut text = d.text;
     if d.used != blob.len() {
         return Err(bad(blob_at, "id bytes left over"));
     }
-    text.truncate(d.start);
-    u32::try_from(text.len()).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?;
-    let text = String::from_utf8(text).map_err(|_| bad(blob_at, "a record id is not UTF-8"))?;
-    if let Some(i) = starts
-        .iter()
-        .position(|&s| !text.is_char_boundary(s as usize))
-    {
-        return Err(bad(prefixes.at(i), "a record id starts inside a character"));
+    u32::try_from(d.start).map_err(|_| bad(blob_at, "record ids larger than 4 GiB"))?;
+    let text = d
+        .text
+        .get(..d.start)
+        .and_then(utf8_string)
+        .ok_or_else(|| bad(blob_at, "a record id is not UTF-8"))?;
+    drop(d.text);
+    for (lo, hi) in tiers(n) {
+        if let Some(i) = starts
+            .get(lo..hi)
+            .and_then(|chunk| tier_boundaries(&text, chunk))
+        {
+            return Err(bad(
+                prefixes.at(lo + i),
+                "a record id starts inside a character",
+            ));
+        }
     }
     Ok((text, starts))
+}
+
+/// Bytes checked as UTF-8 by one call in [`utf8_string`].
+const UTF8_PIECE: usize = 1 << 16;
+
+/// `b` as a `String` (`None`: not UTF-8), checked in pieces of [`UTF8_PIECE`] bytes, a
+/// call each, so that V8 tiers the check up (see [`crate::state::TIER`]; one call over
+/// a 10 MB arena runs in baseline code throughout).
+fn utf8_string(b: &[u8]) -> Option<String> {
+    let mut s = String::with_capacity(b.len());
+    let mut rest = b;
+    while !rest.is_empty() {
+        let piece = rest.get(..rest.len().min(UTF8_PIECE))?;
+        let ok = match std::str::from_utf8(piece) {
+            Ok(v) => v,
+            // a character split by the end of the piece: up to it, the rest next time
+            Err(e) if e.error_len().is_none() && piece.len() < rest.len() => {
+                std::str::from_utf8(piece.get(..e.valid_up_to())?).ok()?
+            }
+            Err(_) => return None,
+        };
+        if ok.is_empty() {
+            return None;
+        }
+        s.push_str(ok);
+        rest = rest.get(ok.len()..)?;
+    }
+    Some(s)
+}
+
+/// The first of `starts` not on a character boundary of `text` (see
+/// [`crate::state::TIER`]).
+#[inline(never)]
+fn tier_boundaries(text: &str, starts: &[u32]) -> Option<usize> {
+    starts
+        .iter()
+        .position(|&s| !text.is_char_boundary(s as usize))
 }
 
 /// Decoded length of ids `lo..hi` (the sum of their prefix and suffix lengths).
@@ -2598,6 +2660,27 @@ mod tests {
 
     fn code(r: Result<Snapshot, Errors>) -> String {
         r.unwrap_err().first().unwrap().code.clone()
+    }
+
+    #[test]
+    fn utf8_string_checks_across_pieces() {
+        // a character split by a piece boundary, at every offset of its bytes
+        for k in 0..4 {
+            let mut b = vec![b'a'; UTF8_PIECE - k];
+            b.extend_from_slice("\u{1F600}é".as_bytes());
+            b.extend(std::iter::repeat_n(b'z', UTF8_PIECE + 3));
+            assert_eq!(utf8_string(&b).as_deref(), std::str::from_utf8(&b).ok());
+            let mut bad = b.clone();
+            bad.truncate(UTF8_PIECE - k + 2); // a cut character at the end
+            assert_eq!(utf8_string(&bad), None);
+            let mut bad = b.clone();
+            bad[UTF8_PIECE - k + 1] = b'x'; // a broken character at the piece end
+            assert_eq!(utf8_string(&bad), None);
+            let mut bad = b;
+            bad[2 * UTF8_PIECE - 1] = 0xff;
+            assert_eq!(utf8_string(&bad), None);
+        }
+        assert_eq!(utf8_string(b"").as_deref(), Some(""));
     }
 
     #[test]
