@@ -520,15 +520,25 @@ impl Fields {
         self.values.get_mut(i)?.take()
     }
 
-    fn parse<T>(
-        &mut self,
-        name: &'static str,
-        rank: usize,
-        value: Value,
-        read: Reader<T>,
-    ) -> Option<T> {
-        let at = self.key_path(name);
-        match read(value, &at) {
+    /// A declared field's rank, value and JSON pointer, when present (non-generic, once in
+    /// the wasm; a `required` field's absence is recorded as the error).
+    fn field(&mut self, name: &'static str, required: bool) -> Option<(usize, Value, String)> {
+        match self.take(name) {
+            Some((rank, v)) => Some((rank, v, self.key_path(name))),
+            None => {
+                if required {
+                    let msg = format!("missing field `{name}`");
+                    let e = crate::validate::error_at_pointer(self.root.clone(), &msg);
+                    self.fail(usize::MAX, e);
+                }
+                None
+            }
+        }
+    }
+
+    /// A field's read value, its error recorded at the field's rank.
+    fn got<T>(&mut self, rank: usize, read: Result<T, PolicyError>) -> Option<T> {
+        match read {
             Ok(v) => Some(v),
             Err(e) => {
                 self.fail(rank, e);
@@ -539,14 +549,12 @@ impl Fields {
 
     /// A required field (`placeholder` is returned only along with an error).
     fn req<T>(&mut self, name: &'static str, read: Reader<T>, placeholder: T) -> T {
-        match self.take(name) {
-            Some((rank, v)) => self.parse(name, rank, v, read).unwrap_or(placeholder),
-            None => {
-                let msg = format!("missing field `{name}`");
-                let e = crate::validate::error_at_pointer(self.root.clone(), &msg);
-                self.fail(usize::MAX, e);
-                placeholder
+        match self.field(name, true) {
+            Some((rank, v, at)) => {
+                let r = read(v, &at);
+                self.got(rank, r).unwrap_or(placeholder)
             }
+            None => placeholder,
         }
     }
 
@@ -567,17 +575,23 @@ impl Fields {
 
     /// A field with a default value.
     fn or<T>(&mut self, name: &'static str, read: Reader<T>, default: T) -> T {
-        match self.take(name) {
-            Some((rank, v)) => self.parse(name, rank, v, read).unwrap_or(default),
+        match self.field(name, false) {
+            Some((rank, v, at)) => {
+                let r = read(v, &at);
+                self.got(rank, r).unwrap_or(default)
+            }
             None => default,
         }
     }
 
     /// An `Option` field: absent or `null` is `None`.
     fn opt<T>(&mut self, name: &'static str, read: Reader<T>) -> Option<T> {
-        match self.take(name) {
-            Some((_, Value::Null)) | None => None,
-            Some((rank, v)) => self.parse(name, rank, v, read),
+        match self.field(name, false) {
+            Some((_, Value::Null, _)) | None => None,
+            Some((rank, v, at)) => {
+                let r = read(v, &at);
+                self.got(rank, r)
+            }
         }
     }
 
