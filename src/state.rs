@@ -1135,24 +1135,16 @@ pub struct State {
 #[inline(never)]
 fn tier_count(core: &[RecordCore], counts: &mut [Vec<u32>; 4], kids: &mut [u32]) {
     let [users, teams, units, tables] = counts;
-    // `bump` in place when `i` is in range (the common case: a call per count otherwise)
-    #[inline(always)]
-    fn add(counts: &mut Vec<u32>, i: u32) {
-        match counts.get_mut(i as usize) {
-            Some(c) => *c += 1,
-            None => bump(counts, i),
-        }
-    }
     for c in core {
         match as_team(c.owner) {
-            Some(t) => add(teams, t),
-            None if c.owner != NONE => add(users, c.owner),
+            Some(t) => bump(teams, t),
+            None if c.owner != NONE => bump(users, c.owner),
             None => {}
         }
         if c.unit != NONE {
-            add(units, c.unit);
+            bump(units, c.unit);
         }
-        add(tables, u32::from(c.table));
+        bump(tables, u32::from(c.table));
         if let Some(k) = kids.get_mut(c.parent as usize) {
             *k += 1;
         }
@@ -1485,8 +1477,20 @@ fn remove_sorted(v: &mut Vec<u32>, x: u32) {
     }
 }
 
-/// Count one more at `i`, growing `counts` as needed.
+/// Count one more at `i`, growing `counts` as needed: in place when `i` is in range (the
+/// common case, inlined into the loading loop), out of line otherwise.
+#[inline(always)]
 fn bump(counts: &mut Vec<u32>, i: u32) {
+    match counts.get_mut(i as usize) {
+        Some(c) => *c += 1,
+        None => bump_grown(counts, i),
+    }
+}
+
+/// [`bump`] past the end of `counts`.
+#[cold]
+#[inline(never)]
+fn bump_grown(counts: &mut Vec<u32>, i: u32) {
     if let Some(c) = slot(counts, i) {
         *c += 1;
     }

@@ -439,15 +439,14 @@ fn headroom(bytes: usize) {
     std::hint::black_box(&block);
 }
 
-/// A `1/part` share of the current memory, 8 to 512 MiB: the room for a method whose
-/// needs grow with the org (a changeset's simulation, application or undo). An eighth
-/// covers most of 500 moves on the million-record org (it grew the memory by a fifth):
+/// An eighth of the current memory, 8 to 512 MiB: the room for a method whose needs grow
+/// with the org (a changeset's simulation, application or undo). An eighth covers most of 500 moves on the million-record org (it grew the memory by a fifth):
 /// its first `simulate` then spends 3.8 s instead of 42 s, and the memory settles 7%
 /// above what it grows to without the room. A quarter saved another second but settled
 /// 31% above, the room then being wanted in one piece.
-fn share_of_memory(part: usize) -> usize {
+fn changeset_room() -> usize {
     let memory = core::arch::wasm32::memory_size::<0>().saturating_mul(1 << 16);
-    (memory / part).clamp(8 << 20, 512 << 20)
+    (memory / 8).clamp(8 << 20, 512 << 20)
 }
 
 // ---------------------------------------------------------------------------
@@ -570,7 +569,8 @@ impl Org {
                 ),
             ));
         };
-        // (the compiled org takes about nine times its compact form)
+        // (the compiled generated org took 9.8 times its compact form; 8 stays under that
+        // for orgs whose sections compress less, the rest then grown as needed)
         headroom(data.len().saturating_mul(8));
         Engine::from_bytes(&data)
             .map(|inner| Org { inner })
@@ -925,14 +925,14 @@ impl Org {
 
     /// The impact of a changeset, changing nothing (SPEC §6).
     pub fn simulate(&mut self, changes: &JsValue) -> JsResult<JsValue> {
-        headroom(share_of_memory(8));
+        headroom(changeset_room());
         let changes = changes_arg(changes).map_err(throw_all)?;
         to_js(&self.inner.simulate(&changes).map_err(throw_all)?)
     }
 
     /// Apply a changeset as one version: `{ version }`; all or nothing.
     pub fn apply(&mut self, changes: &JsValue) -> JsResult<JsValue> {
-        headroom(share_of_memory(8));
+        headroom(changeset_room());
         let changes = changes_arg(changes).map_err(throw_all)?;
         let version = self.inner.apply(changes).map_err(throw_all)?;
         let out = Object::new();
@@ -942,13 +942,13 @@ impl Org {
 
     /// Restore the previous version; `true` when something was undone.
     pub fn undo(&mut self) -> bool {
-        headroom(share_of_memory(8));
+        headroom(changeset_room());
         self.inner.undo()
     }
 
     /// Restore the next version; `true` when something was redone.
     pub fn redo(&mut self) -> bool {
-        headroom(share_of_memory(8));
+        headroom(changeset_room());
         self.inner.redo()
     }
 
