@@ -118,7 +118,7 @@ if (anyCrm || anyCedar) {
 // ---- scale
 p("### Scale: the full generated org (every rule: hierarchy, inherited shares, access teams, team roles)");
 p();
-p("| users / records | binary snapshot | native: load (decode + index) | native: memory after / peak | native: check, median | Node: fromBytes | Node: RSS growth / peak RSS | Node: check, median | Node: checkMany |");
+p("| users / records | binary snapshot | native: `from_bytes` | native: memory after / peak | native: check, median | Node: fromBytes | Node: RSS growth / peak RSS | Node: check, median | Node: checkMany |");
 p("|---|---|---|---|---|---|---|---|---|");
 for (const u of [...sizes, ...(env.probes ?? [])]) {
   const info = load(`info-u${u}.json`) ?? {};
@@ -126,7 +126,7 @@ for (const u of [...sizes, ...(env.probes ?? [])]) {
   const j = load(`scale-node-u${u}.json`);
   const jt = timeOf(`scale-node-u${u}.json`);
   const nat = n && !n.failed
-    ? [`${ms(n.loadMs)} (${ms(n.decodeMs)} + ${ms(n.fromSnapshotMs)})`, `${mb(n.memoryBytes)} / ${mb(n.peakBytes)}`, ns(n.checkNs)]
+    ? [ms(n.loadMs), `${mb(n.memoryBytes)} / ${mb(n.peakBytes)}`, ns(n.checkNs)]
     : ["failed", "", ""];
   let node;
   if (!j || j.failed) {
