@@ -75,7 +75,8 @@ use crate::state::{
     NONE,
 };
 use crate::validate::{
-    add_access_team, set_access_team_lists, AccessTeamLists, Ctx, ResolvedAccessTeam,
+    add_access_team, set_access_team_lists, AccessTeamLists, Ctx, PrincipalIn, RecordIn,
+    ResolvedAccessTeam,
 };
 
 /// The four magic bytes every binary snapshot starts with.
@@ -245,9 +246,16 @@ impl<'a> Encoder<'a> {
     }
 
     fn principal_code(&mut self, p: &'a Principal) -> u64 {
+        self.principal_in_code(match p {
+            Principal::User(id) => PrincipalIn::User(id),
+            Principal::Team(id) => PrincipalIn::Team(id),
+        })
+    }
+
+    fn principal_in_code(&mut self, p: PrincipalIn<'a>) -> u64 {
         match p {
-            Principal::User(id) => u64::from(self.intern(id)) << 1,
-            Principal::Team(id) => (u64::from(self.intern(id)) << 1) | 1,
+            PrincipalIn::User(id) => u64::from(self.intern(id)) << 1,
+            PrincipalIn::Team(id) => (u64::from(self.intern(id)) << 1) | 1,
         }
     }
 
@@ -311,16 +319,23 @@ fn delete_tag(d: DeleteCascade) -> u8 {
 
 /// Encode a snapshot in the compact binary form (see the module docs).
 pub fn encode(s: &Snapshot) -> Vec<u8> {
+    let records: Vec<RecordIn<'_>> = s.records.iter().map(RecordIn::of).collect();
+    encode_with(s, &records)
+}
+
+/// [`encode`] with the records `records` (those of `s` are not read): how an org writes
+/// itself, from [`crate::export::export`].
+pub fn encode_with<'a>(s: &'a Snapshot, records: &'a [RecordIn<'a>]) -> Vec<u8> {
     let ids =
         s.business_units.len() + s.users.len() + s.teams.len() + s.roles.len() + s.tables.len();
     let mut e = Encoder {
-        index: FastMap::with_capacity((s.records.len() / 4).min(1 << 20) + 1024),
+        index: FastMap::with_capacity((records.len() / 4).min(1 << 20) + 1024),
         ids: FastMap::with_capacity(ids + 64),
-        records: crate::map::Map::with_capacity(s.records.len()),
+        records: crate::map::Map::with_capacity(records.len()),
         long_records: FastMap::new(),
-        n_records: s.records.len() as u64,
+        n_records: records.len() as u64,
         table: Vec::with_capacity(s.users.len() + 1024),
-        out: Vec::with_capacity(s.records.len() * 14 + s.shares.len() * 6 + 4096),
+        out: Vec::with_capacity(records.len() * 14 + s.shares.len() * 6 + 4096),
     };
     // Id columns first so that they sit together in the table and front-code well, tables
     // first of all (the record table column holds their indexes).
@@ -342,8 +357,8 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
     for t in &s.access_team_templates {
         e.intern_id(&t.id);
     }
-    for (i, r) in s.records.iter().enumerate() {
-        e.intern_record(&r.id, i as u32);
+    for (i, r) in records.iter().enumerate() {
+        e.intern_record(r.id, i as u32);
     }
 
     e.byte(settings_bits(&s.settings));
@@ -426,13 +441,13 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
     }
 
     // ---- records, as columns
-    let n = s.records.len();
+    let n = records.len();
     e.count(n);
     let mut prefixes = Vec::with_capacity(n);
     let mut suffixes = Vec::with_capacity(n);
     let mut blob: Vec<u8> = Vec::with_capacity(n * 4);
     let mut prev: &str = "";
-    for r in &s.records {
+    for r in records {
         let mut p =
             r.id.bytes()
                 .zip(prev.bytes())
@@ -445,7 +460,7 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
         prefixes.push(p as u64);
         suffixes.push(suffix.len() as u64);
         blob.extend_from_slice(suffix);
-        prev = &r.id;
+        prev = r.id;
     }
     e.column(&prefixes);
     e.column(&suffixes);
@@ -470,27 +485,27 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
             unit_names.push(unit);
         }
     }
-    let owner_unit = |p: &Principal| -> Option<&str> {
-        let (Principal::User(id) | Principal::Team(id)) = p;
-        let i = *owner_units.get(id.as_str())?;
+    let owner_unit = |p: PrincipalIn<'_>| -> Option<&str> {
+        let (PrincipalIn::User(id) | PrincipalIn::Team(id)) = p;
+        let i = *owner_units.get(id)?;
         unit_names.get(i as usize).copied()
     };
     let mut col = Vec::with_capacity(n);
-    col.extend(s.records.iter().map(|r| {
-        r.name
-            .as_deref()
-            .map_or(0, |x| u64::from(e.intern_other(x)) + 1)
-    }));
+    col.extend(
+        records
+            .iter()
+            .map(|r| r.name.map_or(0, |x| u64::from(e.intern_other(x)) + 1)),
+    );
     e.column(&col);
     col.clear();
     let mut last_table: Option<(&str, u64)> = None;
-    for r in &s.records {
+    for r in records {
         // records come grouped by table: skip the lookup when it repeats
         let t = match last_table {
             Some((name, i)) if name == r.table => i,
             _ => {
-                let i = u64::from(e.intern(&r.table));
-                last_table = Some((&r.table, i));
+                let i = u64::from(e.intern(r.table));
+                last_table = Some((r.table, i));
                 i
             }
         };
@@ -499,15 +514,15 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
     e.column(&col);
     col.clear();
     col.extend(
-        s.records
+        records
             .iter()
-            .map(|r| r.owner.as_ref().map_or(0, |o| e.principal_code(o) + 1)),
+            .map(|r| r.owner.map_or(0, |o| e.principal_in_code(o) + 1)),
     );
     e.column(&col);
     col.clear();
-    for r in &s.records {
-        let implied = r.owner.as_ref().and_then(owner_unit);
-        col.push(match r.business_unit.as_deref() {
+    for r in records {
+        let implied = r.owner.and_then(owner_unit);
+        col.push(match r.business_unit {
             Some(b) if implied != Some(b) => u64::from(e.intern(b)) + 1,
             _ => 0,
         });
@@ -515,9 +530,9 @@ pub fn encode(s: &Snapshot) -> Vec<u8> {
     e.column(&col);
     col.clear();
     col.extend(
-        s.records
+        records
             .iter()
-            .map(|r| r.parent.as_deref().map_or(0, |p| e.record_ref(p) + 1)),
+            .map(|r| r.parent.map_or(0, |p| e.record_ref(p) + 1)),
     );
     e.column(&col);
     drop(col);

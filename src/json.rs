@@ -15,19 +15,37 @@ use crate::model::{
     RoleAssignment, Settings, Share, Snapshot, Table, Team, TeamKind, User, SETTING_NAMES,
 };
 use crate::query::{AssertionResult, Finding, RecordPage, RightAccess, TableAccess};
+use crate::validate::{PrincipalIn, RecordIn};
 
 /// JSON text being written. `first`: nothing is written yet in the innermost open
-/// object or array (so the next key or item takes no comma).
-pub struct Out {
+/// object or array (so the next key or item takes no comma). `sink`: where the text goes
+/// in pieces of about [`PIECE`] bytes ([`text_in_pieces`]); without one it all stays in
+/// `buf`.
+pub struct Out<'s> {
     buf: String,
     first: bool,
+    sink: Option<&'s mut dyn FnMut(&str)>,
 }
 
-impl Out {
-    fn new() -> Out {
+/// The size of a piece of [`text_in_pieces`].
+const PIECE: usize = 4 << 20;
+
+impl Out<'_> {
+    fn new() -> Out<'static> {
         Out {
             buf: String::new(),
             first: true,
+            sink: None,
+        }
+    }
+
+    /// Between two items of a list: hand the text so far to the sink once it is a piece.
+    fn piece(&mut self) {
+        if self.buf.len() >= PIECE {
+            if let Some(sink) = self.sink.as_mut() {
+                sink(&self.buf);
+                self.buf.clear();
+            }
         }
     }
 
@@ -134,6 +152,23 @@ pub fn text<T: Json + ?Sized>(v: &T) -> String {
     o.buf
 }
 
+/// The compact JSON text of `v`, handed to `sink` in pieces of about [`PIECE`] bytes
+/// (cut between two items of a list) and one last shorter piece: a million-record
+/// snapshot's 160 MB of text never has to be in memory at once.
+pub fn text_in_pieces<T: Json + ?Sized>(v: &T, sink: &mut dyn FnMut(&str)) {
+    let mut o = Out {
+        buf: String::with_capacity(PIECE + (PIECE >> 3)),
+        first: true,
+        sink: Some(sink),
+    };
+    v.json(&mut o);
+    if let Some(sink) = o.sink.as_mut() {
+        if !o.buf.is_empty() {
+            sink(&o.buf);
+        }
+    }
+}
+
 impl Json for str {
     fn json(&self, o: &mut Out) {
         o.str(self);
@@ -170,6 +205,7 @@ impl<T: Json> Json for [T] {
         for x in self {
             o.comma();
             x.json(o);
+            o.piece();
         }
         o.close(']');
     }
@@ -178,6 +214,12 @@ impl<T: Json> Json for [T] {
 impl<T: Json> Json for Vec<T> {
     fn json(&self, o: &mut Out) {
         self.as_slice().json(o);
+    }
+}
+
+impl<T: Json + ?Sized> Json for &T {
+    fn json(&self, o: &mut Out) {
+        (**self).json(o);
     }
 }
 
@@ -204,9 +246,19 @@ impl Json for Level {
 
 impl Json for Principal {
     fn json(&self, o: &mut Out) {
-        let (k, id) = match self {
-            Principal::User(id) => ("user", id),
-            Principal::Team(id) => ("team", id),
+        match self {
+            Principal::User(id) => PrincipalIn::User(id),
+            Principal::Team(id) => PrincipalIn::Team(id),
+        }
+        .json(o);
+    }
+}
+
+impl Json for PrincipalIn<'_> {
+    fn json(&self, o: &mut Out) {
+        let (k, id) = match *self {
+            PrincipalIn::User(id) => ("user", id),
+            PrincipalIn::Team(id) => ("team", id),
         };
         o.open('{');
         o.field(k, id);
@@ -833,12 +885,22 @@ impl Json for AccessTeamTemplate {
 
 impl Json for Record {
     fn json(&self, o: &mut Out) {
+        RecordIn::of(self).json(o);
+    }
+}
+
+impl Json for RecordIn<'_> {
+    fn json(&self, o: &mut Out) {
         o.open('{');
-        o.field("id", &self.id);
-        o.some("name", &self.name);
-        o.field("table", &self.table);
+        o.field("id", self.id);
+        if let Some(name) = self.name {
+            o.field("name", name);
+        }
+        o.field("table", self.table);
         o.some("owner", &self.owner);
-        o.some("businessUnit", &self.business_unit);
+        if let Some(unit) = self.business_unit {
+            o.field("businessUnit", unit);
+        }
         o.field("parent", &self.parent);
         o.field("active", &self.active);
         o.close('}');
@@ -877,23 +939,34 @@ impl Json for Hierarchy {
 
 impl Json for Snapshot {
     fn json(&self, o: &mut Out) {
-        o.open('{');
-        o.field("version", &self.version);
-        o.field("settings", &self.settings);
-        o.field("businessUnits", &self.business_units);
-        o.field("tables", &self.tables);
-        o.field("relationships", &self.relationships);
-        o.field("roles", &self.roles);
-        o.field("users", &self.users);
-        o.field("teams", &self.teams);
-        o.field("accessTeamTemplates", &self.access_team_templates);
-        o.field("records", &self.records);
-        o.field("shares", &self.shares);
-        o.field("accessTeams", &self.access_teams);
-        o.some("hierarchy", &self.hierarchy);
-        o.field("assertions", &self.assertions);
-        o.close('}');
+        snapshot(self, &self.records, o);
     }
+}
+
+impl Json for crate::export::Export<'_> {
+    fn json(&self, o: &mut Out) {
+        snapshot(&self.snapshot, &self.records, o);
+    }
+}
+
+/// A snapshot with the records `records` (those of `s` are not read).
+fn snapshot(s: &Snapshot, records: &dyn Json, o: &mut Out) {
+    o.open('{');
+    o.field("version", &s.version);
+    o.field("settings", &s.settings);
+    o.field("businessUnits", &s.business_units);
+    o.field("tables", &s.tables);
+    o.field("relationships", &s.relationships);
+    o.field("roles", &s.roles);
+    o.field("users", &s.users);
+    o.field("teams", &s.teams);
+    o.field("accessTeamTemplates", &s.access_team_templates);
+    o.field("records", records);
+    o.field("shares", &s.shares);
+    o.field("accessTeams", &s.access_teams);
+    o.some("hierarchy", &s.hierarchy);
+    o.field("assertions", &s.assertions);
+    o.close('}');
 }
 
 #[cfg(all(test, feature = "serde"))]

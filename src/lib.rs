@@ -122,12 +122,19 @@ impl Org {
 
     /// The canonical snapshot as JSON text.
     pub fn to_json(&self) -> String {
-        json::text(&self.to_snapshot())
+        json::text(&export::export(&self.st))
+    }
+
+    /// [`Org::to_json`]'s text, handed to `sink` in pieces of a few MB (cut between two
+    /// items of a list): for writing a large org out without its whole text in memory.
+    pub fn write_json(&self, sink: &mut dyn FnMut(&str)) {
+        json::text_in_pieces(&export::export(&self.st), sink);
     }
 
     /// The canonical snapshot in the compact binary form.
     pub fn to_bytes(&self) -> Vec<u8> {
-        bytes::encode(&self.to_snapshot())
+        let e = export::export(&self.st);
+        bytes::encode_with(&e.snapshot, &e.records)
     }
 
     /// The compiled state, read-only (for benchmarks and tools that break a decision down).

@@ -123,6 +123,12 @@ fn heapsort<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], f: F) {
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn heapsort_slots(s: &mut dyn Slots, n: usize) {
+    // Most lists arrive sorted already (records in a canonical snapshot's order, ids
+    // appended in order): one pass of n - 1 comparisons, in memory order, instead of
+    // ~2 n log n at random (a million record ids for an export: 1.7 s in wasm).
+    if (1..n).all(|i| !s.less(i, i - 1)) {
+        return;
+    }
     for start in (0..n / 2).rev() {
         sift_down(s, start, n);
     }
@@ -171,6 +177,13 @@ mod tests {
             heapsort(&mut v, u32::cmp);
             w.sort_unstable();
             assert_eq!(v, w);
+            // sorted input (the early exit), and sorted but for the last element
+            heapsort(&mut v, u32::cmp);
+            assert_eq!(v, w);
+            let mut u = w.clone();
+            u.push(0);
+            heapsort(&mut u, u32::cmp);
+            assert!(u.windows(2).all(|p| p[0] <= p[1]) && u.len() == w.len() + 1);
             let mut s: Vec<String> = w.iter().rev().map(|i| format!("id-{i}")).collect();
             s.sort_total();
             assert!(s.windows(2).all(|p| p[0] <= p[1]));

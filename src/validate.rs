@@ -322,8 +322,14 @@ impl RecordSource for [crate::model::Record] {
     }
     #[inline]
     fn record(&self, i: usize) -> Option<RecordIn<'_>> {
-        let r = self.get(i)?;
-        Some(RecordIn {
+        self.get(i).map(RecordIn::of)
+    }
+}
+
+impl<'a> RecordIn<'a> {
+    /// The borrowed view of a record.
+    pub fn of(r: &'a crate::model::Record) -> RecordIn<'a> {
+        RecordIn {
             id: &r.id,
             name: r.name.as_deref(),
             table: &r.table,
@@ -334,7 +340,23 @@ impl RecordSource for [crate::model::Record] {
             business_unit: r.business_unit.as_deref(),
             parent: r.parent.as_deref(),
             active: r.active,
-        })
+        }
+    }
+
+    /// The record, owned.
+    pub fn to_record(&self) -> crate::model::Record {
+        crate::model::Record {
+            id: self.id.to_string(),
+            name: self.name.map(str::to_string),
+            table: self.table.to_string(),
+            owner: self.owner.map(|p| match p {
+                PrincipalIn::User(u) => Principal::User(u.to_string()),
+                PrincipalIn::Team(t) => Principal::Team(t.to_string()),
+            }),
+            business_unit: self.business_unit.map(str::to_string),
+            parent: self.parent.map(str::to_string),
+            active: self.active,
+        }
     }
 }
 

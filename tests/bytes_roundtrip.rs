@@ -31,6 +31,11 @@ fn same(text: &str) -> Result<(), TestCaseError> {
             let again = Org::from_bytes(&a.to_bytes()).unwrap();
             prop_assert_eq!(&again.to_json(), &canon);
             prop_assert_eq!(again.to_bytes(), a.to_bytes());
+            // the exports write from the state (records borrowed, `export::export`): the
+            // same text and bytes as the owned snapshot gives
+            let owned = a.to_snapshot();
+            prop_assert_eq!(&serde_json::to_string(&owned).unwrap(), &canon);
+            prop_assert_eq!(bytes::encode(&owned), a.to_bytes());
         }
         (Err(a), Err(b)) => {
             let set = |e: &crm_policy::Errors| {

@@ -82,6 +82,31 @@ proptest! {
     }
 }
 
+/// `write_json` hands out `to_json`'s text in pieces of a few MB, each cut between two
+/// items of a list, and nothing else.
+#[test]
+fn json_in_pieces_is_the_whole_text() {
+    let size = crm_policy::generate::GenerateSize::scaled(400);
+    let org = Org::from_snapshot(&crm_policy::generate::generate(7, &size)).unwrap();
+    let whole = org.to_json();
+    let mut pieces: Vec<String> = Vec::new();
+    org.write_json(&mut |p| pieces.push(p.to_string()));
+    assert!(
+        pieces.len() > 1,
+        "{} bytes in {} piece(s)",
+        whole.len(),
+        pieces.len()
+    );
+    for p in &pieces[..pieces.len() - 1] {
+        assert!(
+            p.len() >= 4 << 20 && (p.ends_with('}') || p.ends_with('"')),
+            "{}",
+            p.len()
+        );
+    }
+    assert_eq!(pieces.concat(), whole);
+}
+
 #[test]
 fn fixture_outputs_match_serde_json() {
     for (file, fixture) in common::fixtures() {

@@ -288,6 +288,36 @@ describe("snapshots", () => {
     assert.throws(() => Org.fromJSON(text + " x"), (e) => e instanceof PolicyError && e.code === "invalid-json" && /column/.test(e.message));
   });
 
+  test("an export of several MB (written to JS in pieces) is the whole canonical text", () => {
+    // 40,000 records with a multibyte name each: about 7 MB of JSON, two pieces of 4 MiB
+    // and a last one, each cut between two items of a list
+    const snap = {
+      version: 1,
+      businessUnits: [{ id: "root", name: "Root", parent: null }],
+      tables: [{ name: "account", ownership: "user" }],
+      roles: [],
+      users: [{ id: "u0", name: "\u00c9lodie", businessUnit: "root", roles: [] }],
+      records: Array.from({ length: 40000 }, (_, i) => ({
+        id: `account-${String(i).padStart(6, "0")}`,
+        name: `Account \u5f20 ${i} with a longer name to make the text several megabytes`,
+        table: "account",
+        owner: { user: "u0" },
+      })),
+    };
+    const org = Org.fromJSON(snap);
+    const text = org.toJSONString();
+    assert.ok(text.length > 6_000_000, `${text.length}`);
+    assert.equal(JSON.stringify(org.toJSON()), text);
+    const back = JSON.parse(text);
+    assert.equal(back.records.length, 40000);
+    assert.equal(back.records[39999].name, snap.records[39999].name);
+    const again = Org.fromJSON(text);
+    assert.equal(again.toJSONString(), text);
+    assert.equal(Org.fromBytes(org.toBytes()).toJSONString(), text);
+    org.free();
+    again.free();
+  });
+
   test("toBytes / fromBytes round trip (Uint8Array, Buffer, ArrayBuffer)", () => {
     const org = load();
     const bytes = org.toBytes();
