@@ -75,7 +75,7 @@ use crate::state::{
     NONE,
 };
 use crate::validate::{
-    add_access_team, set_access_team_lists, AccessTeamLists, Ctx, PrincipalIn, RecordIn,
+    add_access_team, at, named, set_access_team_lists, AccessTeamLists, Ctx, PrincipalIn, RecordIn,
     ResolvedAccessTeam,
 };
 
@@ -1192,7 +1192,7 @@ fn tier_ids(d: &mut IdDecode<'_>, starts: &mut [u32], lo: usize) -> Result<(), E
             return Err(Errors::from(
                 PolicyError::new(
                     "limit-exceeded",
-                    format!("/records/{i}/id"),
+                    at("/records/", i, "/id"),
                     format!(
                         "{} bytes; ids and names are limited to {MAX_ID_BYTES} bytes",
                         p + l
@@ -1838,7 +1838,7 @@ fn tier_fields(
                 if len as usize > MAX_ID_BYTES {
                     e.err(
                         "limit-exceeded",
-                        format!("/records/{i}/name"),
+                        at("/records/", i, "/name"),
                         format!("{len} bytes; ids and names are limited to {MAX_ID_BYTES} bytes"),
                     );
                 }
@@ -1856,7 +1856,7 @@ fn tier_fields(
         if table == NONE {
             e.err(
                 "unknown-table",
-                format!("/records/{i}/table"),
+                at("/records/", i, "/table"),
                 format!("table `{}` does not exist", table_name()),
             );
         }
@@ -1865,7 +1865,7 @@ fn tier_fields(
         match (ownership, p.owners.get(i)) {
             (Some(Ownership::Organization), c) if c != 0 => e.err(
                 "organization-owned",
-                format!("/records/{i}/owner"),
+                at("/records/", i, "/owner"),
                 format!(
                     "table `{}` is organization-owned; its records have no owner",
                     table_name()
@@ -1873,7 +1873,7 @@ fn tier_fields(
             ),
             (Some(Ownership::User), 0) => e.err(
                 "missing-owner",
-                format!("/records/{i}/owner"),
+                at("/records/", i, "/owner"),
                 format!(
                     "record `{}` of user-owned table `{}` needs an owner",
                     id(),
@@ -1930,7 +1930,7 @@ fn tier_fields(
             if ownership == Some(Ownership::Organization) {
                 e.err(
                     "organization-owned",
-                    format!("/records/{i}/businessUnit"),
+                    at("/records/", i, "/businessUnit"),
                     format!(
                         "table `{}` is organization-owned; its records have no owning unit",
                         table_name()
@@ -1942,13 +1942,13 @@ fn tier_fields(
                 if bu == NONE {
                     e.err(
                         "unknown-business-unit",
-                        format!("/records/{i}/businessUnit"),
+                        at("/records/", i, "/businessUnit"),
                         format!("business unit `{}` does not exist", b()),
                     );
                 } else if unit != NONE && bu != unit && !across {
                     e.err(
                         "business-unit-mismatch",
-                        format!("/records/{i}/businessUnit"),
+                        at("/records/", i, "/businessUnit"),
                         format!("record `{}` is in `{}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits", id(), b(), short_id(st.unit_id(unit))),
                     );
                 }
@@ -2010,8 +2010,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         for &i in &dups {
             e.err(
                 "duplicate-id",
-                format!("/records/{i}/id"),
-                format!("record id `{}` is used twice", short_id(ids.get_str(i))),
+                at("/records/", i as usize, "/id"),
+                named("record id `", ids.get_str(i), "` is used twice"),
             );
         }
         let id = |i: usize| short_id(ids.get_str(i as u32)).into_owned();
@@ -2051,11 +2051,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         for i in crate::validate::find_cycles(&parent_col) {
             e.err(
                 "cycle",
-                format!("/records/{i}/parent"),
-                format!(
-                    "record `{}` is its own ancestor",
-                    short_id(ids.get_str(i as u32))
-                ),
+                at("/records/", i, "/parent"),
+                named("record `", ids.get_str(i as u32), "` is its own ancestor"),
             );
         }
     }
@@ -2068,8 +2065,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         if r == NONE {
             e.err(
                 "unknown-record",
-                format!("/shares/{i}/record"),
-                format!("record `{}` does not exist", short_id(ref_name(sh.record))),
+                at("/shares/", i, "/record"),
+                named("record `", ref_name(sh.record), "` does not exist"),
             );
         }
         let s = (sh.principal >> 1) as u32;
@@ -2109,10 +2106,11 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         if st.org_owned(table_of(r)) {
             e.err(
                 "organization-owned",
-                format!("/shares/{i}/record"),
-                format!(
-                    "record `{}` is organization-owned and cannot be shared",
-                    short_id(ids.get_str(r))
+                at("/shares/", i, "/record"),
+                named(
+                    "record `",
+                    ids.get_str(r),
+                    "` is organization-owned and cannot be shared",
                 ),
             );
             continue;
@@ -2144,10 +2142,11 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         if dup {
             e.err(
                 "duplicate-id",
-                format!("/shares/{i}"),
-                format!(
-                    "record `{}` is shared twice with the same principal",
-                    short_id(ids.get_str(r))
+                at("/shares/", i as usize, ""),
+                named(
+                    "record `",
+                    ids.get_str(r),
+                    "` is shared twice with the same principal",
                 ),
             );
             continue;
@@ -2168,11 +2167,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             None => {
                 e.err(
                     "unknown-template",
-                    format!("/accessTeams/{i}/template"),
-                    format!(
-                        "access team template `{}` does not exist",
-                        short_id(template_id)
-                    ),
+                    at("/accessTeams/", i, "/template"),
+                    named("access team template `", template_id, "` does not exist"),
                 );
                 NONE
             }
@@ -2181,8 +2177,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         if r == NONE {
             e.err(
                 "unknown-record",
-                format!("/accessTeams/{i}/record"),
-                format!("record `{}` does not exist", short_id(ref_name(a.record))),
+                at("/accessTeams/", i, "/record"),
+                named("record `", ref_name(a.record), "` does not exist"),
             );
         }
         let mut members = Vec::with_capacity(a.members.len());
@@ -2220,15 +2216,15 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
         if !st.user_ids.contains_key(user) {
             e.err(
                 "unknown-user",
-                format!("/assertions/{i}/user"),
-                format!("user `{}` does not exist", short_id(user)),
+                at("/assertions/", i, "/user"),
+                named("user `", user, "` does not exist"),
             );
         }
         if find(a.record, 0)? == NONE {
             e.err(
                 "unknown-record",
-                format!("/assertions/{i}/record"),
-                format!("record `{}` does not exist", short_id(ref_name(a.record))),
+                at("/assertions/", i, "/record"),
+                named("record `", ref_name(a.record), "` does not exist"),
             );
         }
         assertions.push(Assertion {
@@ -2318,10 +2314,11 @@ fn tier_parents(
         if pi == NONE {
             e.err(
                 "unknown-record",
-                format!("/records/{i}/parent"),
-                format!(
-                    "parent record `{}` does not exist",
-                    short_id(ref_name(&p.strings, cx.ids, n, v))
+                at("/records/", i, "/parent"),
+                named(
+                    "parent record `",
+                    ref_name(&p.strings, cx.ids, n, v),
+                    "` does not exist",
                 ),
             );
             continue;

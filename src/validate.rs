@@ -241,7 +241,7 @@ pub(crate) struct Ctx {
 pub(crate) fn no_relationship(ctx: &mut Ctx, st: &State, i: usize, pt: u32, ct: u32) {
     ctx.err(
         "no-relationship",
-        format!("/records/{i}/parent"),
+        at("/records/", i, "/parent"),
         format!(
             "no parental relationship links table `{}` to table `{}`",
             short_id(st.table_name(pt)),
@@ -270,6 +270,29 @@ fn dup(ctx: &mut Ctx, kind: &str, id: &str, path: String) {
 /// Validate a snapshot and compile it into a [`State`].
 pub fn load(s: &Snapshot) -> Result<State, Errors> {
     load_with(s, s.records.as_slice())
+}
+
+/// The JSON pointer `a` + `i` + `b` (`at("/users/", 3, "/manager")`): one call in place of
+/// a `format!` at each of the loader's many error sites (a `format!` is ~100 B of wasm).
+#[inline(never)]
+pub(crate) fn at(a: &str, i: usize, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + b.len() + 8);
+    s.push_str(a);
+    s.push_str(&i.to_string());
+    s.push_str(b);
+    s
+}
+
+/// The message `a` + the id `id` as shown ([`short_id`]) + `b`, for the loader's error
+/// sites (see [`at`]).
+#[inline(never)]
+pub(crate) fn named(a: &str, id: &str, b: &str) -> String {
+    let id = short_id(id);
+    let mut s = String::with_capacity(a.len() + id.len() + b.len());
+    s.push_str(a);
+    s.push_str(&id);
+    s.push_str(b);
+    s
 }
 
 /// A principal as the loader reads it.
@@ -406,7 +429,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 &mut ctx,
                 "business unit",
                 &b.id,
-                format!("/businessUnits/{i}/id"),
+                at("/businessUnits/", i, "/id"),
             );
         } else {
             st.unit_ids.insert(b.id.clone(), idx);
@@ -432,8 +455,8 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 }
                 None => ctx.err(
                     "unknown-business-unit",
-                    format!("/businessUnits/{i}/parent"),
-                    format!("parent business unit `{p}` does not exist", p = short_id(p)),
+                    at("/businessUnits/", i, "/parent"),
+                    named("parent business unit `", p, "` does not exist"),
                 ),
             },
         }
@@ -448,7 +471,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     for &i in roots.iter().skip(1) {
         ctx.err(
             "multiple-roots",
-            format!("/businessUnits/{i}/parent"),
+            at("/businessUnits/", i, "/parent"),
             format!(
                 "business unit `{}` is a second root; only one unit may have parent null",
                 short_id(s.business_units.get(i).map(|b| b.id.as_str()).unwrap_or(""))
@@ -459,10 +482,11 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     for i in find_cycles(&unit_parents) {
         ctx.err(
             "cycle",
-            format!("/businessUnits/{i}/parent"),
-            format!(
-                "business unit `{}` is its own ancestor",
-                short_id(st.unit_id(i as u32))
+            at("/businessUnits/", i, "/parent"),
+            named(
+                "business unit `",
+                st.unit_id(i as u32),
+                "` is its own ancestor",
             ),
         );
     }
@@ -473,7 +497,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-business-unit",
                     path,
-                    format!("business unit `{id}` does not exist", id = short_id(id)),
+                    named("business unit `", id, "` does not exist"),
                 );
                 NONE
             }
@@ -483,7 +507,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     // ---- tables and relationships
     for (i, t) in s.tables.iter().enumerate() {
         if st.table_ids.contains_key(&t.name) {
-            dup(&mut ctx, "table", &t.name, format!("/tables/{i}/name"));
+            dup(&mut ctx, "table", &t.name, at("/tables/", i, "/name"));
             continue;
         }
         st.table_ids.insert(t.name.clone(), st.tables.len() as u32);
@@ -501,7 +525,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-table",
                     path,
-                    format!("table `{name}` does not exist", name = short_id(name)),
+                    named("table `", name, "` does not exist"),
                 );
                 NONE
             }
@@ -512,9 +536,9 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             &mut ctx,
             &st,
             &r.parent,
-            format!("/relationships/{i}/parent"),
+            at("/relationships/", i, "/parent"),
         );
-        let c = table_ref(&mut ctx, &st, &r.child, format!("/relationships/{i}/child"));
+        let c = table_ref(&mut ctx, &st, &r.child, at("/relationships/", i, "/child"));
         if p == NONE || c == NONE {
             continue;
         }
@@ -525,11 +549,8 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         if child.parent_rel != NONE {
             ctx.err(
                 "multiple-parent-relationships",
-                format!("/relationships/{i}/child"),
-                format!(
-                    "table `{}` already has a parental relationship",
-                    short_id(&r.child)
-                ),
+                at("/relationships/", i, "/child"),
+                named("table `", &r.child, "` already has a parental relationship"),
             );
             continue;
         }
@@ -548,7 +569,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     // ---- roles
     for (i, r) in s.roles.iter().enumerate() {
         if st.role_ids.contains_key(&r.id) {
-            dup(&mut ctx, "role", &r.id, format!("/roles/{i}/id"));
+            dup(&mut ctx, "role", &r.id, at("/roles/", i, "/id"));
             continue;
         }
         let mut levels = vec![[Level::None; 8]; st.tables.len()];
@@ -588,7 +609,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     ctx.err(
                         "unknown-role",
                         format!("{path}/{j}/role"),
-                        format!("role `{}` does not exist", short_id(&a.role)),
+                        named("role `", &a.role, "` does not exist"),
                     );
                     continue;
                 }
@@ -601,7 +622,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                         ctx.err(
                             "unknown-business-unit",
                             format!("{path}/{j}/businessUnit"),
-                            format!("business unit `{b}` does not exist", b = short_id(b)),
+                            named("business unit `", b, "` does not exist"),
                         );
                         continue;
                     }
@@ -621,7 +642,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "duplicate-id",
                     format!("{path}/{j}"),
-                    format!("role `{}` is assigned twice", short_id(&a.role)),
+                    named("role `", &a.role, "` is assigned twice"),
                 );
                 continue;
             }
@@ -638,7 +659,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             &st,
             &b.default_team_roles,
             i as u32,
-            &format!("/businessUnits/{i}/defaultTeamRoles"),
+            &at("/businessUnits/", i, "/defaultTeamRoles"),
         );
         if let Some(u) = st.units.get_mut(i) {
             u.default_team = t;
@@ -661,7 +682,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     // ---- users (before teams: members refer to them)
     for (i, u) in s.users.iter().enumerate() {
         if st.user_ids.contains_key(&u.id) {
-            dup(&mut ctx, "user", &u.id, format!("/users/{i}/id"));
+            dup(&mut ctx, "user", &u.id, at("/users/", i, "/id"));
         } else {
             st.user_ids.insert(u.id.clone(), i as u32);
         }
@@ -671,7 +692,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             &mut ctx,
             &st,
             &u.business_unit,
-            format!("/users/{i}/businessUnit"),
+            at("/users/", i, "/businessUnit"),
         );
         let manager = match &u.manager {
             None => NONE,
@@ -680,14 +701,14 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => {
                     ctx.err(
                         "unknown-user",
-                        format!("/users/{i}/manager"),
-                        format!("manager `{m}` does not exist", m = short_id(m)),
+                        at("/users/", i, "/manager"),
+                        named("manager `", m, "` does not exist"),
                     );
                     NONE
                 }
             },
         };
-        let roles = assignments(&mut ctx, &st, &u.roles, unit, &format!("/users/{i}/roles"));
+        let roles = assignments(&mut ctx, &st, &u.roles, unit, &at("/users/", i, "/roles"));
         st.users.push(UserRow {
             id: u.id.clone(),
             name: u.name.clone(),
@@ -704,10 +725,11 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     for &i in &manager_cycles {
         ctx.err(
             "cycle",
-            format!("/users/{i}/manager"),
-            format!(
-                "user `{}` is their own (indirect) manager",
-                short_id(st.user_id(i as u32))
+            at("/users/", i, "/manager"),
+            named(
+                "user `",
+                st.user_id(i as u32),
+                "` is their own (indirect) manager",
             ),
         );
     }
@@ -718,7 +740,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 if !tree.in_subtree(u.unit, m.unit) {
                     ctx.err(
                         "manager-out-of-scope",
-                        format!("/users/{i}/manager"),
+                        at("/users/", i, "/manager"),
                         format!("manager `{}` is in `{}`, which is neither `{}` nor one of its ancestors", short_id(&m.id), short_id(st.unit_id(m.unit)), short_id(st.unit_id(u.unit))),
                     );
                 }
@@ -731,23 +753,20 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         if t.id.starts_with("default:") {
             ctx.err(
                 "reserved-id",
-                format!("/teams/{i}/id"),
-                format!(
-                    "team id `{}` is reserved for default teams",
-                    short_id(&t.id)
-                ),
+                at("/teams/", i, "/id"),
+                named("team id `", &t.id, "` is reserved for default teams"),
             );
             continue;
         }
         if st.team_ids.contains_key(&t.id) {
-            dup(&mut ctx, "team", &t.id, format!("/teams/{i}/id"));
+            dup(&mut ctx, "team", &t.id, at("/teams/", i, "/id"));
             continue;
         }
         let unit = unit_ref(
             &mut ctx,
             &st,
             &t.business_unit,
-            format!("/teams/{i}/businessUnit"),
+            at("/teams/", i, "/businessUnit"),
         );
         let mut members = Vec::with_capacity(t.members.len());
         for (j, m) in t.members.iter().enumerate() {
@@ -756,7 +775,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/teams/{i}/members/{j}"),
-                    format!("member `{m}` does not exist", m = short_id(m)),
+                    named("member `", m, "` does not exist"),
                 ),
             }
         }
@@ -766,18 +785,18 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         if members.len() != n {
             ctx.err(
                 "duplicate-id",
-                format!("/teams/{i}/members"),
-                format!("team `{}` lists a member twice", short_id(&t.id)),
+                at("/teams/", i, "/members"),
+                named("team `", &t.id, "` lists a member twice"),
             );
         }
         if t.kind == TeamKind::Access && !t.roles.is_empty() {
             ctx.err(
                 "access-team-roles",
-                format!("/teams/{i}/roles"),
-                format!("access team `{}` cannot hold roles", short_id(&t.id)),
+                at("/teams/", i, "/roles"),
+                named("access team `", &t.id, "` cannot hold roles"),
             );
         }
-        let roles = assignments(&mut ctx, &st, &t.roles, unit, &format!("/teams/{i}/roles"));
+        let roles = assignments(&mut ctx, &st, &t.roles, unit, &at("/teams/", i, "/roles"));
         let idx = st.teams.len() as u32;
         st.team_ids.insert(t.id.clone(), idx);
         st.teams.push(TeamRow {
@@ -800,7 +819,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 &mut ctx,
                 "access team template",
                 &t.id,
-                format!("/accessTeamTemplates/{i}/id"),
+                at("/accessTeamTemplates/", i, "/id"),
             );
             continue;
         }
@@ -808,15 +827,16 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             &mut ctx,
             &st,
             &t.table,
-            format!("/accessTeamTemplates/{i}/table"),
+            at("/accessTeamTemplates/", i, "/table"),
         );
         if st.org_owned(table) {
             ctx.err(
                 "organization-owned",
-                format!("/accessTeamTemplates/{i}/table"),
-                format!(
-                    "table `{}` is organization-owned; its records cannot be shared",
-                    short_id(&t.table)
+                at("/accessTeamTemplates/", i, "/table"),
+                named(
+                    "table `",
+                    &t.table,
+                    "` is organization-owned; its records cannot be shared",
                 ),
             );
         }
@@ -840,13 +860,13 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         let ci = match st.records.ids.push_new(r.id) {
             Some(Ok(ci)) => ci,
             Some(Err(_)) => {
-                dup(&mut ctx, "record", r.id, format!("/records/{i}/id"));
+                dup(&mut ctx, "record", r.id, at("/records/", i, "/id"));
                 continue;
             }
             None => {
                 ctx.err(
                     "limit-exceeded",
-                    format!("/records/{i}"),
+                    at("/records/", i, ""),
                     "too many records".into(),
                 );
                 break;
@@ -854,7 +874,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         };
         let table = match st.table_ids.get(r.table) {
             Some(&t) => t,
-            None => table_ref(&mut ctx, &st, r.table, format!("/records/{i}/table")),
+            None => table_ref(&mut ctx, &st, r.table, at("/records/", i, "/table")),
         };
         let ownership = st.tables.get(table as usize).map(|t| t.ownership);
         let mut owner = NONE;
@@ -862,15 +882,16 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         match (ownership, r.owner) {
             (Some(Ownership::Organization), Some(_)) => ctx.err(
                 "organization-owned",
-                format!("/records/{i}/owner"),
-                format!(
-                    "table `{}` is organization-owned; its records have no owner",
-                    short_id(r.table)
+                at("/records/", i, "/owner"),
+                named(
+                    "table `",
+                    r.table,
+                    "` is organization-owned; its records have no owner",
                 ),
             ),
             (Some(Ownership::User), None) => ctx.err(
                 "missing-owner",
-                format!("/records/{i}/owner"),
+                at("/records/", i, "/owner"),
                 format!(
                     "record `{}` of user-owned table `{}` needs an owner",
                     short_id(r.id),
@@ -885,7 +906,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/records/{i}/owner/user"),
-                    format!("owner `{u}` does not exist", u = short_id(u)),
+                    named("owner `", u, "` does not exist"),
                 ),
             },
             (_, Some(PrincipalIn::Team(t))) => match st.team_ids.get(t) {
@@ -895,7 +916,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                         ctx.err(
                             "access-team-owner",
                             format!("/records/{i}/owner/team"),
-                            format!("access team `{t}` cannot own records", t = short_id(t)),
+                            named("access team `", t, "` cannot own records"),
                         );
                     }
                     owner = team_principal(x);
@@ -904,7 +925,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-team",
                     format!("/records/{i}/owner/team"),
-                    format!("owner team `{t}` does not exist", t = short_id(t)),
+                    named("owner team `", t, "` does not exist"),
                 ),
             },
             _ => {}
@@ -913,21 +934,22 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             if ownership == Some(Ownership::Organization) {
                 ctx.err(
                     "organization-owned",
-                    format!("/records/{i}/businessUnit"),
-                    format!(
-                        "table `{}` is organization-owned; its records have no owning unit",
-                        short_id(r.table)
+                    at("/records/", i, "/businessUnit"),
+                    named(
+                        "table `",
+                        r.table,
+                        "` is organization-owned; its records have no owning unit",
                     ),
                 );
             } else {
                 let bu = match st.unit_ids.get(b) {
                     Some(&b) => b,
-                    None => unit_ref(&mut ctx, &st, b, format!("/records/{i}/businessUnit")),
+                    None => unit_ref(&mut ctx, &st, b, at("/records/", i, "/businessUnit")),
                 };
                 if bu != NONE && unit != NONE && bu != unit && !across {
                     ctx.err(
                         "business-unit-mismatch",
-                        format!("/records/{i}/businessUnit"),
+                        at("/records/", i, "/businessUnit"),
                         format!("record `{}` is in `{b}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits", short_id(r.id), short_id(st.unit_id(unit)), b = short_id(b)),
                     );
                 }
@@ -939,7 +961,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         let Some(()) = st.attach_record(ci, r.name, table, owner, unit, NONE, r.active) else {
             ctx.err(
                 "limit-exceeded",
-                format!("/records/{i}"),
+                at("/records/", i, ""),
                 "too many records".into(),
             );
             break;
@@ -954,8 +976,8 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         let Some(pi) = st.records.ids.find(p) else {
             ctx.err(
                 "unknown-record",
-                format!("/records/{i}/parent"),
-                format!("parent record `{p}` does not exist", p = short_id(p)),
+                at("/records/", i, "/parent"),
+                named("parent record `", p, "` does not exist"),
             );
             continue;
         };
@@ -973,11 +995,8 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         for i in find_cycles(&parent_col) {
             ctx.err(
                 "cycle",
-                format!("/records/{i}/parent"),
-                format!(
-                    "record `{}` is its own ancestor",
-                    short_id(st.records.id(i as u32))
-                ),
+                at("/records/", i, "/parent"),
+                named("record `", st.records.id(i as u32), "` is its own ancestor"),
             );
         }
     }
@@ -990,7 +1009,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-record",
                     path,
-                    format!("record `{id}` does not exist", id = short_id(id)),
+                    named("record `", id, "` does not exist"),
                 );
                 NONE
             }
@@ -1001,7 +1020,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     for (i, sh) in s.shares.iter().enumerate() {
         let r = match st.records.ids.find(&sh.record) {
             Some(r) => r,
-            None => record_ref(&mut ctx, &st, &sh.record, format!("/shares/{i}/record")),
+            None => record_ref(&mut ctx, &st, &sh.record, at("/shares/", i, "/record")),
         };
         let p = match crate::decide::principal_index(&st, &sh.principal) {
             Some(p) => p,
@@ -1009,7 +1028,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 &mut ctx,
                 &st,
                 &sh.principal,
-                format!("/shares/{i}/principal"),
+                at("/shares/", i, "/principal"),
             ),
         };
         if r == NONE || p == NONE {
@@ -1018,10 +1037,11 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         if st.org_owned(st.records.table(r)) {
             ctx.err(
                 "organization-owned",
-                format!("/shares/{i}/record"),
-                format!(
-                    "record `{}` is organization-owned and cannot be shared",
-                    short_id(&sh.record)
+                at("/shares/", i, "/record"),
+                named(
+                    "record `",
+                    &sh.record,
+                    "` is organization-owned and cannot be shared",
                 ),
             );
             continue;
@@ -1030,10 +1050,11 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         if !seen_shares.insert((r, p)) {
             ctx.err(
                 "duplicate-id",
-                format!("/shares/{i}"),
-                format!(
-                    "record `{}` is shared twice with the same principal",
-                    short_id(&sh.record)
+                at("/shares/", i, ""),
+                named(
+                    "record `",
+                    &sh.record,
+                    "` is shared twice with the same principal",
                 ),
             );
             continue;
@@ -1057,16 +1078,13 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             None => {
                 ctx.err(
                     "unknown-template",
-                    format!("/accessTeams/{i}/template"),
-                    format!(
-                        "access team template `{}` does not exist",
-                        short_id(&a.template)
-                    ),
+                    at("/accessTeams/", i, "/template"),
+                    named("access team template `", &a.template, "` does not exist"),
                 );
                 NONE
             }
         };
-        let r = record_ref(&mut ctx, &st, &a.record, format!("/accessTeams/{i}/record"));
+        let r = record_ref(&mut ctx, &st, &a.record, at("/accessTeams/", i, "/record"));
         let mut members = Vec::with_capacity(a.members.len());
         for (j, m) in a.members.iter().enumerate() {
             match st.user_ids.get(m) {
@@ -1074,7 +1092,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/accessTeams/{i}/members/{j}"),
-                    format!("member `{m}` does not exist", m = short_id(m)),
+                    named("member `", m, "` does not exist"),
                 ),
             }
         }
@@ -1122,15 +1140,15 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         if !st.user_ids.contains_key(&a.user) {
             ctx.err(
                 "unknown-user",
-                format!("/assertions/{i}/user"),
-                format!("user `{}` does not exist", short_id(&a.user)),
+                at("/assertions/", i, "/user"),
+                named("user `", &a.user, "` does not exist"),
             );
         }
         if st.records.ids.find(&a.record).is_none() {
             ctx.err(
                 "unknown-record",
-                format!("/assertions/{i}/record"),
-                format!("record `{}` does not exist", short_id(&a.record)),
+                at("/assertions/", i, "/record"),
+                named("record `", &a.record, "` does not exist"),
             );
         }
     }
@@ -1201,7 +1219,7 @@ pub(crate) fn add_access_team(
     if ttable != a.record_table {
         ctx.err(
             "bad-value",
-            format!("/accessTeams/{i}/template"),
+            at("/accessTeams/", i, "/template"),
             format!(
                 "template `{}` is for table `{}`, record `{}` is a `{}`",
                 short_id(a.template_id),
@@ -1218,7 +1236,7 @@ pub(crate) fn add_access_team(
     if members.len() != n {
         ctx.err(
             "duplicate-id",
-            format!("/accessTeams/{i}/members"),
+            at("/accessTeams/", i, "/members"),
             "an access team lists a member twice".into(),
         );
     }
@@ -1226,7 +1244,7 @@ pub(crate) fn add_access_team(
     if list.iter().any(|e| e.template == a.template) {
         ctx.err(
             "duplicate-id",
-            format!("/accessTeams/{i}"),
+            at("/accessTeams/", i, ""),
             format!(
                 "record `{}` has two access teams of template `{}`",
                 short_id(a.record_id),
@@ -1258,7 +1276,7 @@ fn principal_ref(ctx: &mut Ctx, st: &State, p: &Principal, path: String) -> u32 
                 ctx.err(
                     "unknown-user",
                     format!("{path}/user"),
-                    format!("user `{u}` does not exist", u = short_id(u)),
+                    named("user `", u, "` does not exist"),
                 );
                 NONE
             }
@@ -1269,7 +1287,7 @@ fn principal_ref(ctx: &mut Ctx, st: &State, p: &Principal, path: String) -> u32 
                 ctx.err(
                     "unknown-team",
                     format!("{path}/team"),
-                    format!("team `{t}` does not exist", t = short_id(t)),
+                    named("team `", t, "` does not exist"),
                 );
                 NONE
             }
