@@ -447,7 +447,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
                 PolicyError::new(
                     "unknown-operation",
                     format!("{root}/op"),
-                    format!("unknown operation `{op}`", op = short_id(&op)),
+                    q("unknown operation `", &op, "`"),
                 )
                 .with_help(format!("operations are {}", OPS.join(", "))),
             );
@@ -960,7 +960,7 @@ fn parse_op(op: &str, obj: Vec<(String, Value)>, root: &str) -> Result<Change, P
             return Err(PolicyError::new(
                 "unknown-operation",
                 format!("{root}/op"),
-                format!("unknown operation `{op}`", op = short_id(op)),
+                q("unknown operation `", op, "`"),
             ))
         }
     };
@@ -1001,8 +1001,43 @@ pub fn run(st: &mut State, changes: &[Change]) -> Outcome {
 
 type R = Result<(), Vec<PolicyError>>;
 
+#[inline(never)]
 fn e(code: &str, path: &str, msg: String) -> Vec<PolicyError> {
     vec![PolicyError::new(code, path, msg)]
+}
+
+/// A message of literal pieces and ids, alternating: `parts[0]`, `short_id(parts[1])`,
+/// `parts[2]`, ... (one out-of-line builder instead of a `format!` and a `Cow` per id at
+/// each of the many error sites: it matters in the wasm build).
+#[inline(never)]
+fn quote(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            s.push_str(&short_id(p));
+        } else {
+            s.push_str(p);
+        }
+    }
+    s
+}
+
+/// `pre`, the id (shortened), `post`.
+#[inline(never)]
+fn q(pre: &str, id: &str, post: &str) -> String {
+    quote(&[pre, id, post])
+}
+
+/// Two ids (shortened) between literal pieces.
+#[inline(never)]
+fn q2(pre: &str, a: &str, mid: &str, b: &str, post: &str) -> String {
+    quote(&[pre, a, mid, b, post])
+}
+
+/// [`e`] with the message `pre`, the id (shortened), `post`.
+#[inline(never)]
+fn eq(code: &str, path: &str, pre: &str, id: &str, post: &str) -> Vec<PolicyError> {
+    e(code, path, q(pre, id, post))
 }
 
 struct Op<'t, 'a> {
@@ -1034,57 +1069,49 @@ impl Op<'_, '_> {
 
     fn unit(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
         self.st().unit_ids.get(id).copied().ok_or_else(|| {
-            e(
+            eq(
                 "unknown-business-unit",
                 path,
-                format!("business unit `{id}` does not exist", id = short_id(id)),
+                "business unit `",
+                id,
+                "` does not exist",
             )
         })
     }
     fn user(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().user_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-user",
-                path,
-                format!("user `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .user_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-user", path, "user `", id, "` does not exist"))
     }
     fn team(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().team_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-team",
-                path,
-                format!("team `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .team_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-team", path, "team `", id, "` does not exist"))
     }
     fn role(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().role_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-role",
-                path,
-                format!("role `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .role_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-role", path, "role `", id, "` does not exist"))
     }
     fn record(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().records.ids.find(id).ok_or_else(|| {
-            e(
-                "unknown-record",
-                path,
-                format!("record `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .records
+            .ids
+            .find(id)
+            .ok_or_else(|| eq("unknown-record", path, "record `", id, "` does not exist"))
     }
     fn table(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().table_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-table",
-                path,
-                format!("table `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .table_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-table", path, "table `", id, "` does not exist"))
     }
     fn principal(&self, p: &Principal, path: &str) -> Result<u32, Vec<PolicyError>> {
         match p {
@@ -1101,20 +1128,21 @@ impl Op<'_, '_> {
                 .team(t)
                 .is_some_and(|t| t.kind == TeamKind::Access)
             {
-                return Err(e(
+                return Err(eq(
                     "access-team-owner",
                     &format!("{path}/team"),
-                    format!("access team `{}` cannot own records", short_id(p.id())),
+                    "access team `",
+                    p.id(),
+                    "` cannot own records",
                 ));
             }
         } else if self.st().user(o).is_some_and(|u| u.disabled) {
-            return Err(e(
+            return Err(eq(
                 "disabled-user",
                 &format!("{path}/user"),
-                format!(
-                    "user `{}` is disabled and cannot own records",
-                    short_id(p.id())
-                ),
+                "user `",
+                p.id(),
+                "` is disabled and cannot own records",
             ));
         }
         Ok(o)
@@ -1158,7 +1186,7 @@ impl Op<'_, '_> {
                 Ok(_) => errs.push(PolicyError::new(
                     "duplicate-id",
                     format!("{path}/{j}"),
-                    format!("role `{}` is assigned twice", short_id(&a.role)),
+                    q("role `", &a.role, "` is assigned twice"),
                 )),
                 Err(mut e) => errs.append(&mut e),
             }
@@ -1183,7 +1211,13 @@ impl Op<'_, '_> {
             if anchor == holder_unit {
                 anchor = NONE;
             } else if !self.st().settings.ownership_across_business_units {
-                return Err(e("role-anchor-not-allowed", &format!("{path}/businessUnit"), format!("a role anchored at `{b}`, another unit than its holder's, needs ownershipAcrossBusinessUnits", b = short_id(b))));
+                return Err(eq(
+                    "role-anchor-not-allowed",
+                    &format!("{path}/businessUnit"),
+                    "a role anchored at `",
+                    b,
+                    "`, another unit than its holder's, needs ownershipAcrossBusinessUnits",
+                ));
             }
         }
         Ok(Assignment { role, unit: anchor })
@@ -1314,10 +1348,12 @@ impl Op<'_, '_> {
                     return Err(e(
                         "manager-out-of-scope",
                         "/manager",
-                        format!(
-                            "manager `{}` is not in `{business_unit}` or one of its ancestors",
-                            short_id(manager.as_deref().unwrap_or("")),
-                            business_unit = short_id(business_unit)
+                        q2(
+                            "manager `",
+                            manager.as_deref().unwrap_or(""),
+                            "` is not in `",
+                            business_unit,
+                            "` or one of its ancestors",
                         ),
                     ));
                 }
@@ -1388,22 +1424,23 @@ impl Op<'_, '_> {
                         return Err(e(
                             "cycle",
                             "/manager",
-                            format!(
-                                "`{}` reports (indirectly) to `{user}`",
-                                short_id(manager.as_deref().unwrap_or("")),
-                                user = short_id(user)
+                            q2(
+                                "`",
+                                manager.as_deref().unwrap_or(""),
+                                "` reports (indirectly) to `",
+                                user,
+                                "`",
                             ),
                         ));
                     }
                     let unit = self.st().user(u).map(|x| x.unit).unwrap_or(NONE);
                     if !self.manager_ok(unit, m) {
-                        return Err(e(
+                        return Err(eq(
                             "manager-out-of-scope",
                             "/manager",
-                            format!(
-                                "manager `{}` is not in the user's unit or one of its ancestors",
-                                short_id(manager.as_deref().unwrap_or(""))
-                            ),
+                            "manager `",
+                            manager.as_deref().unwrap_or(""),
+                            "` is not in the user's unit or one of its ancestors",
                         ));
                     }
                 }
@@ -1476,10 +1513,12 @@ impl Op<'_, '_> {
                             return Ok(());
                         };
                         if row.kind == TeamKind::Access {
-                            return Err(e(
+                            return Err(eq(
                                 "access-team-roles",
                                 "/principal/team",
-                                format!("access team `{}` cannot hold roles", short_id(&row.id)),
+                                "access team `",
+                                &row.id,
+                                "` cannot hold roles",
                             ));
                         }
                         let a = self.assignment(role, business_unit.as_deref(), row.unit, "")?;
@@ -1499,22 +1538,23 @@ impl Op<'_, '_> {
                 inheritance,
             } => {
                 if id.starts_with("default:") {
-                    return Err(e(
+                    return Err(eq(
                         "reserved-id",
                         "/id",
-                        format!(
-                            "team id `{id}` is reserved for default teams",
-                            id = short_id(id)
-                        ),
+                        "team id `",
+                        id,
+                        "` is reserved for default teams",
                     ));
                 }
                 self.id_free("team", self.st().team_ids.contains_key(id), id, "/id")?;
                 let b = self.unit(business_unit, "/businessUnit")?;
                 if *kind == TeamKind::Access && !roles.is_empty() {
-                    return Err(e(
+                    return Err(eq(
                         "access-team-roles",
                         "/roles",
-                        format!("access team `{id}` cannot hold roles", id = short_id(id)),
+                        "access team `",
+                        id,
+                        "` cannot hold roles",
                     ));
                 }
                 let mut ms = Vec::new();
@@ -1661,10 +1701,12 @@ impl Op<'_, '_> {
                 active,
             } => {
                 if self.st().records.ids.find(id).is_some() {
-                    return Err(e(
+                    return Err(eq(
                         "duplicate-id",
                         "/id",
-                        format!("record id `{id}` already exists", id = short_id(id)),
+                        "record id `",
+                        id,
+                        "` already exists",
                     ));
                 }
                 self.id_free("record", false, id, "/id")?;
@@ -1672,24 +1714,22 @@ impl Op<'_, '_> {
                 let org = self.st().org_owned(t);
                 let (o, mut b) = match (org, owner) {
                     (true, Some(_)) => {
-                        return Err(e(
+                        return Err(eq(
                             "organization-owned",
                             "/owner",
-                            format!(
-                                "table `{table}` is organization-owned; its records have no owner",
-                                table = short_id(table)
-                            ),
+                            "table `",
+                            table,
+                            "` is organization-owned; its records have no owner",
                         ))
                     }
                     (true, None) => (NONE, NONE),
                     (false, None) => {
-                        return Err(e(
+                        return Err(eq(
                             "missing-owner",
                             "/owner",
-                            format!(
-                                "records of `{table}` need an owner",
-                                table = short_id(table)
-                            ),
+                            "records of `",
+                            table,
+                            "` need an owner",
                         ))
                     }
                     (false, Some(p)) => {
@@ -1699,11 +1739,23 @@ impl Op<'_, '_> {
                 };
                 if let Some(bu) = business_unit {
                     if org {
-                        return Err(e("organization-owned", "/businessUnit", format!("table `{table}` is organization-owned; its records have no owning unit", table = short_id(table))));
+                        return Err(eq(
+                            "organization-owned",
+                            "/businessUnit",
+                            "table `",
+                            table,
+                            "` is organization-owned; its records have no owning unit",
+                        ));
                     }
                     let x = self.unit(bu, "/businessUnit")?;
                     if x != b && !self.st().settings.ownership_across_business_units {
-                        return Err(e("business-unit-mismatch", "/businessUnit", format!("record unit `{bu}` differs from its owner's; that needs ownershipAcrossBusinessUnits", bu = short_id(bu))));
+                        return Err(eq(
+                            "business-unit-mismatch",
+                            "/businessUnit",
+                            "record unit `",
+                            bu,
+                            "` differs from its owner's; that needs ownershipAcrossBusinessUnits",
+                        ));
                     }
                     b = x;
                 }
@@ -1715,10 +1767,12 @@ impl Op<'_, '_> {
                             return Err(e(
                                 "no-relationship",
                                 "/parent",
-                                format!(
-                                    "no parental relationship links `{}` to `{table}`",
-                                    short_id(self.st().table_name(self.st().records.table(p))),
-                                    table = short_id(table)
+                                q2(
+                                    "no parental relationship links `",
+                                    self.st().table_name(self.st().records.table(p)),
+                                    "` to `",
+                                    table,
+                                    "`",
                                 ),
                             ));
                         }
@@ -1766,10 +1820,12 @@ impl Op<'_, '_> {
                         return Err(e(
                             "not-shared",
                             "/principal",
-                            format!(
-                                "record `{record}` is not shared with `{}`",
-                                short_id(principal.id()),
-                                record = short_id(record)
+                            q2(
+                                "record `",
+                                record,
+                                "` is not shared with `",
+                                principal.id(),
+                                "`",
                             ),
                         ));
                     }
@@ -1792,10 +1848,12 @@ impl Op<'_, '_> {
                     return Err(e(
                         "not-shared",
                         "/principal",
-                        format!(
-                            "record `{record}` is not shared with `{}`",
-                            short_id(principal.id()),
-                            record = short_id(record)
+                        q2(
+                            "record `",
+                            record,
+                            "` is not shared with `",
+                            principal.id(),
+                            "`",
                         ),
                     ));
                 }
@@ -1820,13 +1878,12 @@ impl Op<'_, '_> {
                     .get(template)
                     .copied()
                     .ok_or_else(|| {
-                        e(
+                        eq(
                             "unknown-template",
                             "/template",
-                            format!(
-                                "access team template `{template}` does not exist",
-                                template = short_id(template)
-                            ),
+                            "access team template `",
+                            template,
+                            "` does not exist",
                         )
                     })?;
                 if self.st().templates.get(tpl as usize).map(|t| t.table)
@@ -1835,10 +1892,12 @@ impl Op<'_, '_> {
                     return Err(e(
                         "bad-value",
                         "/template",
-                        format!(
-                            "template `{template}` is for another table than record `{record}`",
-                            template = short_id(template),
-                            record = short_id(record)
+                        q2(
+                            "template `",
+                            template,
+                            "` is for another table than record `",
+                            record,
+                            "`",
                         ),
                     ));
                 }
@@ -1870,7 +1929,7 @@ impl Op<'_, '_> {
                     return Err(vec![PolicyError::new(
                         "unknown-setting",
                         "/name",
-                        format!("unknown setting `{name}`", name = short_id(name)),
+                        q("unknown setting `", name, "`"),
                     )
                     .with_help(format!(
                         "settings are {}",
@@ -1947,13 +2006,12 @@ impl Op<'_, '_> {
 
     fn user_owned(&self, r: u32, path: &str) -> R {
         if self.st().org_owned(self.st().records.table(r)) {
-            return Err(e(
+            return Err(eq(
                 "organization-owned",
                 path,
-                format!(
-                    "record `{}` is organization-owned",
-                    short_id(self.st().records.id(r))
-                ),
+                "record `",
+                self.st().records.id(r),
+                "` is organization-owned",
             ));
         }
         Ok(())
@@ -1969,19 +2027,23 @@ impl Op<'_, '_> {
         let held = roles.contains(&a);
         if assign {
             if held {
-                return Err(e(
+                return Err(eq(
                     "duplicate-id",
                     "/role",
-                    format!("role `{role}` is already assigned", role = short_id(role)),
+                    "role `",
+                    role,
+                    "` is already assigned",
                 ));
             }
             roles.push(a);
         } else {
             if !held {
-                return Err(e(
+                return Err(eq(
                     "not-assigned",
                     "/role",
-                    format!("role `{role}` is not assigned", role = short_id(role)),
+                    "role `",
+                    role,
+                    "` is not assigned",
                 ));
             }
             roles.retain(|x| *x != a);
@@ -2013,10 +2075,12 @@ impl Op<'_, '_> {
                 return Err(vec![PolicyError::new(
                     "owner-lacks-privilege",
                     path,
-                    format!(
-                        "`{}` has no read privilege on `{}` and cannot own its records",
-                        short_id(st.principal(owner).id()),
-                        short_id(st.table_name(t))
+                    q2(
+                        "`",
+                        st.principal(owner).id(),
+                        "` has no read privilege on `",
+                        st.table_name(t),
+                        "` and cannot own its records",
                     ),
                 )
                 .with_help("assign a role with read on the table first")]);
@@ -2296,10 +2360,12 @@ impl Op<'_, '_> {
             return Err(e(
                 "cycle",
                 path,
-                format!(
-                    "`{}` is inside `{}`; reparenting would create a cycle",
-                    short_id(self.st().unit_id(p)),
-                    short_id(self.st().unit_id(b))
+                q2(
+                    "`",
+                    self.st().unit_id(p),
+                    "` is inside `",
+                    self.st().unit_id(b),
+                    "`; reparenting would create a cycle",
                 ),
             ));
         }
@@ -2357,9 +2423,10 @@ impl Op<'_, '_> {
             return Err(vec![PolicyError::new(
                 "not-disabled",
                 "/businessUnit",
-                format!(
-                    "business unit `{}` must be disabled before it is deleted",
-                    short_id(&row.id)
+                q(
+                    "business unit `",
+                    &row.id,
+                    "` must be disabled before it is deleted",
                 ),
             )
             .with_help("add a disableBusinessUnit operation first")]);
@@ -2454,10 +2521,12 @@ impl Op<'_, '_> {
             return Err(e(
                 "cycle",
                 "/into",
-                format!(
-                    "`{}` is inside `{}`",
-                    short_id(self.st().unit_id(into)),
-                    short_id(self.st().unit_id(f))
+                q2(
+                    "`",
+                    self.st().unit_id(into),
+                    "` is inside `",
+                    self.st().unit_id(f),
+                    "`",
                 ),
             ));
         }
@@ -2608,7 +2677,18 @@ impl Op<'_, '_> {
             for k in kids {
                 match st.parent_rel(st.records.table(k)).map(|r| r.delete) {
                     Some(DeleteCascade::Restrict) => {
-                        return Err(vec![PolicyError::new("restricted", "/record", format!("record `{}` has child record `{}` and their relationship restricts delete", short_id(st.records.id(x)), short_id(st.records.id(k)))).with_help("delete or re-link the children first")]);
+                        return Err(vec![PolicyError::new(
+                            "restricted",
+                            "/record",
+                            q2(
+                                "record `",
+                                st.records.id(x),
+                                "` has child record `",
+                                st.records.id(k),
+                                "` and their relationship restricts delete",
+                            ),
+                        )
+                        .with_help("delete or re-link the children first")]);
                     }
                     Some(DeleteCascade::All) => stack.push(k),
                     _ => {}
