@@ -1049,6 +1049,19 @@ fn eq(code: &str, path: &str, pre: &str, id: &str, post: &str) -> Vec<PolicyErro
     e(code, path, q(pre, id, post))
 }
 
+/// Role anchors at unit `f` moved to `into` (implicit when `into` is the holder's unit
+/// `holder`): whether any was.
+fn reanchor(roles: &mut Vec<Assignment>, holder: u32, f: u32, into: u32) -> bool {
+    if !roles.iter().any(|a| a.unit == f) {
+        return false;
+    }
+    for a in roles.iter_mut().filter(|a| a.unit == f) {
+        a.unit = if holder == into { NONE } else { into };
+    }
+    roles.dedup();
+    true
+}
+
 struct Op<'t, 'a> {
     tx: &'t mut Tx<'a>,
     i: usize,
@@ -1604,12 +1617,7 @@ impl Op<'_, '_> {
                     .with_help("reassign its records first (reassignRecords)")]);
                 }
                 self.drop_shares_to(team_principal(t));
-                let Some(mut row) = self.st().team(t).cloned() else {
-                    return Ok(());
-                };
-                row.alive = false;
-                row.members.clear();
-                self.tx.team(t, row);
+                self.kill_team(t);
                 Ok(())
             }
             Change::AddTeamMembers { team, users } | Change::RemoveTeamMembers { team, users } => {
@@ -2441,25 +2449,13 @@ impl Op<'_, '_> {
             .with_help("add a disableBusinessUnit operation first")]);
         }
         let users = self.users_in(b).len();
-        if users > 0 {
-            blockers.push(format!("{users} users"));
-        }
         let teams = st
             .teams
             .iter()
             .filter(|t| t.alive && t.default_of == NONE && t.unit == b)
             .count();
-        if teams > 0 {
-            blockers.push(format!("{teams} teams"));
-        }
         let kids = st.units.iter().filter(|u| u.alive && u.parent == b).count();
-        if kids > 0 {
-            blockers.push(format!("{kids} child units"));
-        }
         let records = st.by_unit.get(b as usize).map(Vec::len).unwrap_or(0);
-        if records > 0 {
-            blockers.push(format!("{records} records"));
-        }
         let anchors = st
             .users
             .iter()
@@ -2473,20 +2469,24 @@ impl Op<'_, '_> {
             )
             .filter(|a| a.unit == b)
             .count();
-        if anchors > 0 {
-            blockers.push(format!("{anchors} role assignments anchored at it"));
-        }
         let shares = st
             .shared_with
             .get(&team_principal(row.default_team))
             .map(Vec::len)
             .unwrap_or(0);
-        if shares > 0 {
-            blockers.push(format!("{shares} records shared with its default team"));
-        }
         let owned = st.owned_by(team_principal(row.default_team)).len();
-        if owned > 0 {
-            blockers.push(format!("{owned} records owned by its default team"));
+        for (n, what) in [
+            (users, "users"),
+            (teams, "teams"),
+            (kids, "child units"),
+            (records, "records"),
+            (anchors, "role assignments anchored at it"),
+            (shares, "records shared with its default team"),
+            (owned, "records owned by its default team"),
+        ] {
+            if n > 0 {
+                blockers.push(format!("{n} {what}"));
+            }
         }
         if !blockers.is_empty() {
             return Err(vec![PolicyError::new(
@@ -2500,11 +2500,7 @@ impl Op<'_, '_> {
             )
             .with_help("move or delete them first, or use mergeBusinessUnits")]);
         }
-        if let Some(mut team) = self.st().team(row.default_team).cloned() {
-            team.alive = false;
-            team.members.clear();
-            self.tx.team(row.default_team, team);
-        }
+        self.kill_team(row.default_team);
         let mut row = row;
         row.alive = false;
         self.tx.unit(b, row);
@@ -2555,11 +2551,7 @@ impl Op<'_, '_> {
             let Some(mut row) = self.st().user(u).cloned() else {
                 continue;
             };
-            if row.alive && row.roles.iter().any(|a| a.unit == f) {
-                for a in row.roles.iter_mut().filter(|a| a.unit == f) {
-                    a.unit = if row.unit == into { NONE } else { into };
-                }
-                row.roles.dedup();
+            if row.alive && reanchor(&mut row.roles, row.unit, f, into) {
                 self.tx.user(u, row);
             }
         }
@@ -2567,11 +2559,7 @@ impl Op<'_, '_> {
             let Some(mut row) = self.st().team(t).cloned() else {
                 continue;
             };
-            if row.alive && row.roles.iter().any(|a| a.unit == f) {
-                for a in row.roles.iter_mut().filter(|a| a.unit == f) {
-                    a.unit = if row.unit == into { NONE } else { into };
-                }
-                row.roles.dedup();
+            if row.alive && reanchor(&mut row.roles, row.unit, f, into) {
                 self.tx.team(t, row);
             }
         }
@@ -2643,11 +2631,7 @@ impl Op<'_, '_> {
             self.tx
                 .record_owner(r, team_principal(td), if unit == f { into } else { unit });
         }
-        if let Some(mut team) = self.st().team(fd).cloned() {
-            team.alive = false;
-            team.members.clear();
-            self.tx.team(fd, team);
-        }
+        self.kill_team(fd);
         if let Some(mut row) = self.st().unit(f).cloned() {
             row.alive = false;
             self.tx.unit(f, row);
@@ -2655,6 +2639,15 @@ impl Op<'_, '_> {
         self.tx.st.refresh();
         self.fix_managers();
         Ok(())
+    }
+
+    /// Delete team `t` (its members cleared).
+    fn kill_team(&mut self, t: u32) {
+        if let Some(mut team) = self.st().team(t).cloned() {
+            team.alive = false;
+            team.members.clear();
+            self.tx.team(t, team);
+        }
     }
 
     fn drop_shares_to(&mut self, p: u32) {
