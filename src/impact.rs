@@ -1714,11 +1714,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32], memo: &mut ChainMemo) -> Vec<Fin
                         "record {} is shared with {} who lack the privilege for {}",
                         st.records.id(r),
                         st.principal(s.principal).id(),
-                        bad.to_vec()
-                            .iter()
-                            .map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        crate::query::right_names(&bad.to_vec())
                     ),
                 );
                 f.record = Some(st.records.id(r).to_string());
@@ -1740,11 +1736,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32], memo: &mut ChainMemo) -> Vec<Fin
                             "{} is on the access team of {} but lacks the privilege for {}",
                             st.user_id(m),
                             st.records.id(r),
-                            bad.to_vec()
-                                .iter()
-                                .map(|x| x.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            crate::query::right_names(&bad.to_vec())
                         ),
                     );
                     f.user = Some(st.user_id(m).to_string());
