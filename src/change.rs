@@ -1107,6 +1107,13 @@ impl Op<'_, '_> {
             .copied()
             .ok_or_else(|| eq("unknown-user", path, "user `", id, "` does not exist"))
     }
+    /// Item `j` of the list of user ids at `list` (its path made only for the error).
+    fn user_at(&self, id: &str, list: &str, j: usize) -> Result<u32, Vec<PolicyError>> {
+        match self.st().user_ids.get(id) {
+            Some(&u) => Ok(u),
+            None => self.user(id, &format!("{list}/{j}")),
+        }
+    }
     fn team(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
         self.st()
             .team_ids
@@ -1418,7 +1425,7 @@ impl Op<'_, '_> {
                 let mut ids = Vec::new();
                 let mut errs = Vec::new();
                 for (j, id) in users.iter().enumerate() {
-                    match self.user(id, &format!("/users/{j}")) {
+                    match self.user_at(id, "/users", j) {
                         Ok(u) => ids.push(u),
                         Err(mut x) => errs.append(&mut x),
                     }
@@ -1581,7 +1588,7 @@ impl Op<'_, '_> {
                 }
                 let mut ms = Vec::new();
                 for (j, m) in members.iter().enumerate() {
-                    ms.push(self.user(m, &format!("/members/{j}"))?);
+                    ms.push(self.user_at(m, "/members", j)?);
                 }
                 let roles = self.assignments(roles, b, "/roles")?;
                 let t = self.st().teams.len() as u32;
@@ -1629,7 +1636,7 @@ impl Op<'_, '_> {
                 };
                 let mut ids = Vec::with_capacity(users.len());
                 for (j, id) in users.iter().enumerate() {
-                    let u = self.user(id, &format!("/users/{j}"))?;
+                    let u = self.user_at(id, "/users", j)?;
                     ids.push(u);
                 }
                 ids.sort_total();
