@@ -1089,6 +1089,12 @@ impl Op<'_, '_> {
         &mut self.effects[n]
     }
 
+    /// [`Op::effect`] on user `user`.
+    fn user_effect(&mut self, kind: &str, message: String, user: &str) -> &mut SideEffect {
+        let eff = self.effect(kind, message);
+        eff.user = Some(user.to_string());
+        eff
+    }
     fn unit(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
         self.st().unit_ids.get(id).copied().ok_or_else(|| {
             eq(
@@ -2186,12 +2192,12 @@ impl Op<'_, '_> {
         if n > 0 {
             let from_id = self.st().user_id(from).to_string();
             let to_id = self.st().principal(to).id().to_string();
-            let eff = self.effect(
+            self.user_effect(
                 "recordsReassigned",
                 format!("{n} records of {from_id} handed over to {to_id}"),
-            );
-            eff.count = Some(n);
-            eff.user = Some(from_id);
+                &from_id,
+            )
+            .count = Some(n);
         }
     }
 
@@ -2219,11 +2225,11 @@ impl Op<'_, '_> {
             self.st().unit_id(old_unit).to_string(),
             self.st().unit_id(b).to_string(),
         );
-        self.effect(
+        self.user_effect(
             "userMoved",
             format!("{uid} moved from {old_name} to {new_name}"),
-        )
-        .user = Some(uid.clone());
+            &uid,
+        );
         if !self
             .st()
             .settings
@@ -2231,22 +2237,22 @@ impl Op<'_, '_> {
         {
             for a in std::mem::take(&mut row.roles) {
                 let role = self.st().role_id(a.role).to_string();
-                let eff = self.effect(
+                let eff = self.user_effect(
                     "roleRemoved",
                     format!("{uid} loses role {role} on moving to {new_name}"),
+                    &uid,
                 );
-                eff.user = Some(uid.clone());
                 eff.role = Some(role);
             }
         } else {
             for a in &row.roles {
                 if a.unit == NONE {
                     let role = self.st().role_id(a.role).to_string();
-                    let eff = self.effect(
+                    let eff = self.user_effect(
                         "roleReanchored",
                         format!("{uid}'s role {role} is now anchored at {new_name}"),
+                        &uid,
                     );
-                    eff.user = Some(uid.clone());
                     eff.role = Some(role);
                 }
             }
@@ -2260,11 +2266,11 @@ impl Op<'_, '_> {
         if old_manager != NONE && !self.manager_ok(b, old_manager) {
             row.manager = NONE;
             let mid = self.st().user_id(old_manager).to_string();
-            self.effect(
+            self.user_effect(
                 "managerCleared",
                 format!("{uid}'s manager {mid} is outside {new_name} and its ancestors; cleared"),
-            )
-            .user = Some(uid.clone());
+                &uid,
+            );
         }
         self.tx.user(u, row);
         // direct reports for whom u is no longer a valid manager
@@ -2297,15 +2303,15 @@ impl Op<'_, '_> {
                     self.st().user_id(vr.manager)
                 )
             };
-            self.effect(
+            self.user_effect(
                 if vr.manager == NONE {
                     "managerCleared"
                 } else {
                     "managerChanged"
                 },
                 msg,
-            )
-            .user = Some(vid.clone());
+                &vid,
+            );
             self.tx.user(v, vr);
         }
         // records
@@ -2323,12 +2329,12 @@ impl Op<'_, '_> {
                     self.tx.record_owner(r, u, b);
                 }
                 if n > 0 {
-                    let eff = self.effect(
+                    self.user_effect(
                         "recordsMoved",
                         format!("{n} records of {uid} moved to {new_name}"),
-                    );
-                    eff.count = Some(n);
-                    eff.user = Some(uid.clone());
+                        &uid,
+                    )
+                    .count = Some(n);
                 }
             }
         }
@@ -2426,11 +2432,11 @@ impl Op<'_, '_> {
             row.manager = NONE;
             let uid = row.id.clone();
             self.tx.user(u, row);
-            self.effect(
+            self.user_effect(
                 "managerCleared",
                 format!("{uid}'s manager is no longer in their unit or its ancestors; cleared"),
-            )
-            .user = Some(uid.clone());
+                &uid,
+            );
         }
     }
 
