@@ -1015,6 +1015,12 @@ fn e(code: &str, path: &str, msg: String) -> Vec<PolicyError> {
     vec![PolicyError::new(code, path, msg)]
 }
 
+/// [`e`] with a literal message.
+#[inline(never)]
+fn el(code: &str, path: &str, msg: &str) -> Vec<PolicyError> {
+    e(code, path, msg.to_string())
+}
+
 /// A message of literal pieces and ids, alternating: `parts[0]`, `short_id(parts[1])`,
 /// `parts[2]`, ... (one out-of-line builder instead of a `format!` and a `Cow` per id at
 /// each of the many error sites: it matters in the wasm build).
@@ -1493,10 +1499,10 @@ impl Op<'_, '_> {
                 let u = self.user(user, "/user")?;
                 let to = self.reassign_target(reassign_records_to.as_ref())?;
                 if to == Some(u) {
-                    return Err(e(
+                    return Err(el(
                         "bad-value",
                         "/reassignRecordsTo",
-                        "cannot hand records over to the user being disabled".into(),
+                        "cannot hand records over to the user being disabled",
                     ));
                 }
                 if let Some(to) = to {
@@ -1708,10 +1714,10 @@ impl Op<'_, '_> {
                 business_unit,
             } => {
                 if !self.st().settings.ownership_across_business_units {
-                    return Err(e(
+                    return Err(el(
                         "setting-required",
                         "",
-                        "setRecordBusinessUnit needs ownershipAcrossBusinessUnits".into(),
+                        "setRecordBusinessUnit needs ownershipAcrossBusinessUnits",
                     ));
                 }
                 let r = self.record(record, "/record")?;
@@ -1815,7 +1821,7 @@ impl Op<'_, '_> {
                     .create_record(id, name.as_deref(), t, o, b, p, *active)
                     .is_none()
                 {
-                    return Err(e("limit-exceeded", "", "too many records".into()));
+                    return Err(el("limit-exceeded", "", "too many records"));
                 }
                 Ok(())
             }
@@ -2025,10 +2031,10 @@ impl Op<'_, '_> {
 
     fn not_default(&self, t: u32, path: &str) -> R {
         if self.st().team(t).is_some_and(|t| t.default_of != NONE) {
-            return Err(e(
+            return Err(el(
                 "reserved-id",
                 path,
-                "default teams are managed by the engine".into(),
+                "default teams are managed by the engine",
             ));
         }
         Ok(())
@@ -2206,10 +2212,10 @@ impl Op<'_, '_> {
             return Ok(());
         };
         if reassign_to == Some(u) {
-            return Err(e(
+            return Err(el(
                 "bad-value",
                 "/reassignRecordsTo",
-                "cannot reassign a user's records to the same user".into(),
+                "cannot reassign a user's records to the same user",
             ));
         }
         if let Some(to) = reassign_to {
@@ -2522,17 +2528,13 @@ impl Op<'_, '_> {
 
     fn merge_units(&mut self, f: u32, into: u32) -> R {
         if f == into {
-            return Err(e(
-                "bad-value",
-                "/into",
-                "cannot merge a unit into itself".into(),
-            ));
+            return Err(el("bad-value", "/into", "cannot merge a unit into itself"));
         }
         if self.st().unit(f).is_some_and(|u| u.parent == NONE) {
-            return Err(e(
+            return Err(el(
                 "bad-value",
                 "/from",
-                "the root unit cannot be merged away".into(),
+                "the root unit cannot be merged away",
             ));
         }
         if self.st().tree.in_subtree(into, f) {
