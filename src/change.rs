@@ -442,18 +442,18 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
                 continue;
             }
         };
-        if !OPS.contains(&op.as_str()) {
+        let Some(k) = OPS.iter().position(|o| *o == op) else {
             errors.push(
                 PolicyError::new(
                     "unknown-operation",
                     format!("{root}/op"),
-                    format!("unknown operation `{op}`", op = short_id(&op)),
+                    q("unknown operation `", &op, "`"),
                 )
                 .with_help(format!("operations are {}", OPS.join(", "))),
             );
             continue;
-        }
-        match parse_op(&op, obj, &root) {
+        };
+        match parse_op(k, obj, &root) {
             Ok(c) => out.push(c),
             Err(e) => errors.push(e),
         }
@@ -778,70 +778,75 @@ fn read_roles(v: Value, at: &str) -> Result<Vec<RoleAssignment>, PolicyError> {
     read_list(v, at, read_role)
 }
 
-/// The declared fields of each operation (camelCase, declaration order; `op` excluded).
-fn op_fields(op: &str) -> &'static [&'static str] {
-    match op {
-        "createBusinessUnit" => &["id", "name", "parent"],
-        "renameBusinessUnit" => &["businessUnit", "name"],
-        "reparentBusinessUnit" => &["businessUnit", "parent"],
-        "disableBusinessUnit" | "enableBusinessUnit" | "deleteBusinessUnit" => &["businessUnit"],
-        "mergeBusinessUnits" => &["from", "into"],
-        "createUser" => crate::read::USER_FIELDS,
-        "moveUser" => &["user", "businessUnit", "moveRecords", "reassignRecordsTo"],
-        "moveUsers" => &["users", "businessUnit", "moveRecords", "reassignRecordsTo"],
-        "setManager" => &["user", "manager"],
-        "disableUser" => &["user", "reassignRecordsTo"],
-        "enableUser" => &["user"],
-        "assignRole" | "removeRole" => &["principal", "role", "businessUnit"],
-        "createTeam" => crate::read::TEAM_FIELDS,
-        "deleteTeam" => &["team"],
-        "addTeamMembers" | "removeTeamMembers" => &["team", "users"],
-        "moveTeam" => &["team", "businessUnit"],
-        "assignRecord" => &["record", "owner"],
-        "reassignRecords" => &["from", "to", "table"],
-        "setRecordBusinessUnit" => &["record", "businessUnit"],
-        "createRecord" => crate::read::RECORD_FIELDS,
-        "deleteRecord" => &["record"],
-        "share" | "modifyShare" => &["record", "principal", "rights"],
-        "unshare" => &["record", "principal"],
-        "addAccessTeamMember" | "removeAccessTeamMember" => &["record", "template", "user"],
-        "setSetting" => &["name", "value"],
-        _ => &[],
-    }
-}
+/// The declared fields of each operation of [`OPS`], in its order (camelCase, declaration
+/// order; `op` excluded).
+const OP_FIELDS: [&[&str]; 31] = [
+    &["id", "name", "parent"],
+    &["businessUnit", "name"],
+    &["businessUnit", "parent"],
+    &["businessUnit"],
+    &["businessUnit"],
+    &["businessUnit"],
+    &["from", "into"],
+    crate::read::USER_FIELDS,
+    &["user", "businessUnit", "moveRecords", "reassignRecordsTo"],
+    &["users", "businessUnit", "moveRecords", "reassignRecordsTo"],
+    &["user", "manager"],
+    &["user", "reassignRecordsTo"],
+    &["user"],
+    &["principal", "role", "businessUnit"],
+    &["principal", "role", "businessUnit"],
+    crate::read::TEAM_FIELDS,
+    &["team"],
+    &["team", "users"],
+    &["team", "users"],
+    &["team", "businessUnit"],
+    &["record", "owner"],
+    &["from", "to", "table"],
+    &["record", "businessUnit"],
+    crate::read::RECORD_FIELDS,
+    &["record"],
+    &["record", "principal", "rights"],
+    &["record", "principal", "rights"],
+    &["record", "principal"],
+    &["record", "template", "user"],
+    &["record", "template", "user"],
+    &["name", "value"],
+];
 
 /// One operation object (its entries in key order, without its `op`) read as operation
-/// `op` (one of [`OPS`]).
-fn parse_op(op: &str, obj: Vec<(String, Value)>, root: &str) -> Result<Change, PolicyError> {
-    let mut f = Fields::new(obj, root, op_fields(op));
-    let c = match op {
-        "createBusinessUnit" => Change::CreateBusinessUnit {
+/// `OPS[k]` (matched on its index: one string comparison per name, in `parse_changes`,
+/// instead of two matches on the name).
+fn parse_op(k: usize, obj: Vec<(String, Value)>, root: &str) -> Result<Change, PolicyError> {
+    let mut f = Fields::new(obj, root, OP_FIELDS.get(k).copied().unwrap_or_default());
+    let c = match k {
+        0 => Change::CreateBusinessUnit {
             id: f.s("id"),
             name: f.s("name"),
             parent: f.s("parent"),
         },
-        "renameBusinessUnit" => Change::RenameBusinessUnit {
+        1 => Change::RenameBusinessUnit {
             business_unit: f.s("businessUnit"),
             name: f.s("name"),
         },
-        "reparentBusinessUnit" => Change::ReparentBusinessUnit {
+        2 => Change::ReparentBusinessUnit {
             business_unit: f.s("businessUnit"),
             parent: f.s("parent"),
         },
-        "disableBusinessUnit" => Change::DisableBusinessUnit {
+        3 => Change::DisableBusinessUnit {
             business_unit: f.s("businessUnit"),
         },
-        "enableBusinessUnit" => Change::EnableBusinessUnit {
+        4 => Change::EnableBusinessUnit {
             business_unit: f.s("businessUnit"),
         },
-        "deleteBusinessUnit" => Change::DeleteBusinessUnit {
+        5 => Change::DeleteBusinessUnit {
             business_unit: f.s("businessUnit"),
         },
-        "mergeBusinessUnits" => Change::MergeBusinessUnits {
+        6 => Change::MergeBusinessUnits {
             from: f.s("from"),
             into: f.s("into"),
         },
-        "createUser" => Change::CreateUser {
+        7 => Change::CreateUser {
             id: f.s("id"),
             name: f.s("name"),
             business_unit: f.s("businessUnit"),
@@ -850,38 +855,38 @@ fn parse_op(op: &str, obj: Vec<(String, Value)>, root: &str) -> Result<Change, P
             category: f.opt_s("category"),
             roles: f.or("roles", read_roles, Vec::new()),
         },
-        "moveUser" => Change::MoveUser {
+        8 => Change::MoveUser {
             user: f.s("user"),
             business_unit: f.s("businessUnit"),
             move_records: f.opt("moveRecords", read_bool),
             reassign_records_to: f.opt("reassignRecordsTo", read_principal),
         },
-        "moveUsers" => Change::MoveUsers {
+        9 => Change::MoveUsers {
             users: f.list("users"),
             business_unit: f.s("businessUnit"),
             move_records: f.opt("moveRecords", read_bool),
             reassign_records_to: f.opt("reassignRecordsTo", read_principal),
         },
-        "setManager" => Change::SetManager {
+        10 => Change::SetManager {
             user: f.s("user"),
             manager: f.opt_s("manager"),
         },
-        "disableUser" => Change::DisableUser {
+        11 => Change::DisableUser {
             user: f.s("user"),
             reassign_records_to: f.opt("reassignRecordsTo", read_principal),
         },
-        "enableUser" => Change::EnableUser { user: f.s("user") },
-        "assignRole" => Change::AssignRole {
+        12 => Change::EnableUser { user: f.s("user") },
+        13 => Change::AssignRole {
             principal: f.p("principal"),
             role: f.s("role"),
             business_unit: f.opt_s("businessUnit"),
         },
-        "removeRole" => Change::RemoveRole {
+        14 => Change::RemoveRole {
             principal: f.p("principal"),
             role: f.s("role"),
             business_unit: f.opt_s("businessUnit"),
         },
-        "createTeam" => Change::CreateTeam {
+        15 => Change::CreateTeam {
             id: f.s("id"),
             name: f.s("name"),
             kind: f.req("kind", read_team_kind, TeamKind::Owner),
@@ -890,33 +895,33 @@ fn parse_op(op: &str, obj: Vec<(String, Value)>, root: &str) -> Result<Change, P
             roles: f.or("roles", read_roles, Vec::new()),
             inheritance: f.or("inheritance", read_inheritance, Inheritance::default()),
         },
-        "deleteTeam" => Change::DeleteTeam { team: f.s("team") },
-        "addTeamMembers" => Change::AddTeamMembers {
+        16 => Change::DeleteTeam { team: f.s("team") },
+        17 => Change::AddTeamMembers {
             team: f.s("team"),
             users: f.list("users"),
         },
-        "removeTeamMembers" => Change::RemoveTeamMembers {
+        18 => Change::RemoveTeamMembers {
             team: f.s("team"),
             users: f.list("users"),
         },
-        "moveTeam" => Change::MoveTeam {
+        19 => Change::MoveTeam {
             team: f.s("team"),
             business_unit: f.s("businessUnit"),
         },
-        "assignRecord" => Change::AssignRecord {
+        20 => Change::AssignRecord {
             record: f.s("record"),
             owner: f.p("owner"),
         },
-        "reassignRecords" => Change::ReassignRecords {
+        21 => Change::ReassignRecords {
             from: f.p("from"),
             to: f.p("to"),
             table: f.opt_s("table"),
         },
-        "setRecordBusinessUnit" => Change::SetRecordBusinessUnit {
+        22 => Change::SetRecordBusinessUnit {
             record: f.s("record"),
             business_unit: f.s("businessUnit"),
         },
-        "createRecord" => Change::CreateRecord {
+        23 => Change::CreateRecord {
             id: f.s("id"),
             name: f.opt_s("name"),
             table: f.s("table"),
@@ -925,34 +930,34 @@ fn parse_op(op: &str, obj: Vec<(String, Value)>, root: &str) -> Result<Change, P
             parent: f.opt_s("parent"),
             active: f.or("active", read_bool, true),
         },
-        "deleteRecord" => Change::DeleteRecord {
+        24 => Change::DeleteRecord {
             record: f.s("record"),
         },
-        "share" => Change::Share {
-            record: f.s("record"),
-            principal: f.p("principal"),
-            rights: f.req("rights", read_rights, Vec::new()),
-        },
-        "modifyShare" => Change::ModifyShare {
+        25 => Change::Share {
             record: f.s("record"),
             principal: f.p("principal"),
             rights: f.req("rights", read_rights, Vec::new()),
         },
-        "unshare" => Change::Unshare {
+        26 => Change::ModifyShare {
+            record: f.s("record"),
+            principal: f.p("principal"),
+            rights: f.req("rights", read_rights, Vec::new()),
+        },
+        27 => Change::Unshare {
             record: f.s("record"),
             principal: f.p("principal"),
         },
-        "addAccessTeamMember" => Change::AddAccessTeamMember {
+        28 => Change::AddAccessTeamMember {
             record: f.s("record"),
             template: f.s("template"),
             user: f.s("user"),
         },
-        "removeAccessTeamMember" => Change::RemoveAccessTeamMember {
+        29 => Change::RemoveAccessTeamMember {
             record: f.s("record"),
             template: f.s("template"),
             user: f.s("user"),
         },
-        "setSetting" => Change::SetSetting {
+        30 => Change::SetSetting {
             name: f.s("name"),
             value: f.req("value", read_bool, false),
         },
@@ -960,7 +965,11 @@ fn parse_op(op: &str, obj: Vec<(String, Value)>, root: &str) -> Result<Change, P
             return Err(PolicyError::new(
                 "unknown-operation",
                 format!("{root}/op"),
-                format!("unknown operation `{op}`", op = short_id(op)),
+                q(
+                    "unknown operation `",
+                    OPS.get(k).copied().unwrap_or_default(),
+                    "`",
+                ),
             ))
         }
     };
@@ -1001,8 +1010,62 @@ pub fn run(st: &mut State, changes: &[Change]) -> Outcome {
 
 type R = Result<(), Vec<PolicyError>>;
 
+#[inline(never)]
 fn e(code: &str, path: &str, msg: String) -> Vec<PolicyError> {
     vec![PolicyError::new(code, path, msg)]
+}
+
+/// [`e`] with a literal message.
+#[inline(never)]
+fn el(code: &str, path: &str, msg: &str) -> Vec<PolicyError> {
+    e(code, path, msg.to_string())
+}
+
+/// A message of literal pieces and ids, alternating: `parts[0]`, `short_id(parts[1])`,
+/// `parts[2]`, ... (one out-of-line builder instead of a `format!` and a `Cow` per id at
+/// each of the many error sites: it matters in the wasm build).
+#[inline(never)]
+fn quote(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            s.push_str(&short_id(p));
+        } else {
+            s.push_str(p);
+        }
+    }
+    s
+}
+
+/// `pre`, the id (shortened), `post`.
+#[inline(never)]
+fn q(pre: &str, id: &str, post: &str) -> String {
+    quote(&[pre, id, post])
+}
+
+/// Two ids (shortened) between literal pieces.
+#[inline(never)]
+fn q2(pre: &str, a: &str, mid: &str, b: &str, post: &str) -> String {
+    quote(&[pre, a, mid, b, post])
+}
+
+/// [`e`] with the message `pre`, the id (shortened), `post`.
+#[inline(never)]
+fn eq(code: &str, path: &str, pre: &str, id: &str, post: &str) -> Vec<PolicyError> {
+    e(code, path, q(pre, id, post))
+}
+
+/// Role anchors at unit `f` moved to `into` (implicit when `into` is the holder's unit
+/// `holder`): whether any was.
+fn reanchor(roles: &mut Vec<Assignment>, holder: u32, f: u32, into: u32) -> bool {
+    if !roles.iter().any(|a| a.unit == f) {
+        return false;
+    }
+    for a in roles.iter_mut().filter(|a| a.unit == f) {
+        a.unit = if holder == into { NONE } else { into };
+    }
+    roles.dedup();
+    true
 }
 
 struct Op<'t, 'a> {
@@ -1032,59 +1095,64 @@ impl Op<'_, '_> {
         &mut self.effects[n]
     }
 
+    /// [`Op::effect`] on user `user`.
+    fn user_effect(&mut self, kind: &str, message: String, user: &str) -> &mut SideEffect {
+        let eff = self.effect(kind, message);
+        eff.user = Some(user.to_string());
+        eff
+    }
     fn unit(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
         self.st().unit_ids.get(id).copied().ok_or_else(|| {
-            e(
+            eq(
                 "unknown-business-unit",
                 path,
-                format!("business unit `{id}` does not exist", id = short_id(id)),
+                "business unit `",
+                id,
+                "` does not exist",
             )
         })
     }
     fn user(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().user_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-user",
-                path,
-                format!("user `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .user_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-user", path, "user `", id, "` does not exist"))
+    }
+    /// Item `j` of the list of user ids at `list` (its path made only for the error).
+    fn user_at(&self, id: &str, list: &str, j: usize) -> Result<u32, Vec<PolicyError>> {
+        match self.st().user_ids.get(id) {
+            Some(&u) => Ok(u),
+            None => self.user(id, &format!("{list}/{j}")),
+        }
     }
     fn team(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().team_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-team",
-                path,
-                format!("team `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .team_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-team", path, "team `", id, "` does not exist"))
     }
     fn role(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().role_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-role",
-                path,
-                format!("role `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .role_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-role", path, "role `", id, "` does not exist"))
     }
     fn record(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().records.ids.find(id).ok_or_else(|| {
-            e(
-                "unknown-record",
-                path,
-                format!("record `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .records
+            .ids
+            .find(id)
+            .ok_or_else(|| eq("unknown-record", path, "record `", id, "` does not exist"))
     }
     fn table(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
-        self.st().table_ids.get(id).copied().ok_or_else(|| {
-            e(
-                "unknown-table",
-                path,
-                format!("table `{id}` does not exist", id = short_id(id)),
-            )
-        })
+        self.st()
+            .table_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| eq("unknown-table", path, "table `", id, "` does not exist"))
     }
     fn principal(&self, p: &Principal, path: &str) -> Result<u32, Vec<PolicyError>> {
         match p {
@@ -1101,20 +1169,21 @@ impl Op<'_, '_> {
                 .team(t)
                 .is_some_and(|t| t.kind == TeamKind::Access)
             {
-                return Err(e(
+                return Err(eq(
                     "access-team-owner",
                     &format!("{path}/team"),
-                    format!("access team `{}` cannot own records", short_id(p.id())),
+                    "access team `",
+                    p.id(),
+                    "` cannot own records",
                 ));
             }
         } else if self.st().user(o).is_some_and(|u| u.disabled) {
-            return Err(e(
+            return Err(eq(
                 "disabled-user",
                 &format!("{path}/user"),
-                format!(
-                    "user `{}` is disabled and cannot own records",
-                    short_id(p.id())
-                ),
+                "user `",
+                p.id(),
+                "` is disabled and cannot own records",
             ));
         }
         Ok(o)
@@ -1158,7 +1227,7 @@ impl Op<'_, '_> {
                 Ok(_) => errs.push(PolicyError::new(
                     "duplicate-id",
                     format!("{path}/{j}"),
-                    format!("role `{}` is assigned twice", short_id(&a.role)),
+                    q("role `", &a.role, "` is assigned twice"),
                 )),
                 Err(mut e) => errs.append(&mut e),
             }
@@ -1183,7 +1252,13 @@ impl Op<'_, '_> {
             if anchor == holder_unit {
                 anchor = NONE;
             } else if !self.st().settings.ownership_across_business_units {
-                return Err(e("role-anchor-not-allowed", &format!("{path}/businessUnit"), format!("a role anchored at `{b}`, another unit than its holder's, needs ownershipAcrossBusinessUnits", b = short_id(b))));
+                return Err(eq(
+                    "role-anchor-not-allowed",
+                    &format!("{path}/businessUnit"),
+                    "a role anchored at `",
+                    b,
+                    "`, another unit than its holder's, needs ownershipAcrossBusinessUnits",
+                ));
             }
         }
         Ok(Assignment { role, unit: anchor })
@@ -1314,10 +1389,12 @@ impl Op<'_, '_> {
                     return Err(e(
                         "manager-out-of-scope",
                         "/manager",
-                        format!(
-                            "manager `{}` is not in `{business_unit}` or one of its ancestors",
-                            short_id(manager.as_deref().unwrap_or("")),
-                            business_unit = short_id(business_unit)
+                        q2(
+                            "manager `",
+                            manager.as_deref().unwrap_or(""),
+                            "` is not in `",
+                            business_unit,
+                            "` or one of its ancestors",
                         ),
                     ));
                 }
@@ -1360,7 +1437,7 @@ impl Op<'_, '_> {
                 let mut ids = Vec::new();
                 let mut errs = Vec::new();
                 for (j, id) in users.iter().enumerate() {
-                    match self.user(id, &format!("/users/{j}")) {
+                    match self.user_at(id, "/users", j) {
                         Ok(u) => ids.push(u),
                         Err(mut x) => errs.append(&mut x),
                     }
@@ -1388,22 +1465,23 @@ impl Op<'_, '_> {
                         return Err(e(
                             "cycle",
                             "/manager",
-                            format!(
-                                "`{}` reports (indirectly) to `{user}`",
-                                short_id(manager.as_deref().unwrap_or("")),
-                                user = short_id(user)
+                            q2(
+                                "`",
+                                manager.as_deref().unwrap_or(""),
+                                "` reports (indirectly) to `",
+                                user,
+                                "`",
                             ),
                         ));
                     }
                     let unit = self.st().user(u).map(|x| x.unit).unwrap_or(NONE);
                     if !self.manager_ok(unit, m) {
-                        return Err(e(
+                        return Err(eq(
                             "manager-out-of-scope",
                             "/manager",
-                            format!(
-                                "manager `{}` is not in the user's unit or one of its ancestors",
-                                short_id(manager.as_deref().unwrap_or(""))
-                            ),
+                            "manager `",
+                            manager.as_deref().unwrap_or(""),
+                            "` is not in the user's unit or one of its ancestors",
                         ));
                     }
                 }
@@ -1421,10 +1499,10 @@ impl Op<'_, '_> {
                 let u = self.user(user, "/user")?;
                 let to = self.reassign_target(reassign_records_to.as_ref())?;
                 if to == Some(u) {
-                    return Err(e(
+                    return Err(el(
                         "bad-value",
                         "/reassignRecordsTo",
-                        "cannot hand records over to the user being disabled".into(),
+                        "cannot hand records over to the user being disabled",
                     ));
                 }
                 if let Some(to) = to {
@@ -1476,10 +1554,12 @@ impl Op<'_, '_> {
                             return Ok(());
                         };
                         if row.kind == TeamKind::Access {
-                            return Err(e(
+                            return Err(eq(
                                 "access-team-roles",
                                 "/principal/team",
-                                format!("access team `{}` cannot hold roles", short_id(&row.id)),
+                                "access team `",
+                                &row.id,
+                                "` cannot hold roles",
                             ));
                         }
                         let a = self.assignment(role, business_unit.as_deref(), row.unit, "")?;
@@ -1499,27 +1579,28 @@ impl Op<'_, '_> {
                 inheritance,
             } => {
                 if id.starts_with("default:") {
-                    return Err(e(
+                    return Err(eq(
                         "reserved-id",
                         "/id",
-                        format!(
-                            "team id `{id}` is reserved for default teams",
-                            id = short_id(id)
-                        ),
+                        "team id `",
+                        id,
+                        "` is reserved for default teams",
                     ));
                 }
                 self.id_free("team", self.st().team_ids.contains_key(id), id, "/id")?;
                 let b = self.unit(business_unit, "/businessUnit")?;
                 if *kind == TeamKind::Access && !roles.is_empty() {
-                    return Err(e(
+                    return Err(eq(
                         "access-team-roles",
                         "/roles",
-                        format!("access team `{id}` cannot hold roles", id = short_id(id)),
+                        "access team `",
+                        id,
+                        "` cannot hold roles",
                     ));
                 }
                 let mut ms = Vec::new();
                 for (j, m) in members.iter().enumerate() {
-                    ms.push(self.user(m, &format!("/members/{j}"))?);
+                    ms.push(self.user_at(m, "/members", j)?);
                 }
                 let roles = self.assignments(roles, b, "/roles")?;
                 let t = self.st().teams.len() as u32;
@@ -1555,12 +1636,7 @@ impl Op<'_, '_> {
                     .with_help("reassign its records first (reassignRecords)")]);
                 }
                 self.drop_shares_to(team_principal(t));
-                let Some(mut row) = self.st().team(t).cloned() else {
-                    return Ok(());
-                };
-                row.alive = false;
-                row.members.clear();
-                self.tx.team(t, row);
+                self.kill_team(t);
                 Ok(())
             }
             Change::AddTeamMembers { team, users } | Change::RemoveTeamMembers { team, users } => {
@@ -1572,7 +1648,7 @@ impl Op<'_, '_> {
                 };
                 let mut ids = Vec::with_capacity(users.len());
                 for (j, id) in users.iter().enumerate() {
-                    let u = self.user(id, &format!("/users/{j}"))?;
+                    let u = self.user_at(id, "/users", j)?;
                     ids.push(u);
                 }
                 ids.sort_total();
@@ -1638,10 +1714,10 @@ impl Op<'_, '_> {
                 business_unit,
             } => {
                 if !self.st().settings.ownership_across_business_units {
-                    return Err(e(
+                    return Err(el(
                         "setting-required",
                         "",
-                        "setRecordBusinessUnit needs ownershipAcrossBusinessUnits".into(),
+                        "setRecordBusinessUnit needs ownershipAcrossBusinessUnits",
                     ));
                 }
                 let r = self.record(record, "/record")?;
@@ -1661,10 +1737,12 @@ impl Op<'_, '_> {
                 active,
             } => {
                 if self.st().records.ids.find(id).is_some() {
-                    return Err(e(
+                    return Err(eq(
                         "duplicate-id",
                         "/id",
-                        format!("record id `{id}` already exists", id = short_id(id)),
+                        "record id `",
+                        id,
+                        "` already exists",
                     ));
                 }
                 self.id_free("record", false, id, "/id")?;
@@ -1672,24 +1750,22 @@ impl Op<'_, '_> {
                 let org = self.st().org_owned(t);
                 let (o, mut b) = match (org, owner) {
                     (true, Some(_)) => {
-                        return Err(e(
+                        return Err(eq(
                             "organization-owned",
                             "/owner",
-                            format!(
-                                "table `{table}` is organization-owned; its records have no owner",
-                                table = short_id(table)
-                            ),
+                            "table `",
+                            table,
+                            "` is organization-owned; its records have no owner",
                         ))
                     }
                     (true, None) => (NONE, NONE),
                     (false, None) => {
-                        return Err(e(
+                        return Err(eq(
                             "missing-owner",
                             "/owner",
-                            format!(
-                                "records of `{table}` need an owner",
-                                table = short_id(table)
-                            ),
+                            "records of `",
+                            table,
+                            "` need an owner",
                         ))
                     }
                     (false, Some(p)) => {
@@ -1699,11 +1775,23 @@ impl Op<'_, '_> {
                 };
                 if let Some(bu) = business_unit {
                     if org {
-                        return Err(e("organization-owned", "/businessUnit", format!("table `{table}` is organization-owned; its records have no owning unit", table = short_id(table))));
+                        return Err(eq(
+                            "organization-owned",
+                            "/businessUnit",
+                            "table `",
+                            table,
+                            "` is organization-owned; its records have no owning unit",
+                        ));
                     }
                     let x = self.unit(bu, "/businessUnit")?;
                     if x != b && !self.st().settings.ownership_across_business_units {
-                        return Err(e("business-unit-mismatch", "/businessUnit", format!("record unit `{bu}` differs from its owner's; that needs ownershipAcrossBusinessUnits", bu = short_id(bu))));
+                        return Err(eq(
+                            "business-unit-mismatch",
+                            "/businessUnit",
+                            "record unit `",
+                            bu,
+                            "` differs from its owner's; that needs ownershipAcrossBusinessUnits",
+                        ));
                     }
                     b = x;
                 }
@@ -1715,10 +1803,12 @@ impl Op<'_, '_> {
                             return Err(e(
                                 "no-relationship",
                                 "/parent",
-                                format!(
-                                    "no parental relationship links `{}` to `{table}`",
-                                    short_id(self.st().table_name(self.st().records.table(p))),
-                                    table = short_id(table)
+                                q2(
+                                    "no parental relationship links `",
+                                    self.st().table_name(self.st().records.table(p)),
+                                    "` to `",
+                                    table,
+                                    "`",
                                 ),
                             ));
                         }
@@ -1731,7 +1821,7 @@ impl Op<'_, '_> {
                     .create_record(id, name.as_deref(), t, o, b, p, *active)
                     .is_none()
                 {
-                    return Err(e("limit-exceeded", "", "too many records".into()));
+                    return Err(el("limit-exceeded", "", "too many records"));
                 }
                 Ok(())
             }
@@ -1766,10 +1856,12 @@ impl Op<'_, '_> {
                         return Err(e(
                             "not-shared",
                             "/principal",
-                            format!(
-                                "record `{record}` is not shared with `{}`",
-                                short_id(principal.id()),
-                                record = short_id(record)
+                            q2(
+                                "record `",
+                                record,
+                                "` is not shared with `",
+                                principal.id(),
+                                "`",
                             ),
                         ));
                     }
@@ -1792,10 +1884,12 @@ impl Op<'_, '_> {
                     return Err(e(
                         "not-shared",
                         "/principal",
-                        format!(
-                            "record `{record}` is not shared with `{}`",
-                            short_id(principal.id()),
-                            record = short_id(record)
+                        q2(
+                            "record `",
+                            record,
+                            "` is not shared with `",
+                            principal.id(),
+                            "`",
                         ),
                     ));
                 }
@@ -1820,13 +1914,12 @@ impl Op<'_, '_> {
                     .get(template)
                     .copied()
                     .ok_or_else(|| {
-                        e(
+                        eq(
                             "unknown-template",
                             "/template",
-                            format!(
-                                "access team template `{template}` does not exist",
-                                template = short_id(template)
-                            ),
+                            "access team template `",
+                            template,
+                            "` does not exist",
                         )
                     })?;
                 if self.st().templates.get(tpl as usize).map(|t| t.table)
@@ -1835,10 +1928,12 @@ impl Op<'_, '_> {
                     return Err(e(
                         "bad-value",
                         "/template",
-                        format!(
-                            "template `{template}` is for another table than record `{record}`",
-                            template = short_id(template),
-                            record = short_id(record)
+                        q2(
+                            "template `",
+                            template,
+                            "` is for another table than record `",
+                            record,
+                            "`",
                         ),
                     ));
                 }
@@ -1870,7 +1965,7 @@ impl Op<'_, '_> {
                     return Err(vec![PolicyError::new(
                         "unknown-setting",
                         "/name",
-                        format!("unknown setting `{name}`", name = short_id(name)),
+                        q("unknown setting `", name, "`"),
                     )
                     .with_help(format!(
                         "settings are {}",
@@ -1936,10 +2031,10 @@ impl Op<'_, '_> {
 
     fn not_default(&self, t: u32, path: &str) -> R {
         if self.st().team(t).is_some_and(|t| t.default_of != NONE) {
-            return Err(e(
+            return Err(el(
                 "reserved-id",
                 path,
-                "default teams are managed by the engine".into(),
+                "default teams are managed by the engine",
             ));
         }
         Ok(())
@@ -1947,13 +2042,12 @@ impl Op<'_, '_> {
 
     fn user_owned(&self, r: u32, path: &str) -> R {
         if self.st().org_owned(self.st().records.table(r)) {
-            return Err(e(
+            return Err(eq(
                 "organization-owned",
                 path,
-                format!(
-                    "record `{}` is organization-owned",
-                    short_id(self.st().records.id(r))
-                ),
+                "record `",
+                self.st().records.id(r),
+                "` is organization-owned",
             ));
         }
         Ok(())
@@ -1969,19 +2063,23 @@ impl Op<'_, '_> {
         let held = roles.contains(&a);
         if assign {
             if held {
-                return Err(e(
+                return Err(eq(
                     "duplicate-id",
                     "/role",
-                    format!("role `{role}` is already assigned", role = short_id(role)),
+                    "role `",
+                    role,
+                    "` is already assigned",
                 ));
             }
             roles.push(a);
         } else {
             if !held {
-                return Err(e(
+                return Err(eq(
                     "not-assigned",
                     "/role",
-                    format!("role `{role}` is not assigned", role = short_id(role)),
+                    "role `",
+                    role,
+                    "` is not assigned",
                 ));
             }
             roles.retain(|x| *x != a);
@@ -2013,10 +2111,12 @@ impl Op<'_, '_> {
                 return Err(vec![PolicyError::new(
                     "owner-lacks-privilege",
                     path,
-                    format!(
-                        "`{}` has no read privilege on `{}` and cannot own its records",
-                        short_id(st.principal(owner).id()),
-                        short_id(st.table_name(t))
+                    q2(
+                        "`",
+                        st.principal(owner).id(),
+                        "` has no read privilege on `",
+                        st.table_name(t),
+                        "` and cannot own its records",
                     ),
                 )
                 .with_help("assign a role with read on the table first")]);
@@ -2098,12 +2198,12 @@ impl Op<'_, '_> {
         if n > 0 {
             let from_id = self.st().user_id(from).to_string();
             let to_id = self.st().principal(to).id().to_string();
-            let eff = self.effect(
+            self.user_effect(
                 "recordsReassigned",
                 format!("{n} records of {from_id} handed over to {to_id}"),
-            );
-            eff.count = Some(n);
-            eff.user = Some(from_id);
+                &from_id,
+            )
+            .count = Some(n);
         }
     }
 
@@ -2112,10 +2212,10 @@ impl Op<'_, '_> {
             return Ok(());
         };
         if reassign_to == Some(u) {
-            return Err(e(
+            return Err(el(
                 "bad-value",
                 "/reassignRecordsTo",
-                "cannot reassign a user's records to the same user".into(),
+                "cannot reassign a user's records to the same user",
             ));
         }
         if let Some(to) = reassign_to {
@@ -2131,11 +2231,11 @@ impl Op<'_, '_> {
             self.st().unit_id(old_unit).to_string(),
             self.st().unit_id(b).to_string(),
         );
-        self.effect(
+        self.user_effect(
             "userMoved",
             format!("{uid} moved from {old_name} to {new_name}"),
-        )
-        .user = Some(uid.clone());
+            &uid,
+        );
         if !self
             .st()
             .settings
@@ -2143,22 +2243,22 @@ impl Op<'_, '_> {
         {
             for a in std::mem::take(&mut row.roles) {
                 let role = self.st().role_id(a.role).to_string();
-                let eff = self.effect(
+                let eff = self.user_effect(
                     "roleRemoved",
                     format!("{uid} loses role {role} on moving to {new_name}"),
+                    &uid,
                 );
-                eff.user = Some(uid.clone());
                 eff.role = Some(role);
             }
         } else {
             for a in &row.roles {
                 if a.unit == NONE {
                     let role = self.st().role_id(a.role).to_string();
-                    let eff = self.effect(
+                    let eff = self.user_effect(
                         "roleReanchored",
                         format!("{uid}'s role {role} is now anchored at {new_name}"),
+                        &uid,
                     );
-                    eff.user = Some(uid.clone());
                     eff.role = Some(role);
                 }
             }
@@ -2172,11 +2272,11 @@ impl Op<'_, '_> {
         if old_manager != NONE && !self.manager_ok(b, old_manager) {
             row.manager = NONE;
             let mid = self.st().user_id(old_manager).to_string();
-            self.effect(
+            self.user_effect(
                 "managerCleared",
                 format!("{uid}'s manager {mid} is outside {new_name} and its ancestors; cleared"),
-            )
-            .user = Some(uid.clone());
+                &uid,
+            );
         }
         self.tx.user(u, row);
         // direct reports for whom u is no longer a valid manager
@@ -2209,15 +2309,15 @@ impl Op<'_, '_> {
                     self.st().user_id(vr.manager)
                 )
             };
-            self.effect(
+            self.user_effect(
                 if vr.manager == NONE {
                     "managerCleared"
                 } else {
                     "managerChanged"
                 },
                 msg,
-            )
-            .user = Some(vid.clone());
+                &vid,
+            );
             self.tx.user(v, vr);
         }
         // records
@@ -2235,12 +2335,12 @@ impl Op<'_, '_> {
                     self.tx.record_owner(r, u, b);
                 }
                 if n > 0 {
-                    let eff = self.effect(
+                    self.user_effect(
                         "recordsMoved",
                         format!("{n} records of {uid} moved to {new_name}"),
-                    );
-                    eff.count = Some(n);
-                    eff.user = Some(uid.clone());
+                        &uid,
+                    )
+                    .count = Some(n);
                 }
             }
         }
@@ -2296,10 +2396,12 @@ impl Op<'_, '_> {
             return Err(e(
                 "cycle",
                 path,
-                format!(
-                    "`{}` is inside `{}`; reparenting would create a cycle",
-                    short_id(self.st().unit_id(p)),
-                    short_id(self.st().unit_id(b))
+                q2(
+                    "`",
+                    self.st().unit_id(p),
+                    "` is inside `",
+                    self.st().unit_id(b),
+                    "`; reparenting would create a cycle",
                 ),
             ));
         }
@@ -2336,11 +2438,11 @@ impl Op<'_, '_> {
             row.manager = NONE;
             let uid = row.id.clone();
             self.tx.user(u, row);
-            self.effect(
+            self.user_effect(
                 "managerCleared",
                 format!("{uid}'s manager is no longer in their unit or its ancestors; cleared"),
-            )
-            .user = Some(uid.clone());
+                &uid,
+            );
         }
     }
 
@@ -2357,33 +2459,22 @@ impl Op<'_, '_> {
             return Err(vec![PolicyError::new(
                 "not-disabled",
                 "/businessUnit",
-                format!(
-                    "business unit `{}` must be disabled before it is deleted",
-                    short_id(&row.id)
+                q(
+                    "business unit `",
+                    &row.id,
+                    "` must be disabled before it is deleted",
                 ),
             )
             .with_help("add a disableBusinessUnit operation first")]);
         }
         let users = self.users_in(b).len();
-        if users > 0 {
-            blockers.push(format!("{users} users"));
-        }
         let teams = st
             .teams
             .iter()
             .filter(|t| t.alive && t.default_of == NONE && t.unit == b)
             .count();
-        if teams > 0 {
-            blockers.push(format!("{teams} teams"));
-        }
         let kids = st.units.iter().filter(|u| u.alive && u.parent == b).count();
-        if kids > 0 {
-            blockers.push(format!("{kids} child units"));
-        }
         let records = st.by_unit.get(b as usize).map(Vec::len).unwrap_or(0);
-        if records > 0 {
-            blockers.push(format!("{records} records"));
-        }
         let anchors = st
             .users
             .iter()
@@ -2397,20 +2488,24 @@ impl Op<'_, '_> {
             )
             .filter(|a| a.unit == b)
             .count();
-        if anchors > 0 {
-            blockers.push(format!("{anchors} role assignments anchored at it"));
-        }
         let shares = st
             .shared_with
             .get(&team_principal(row.default_team))
             .map(Vec::len)
             .unwrap_or(0);
-        if shares > 0 {
-            blockers.push(format!("{shares} records shared with its default team"));
-        }
         let owned = st.owned_by(team_principal(row.default_team)).len();
-        if owned > 0 {
-            blockers.push(format!("{owned} records owned by its default team"));
+        for (n, what) in [
+            (users, "users"),
+            (teams, "teams"),
+            (kids, "child units"),
+            (records, "records"),
+            (anchors, "role assignments anchored at it"),
+            (shares, "records shared with its default team"),
+            (owned, "records owned by its default team"),
+        ] {
+            if n > 0 {
+                blockers.push(format!("{n} {what}"));
+            }
         }
         if !blockers.is_empty() {
             return Err(vec![PolicyError::new(
@@ -2424,11 +2519,7 @@ impl Op<'_, '_> {
             )
             .with_help("move or delete them first, or use mergeBusinessUnits")]);
         }
-        if let Some(mut team) = self.st().team(row.default_team).cloned() {
-            team.alive = false;
-            team.members.clear();
-            self.tx.team(row.default_team, team);
-        }
+        self.kill_team(row.default_team);
         let mut row = row;
         row.alive = false;
         self.tx.unit(b, row);
@@ -2437,27 +2528,25 @@ impl Op<'_, '_> {
 
     fn merge_units(&mut self, f: u32, into: u32) -> R {
         if f == into {
-            return Err(e(
-                "bad-value",
-                "/into",
-                "cannot merge a unit into itself".into(),
-            ));
+            return Err(el("bad-value", "/into", "cannot merge a unit into itself"));
         }
         if self.st().unit(f).is_some_and(|u| u.parent == NONE) {
-            return Err(e(
+            return Err(el(
                 "bad-value",
                 "/from",
-                "the root unit cannot be merged away".into(),
+                "the root unit cannot be merged away",
             ));
         }
         if self.st().tree.in_subtree(into, f) {
             return Err(e(
                 "cycle",
                 "/into",
-                format!(
-                    "`{}` is inside `{}`",
-                    short_id(self.st().unit_id(into)),
-                    short_id(self.st().unit_id(f))
+                q2(
+                    "`",
+                    self.st().unit_id(into),
+                    "` is inside `",
+                    self.st().unit_id(f),
+                    "`",
                 ),
             ));
         }
@@ -2477,11 +2566,7 @@ impl Op<'_, '_> {
             let Some(mut row) = self.st().user(u).cloned() else {
                 continue;
             };
-            if row.alive && row.roles.iter().any(|a| a.unit == f) {
-                for a in row.roles.iter_mut().filter(|a| a.unit == f) {
-                    a.unit = if row.unit == into { NONE } else { into };
-                }
-                row.roles.dedup();
+            if row.alive && reanchor(&mut row.roles, row.unit, f, into) {
                 self.tx.user(u, row);
             }
         }
@@ -2489,11 +2574,7 @@ impl Op<'_, '_> {
             let Some(mut row) = self.st().team(t).cloned() else {
                 continue;
             };
-            if row.alive && row.roles.iter().any(|a| a.unit == f) {
-                for a in row.roles.iter_mut().filter(|a| a.unit == f) {
-                    a.unit = if row.unit == into { NONE } else { into };
-                }
-                row.roles.dedup();
+            if row.alive && reanchor(&mut row.roles, row.unit, f, into) {
                 self.tx.team(t, row);
             }
         }
@@ -2565,11 +2646,7 @@ impl Op<'_, '_> {
             self.tx
                 .record_owner(r, team_principal(td), if unit == f { into } else { unit });
         }
-        if let Some(mut team) = self.st().team(fd).cloned() {
-            team.alive = false;
-            team.members.clear();
-            self.tx.team(fd, team);
-        }
+        self.kill_team(fd);
         if let Some(mut row) = self.st().unit(f).cloned() {
             row.alive = false;
             self.tx.unit(f, row);
@@ -2577,6 +2654,15 @@ impl Op<'_, '_> {
         self.tx.st.refresh();
         self.fix_managers();
         Ok(())
+    }
+
+    /// Delete team `t` (its members cleared).
+    fn kill_team(&mut self, t: u32) {
+        if let Some(mut team) = self.st().team(t).cloned() {
+            team.alive = false;
+            team.members.clear();
+            self.tx.team(t, team);
+        }
     }
 
     fn drop_shares_to(&mut self, p: u32) {
@@ -2608,7 +2694,18 @@ impl Op<'_, '_> {
             for k in kids {
                 match st.parent_rel(st.records.table(k)).map(|r| r.delete) {
                     Some(DeleteCascade::Restrict) => {
-                        return Err(vec![PolicyError::new("restricted", "/record", format!("record `{}` has child record `{}` and their relationship restricts delete", short_id(st.records.id(x)), short_id(st.records.id(k)))).with_help("delete or re-link the children first")]);
+                        return Err(vec![PolicyError::new(
+                            "restricted",
+                            "/record",
+                            q2(
+                                "record `",
+                                st.records.id(x),
+                                "` has child record `",
+                                st.records.id(k),
+                                "` and their relationship restricts delete",
+                            ),
+                        )
+                        .with_help("delete or re-link the children first")]);
                     }
                     Some(DeleteCascade::All) => stack.push(k),
                     _ => {}

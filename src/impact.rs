@@ -1042,11 +1042,7 @@ struct AfterFacts {
 /// state, and rolls back; then the before decisions are taken and compared.
 pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
     let before_records = st.live_records();
-    let assertions_before: Vec<(Assertion, bool)> = st
-        .assertions
-        .iter()
-        .map(|a| (a.clone(), assertion_holds(st, a)))
-        .collect();
+    let assertions_before = assertion_states(st);
 
     // ---- pass 1: what is touched
     let out = run(st, changes);
@@ -1248,11 +1244,7 @@ pub fn simulate(st: &mut State, changes: &[Change]) -> Result<Impact, Errors> {
         user_ids: new_map(),
         tr_after,
         records: st.live_records(),
-        assertions: st
-            .assertions
-            .iter()
-            .map(|a| (a.clone(), assertion_holds(st, a)))
-            .collect(),
+        assertions: assertion_states(st),
         warnings: Vec::new(),
     };
     let mut users_touched: Vec<u32> = modes.keys().copied().collect();
@@ -1514,6 +1506,13 @@ fn report(
     let mut samples: Map<Vec<u32>, Vec<String>> = new_map();
     let mut strs: Vec<&str> = Vec::new();
     let mut access_changes: Vec<AccessChange> = Vec::new();
+    let user_id = |u: u32| -> String {
+        if (u as usize) < st.users.len() {
+            st.user_id(u).to_string()
+        } else {
+            facts.user_ids.get(&u).cloned().unwrap_or_default()
+        }
+    };
     let mut current: Option<(u32, Vec<RightChange>, Vec<RightChange>)> = None;
     let finish_user = |cur: Option<(u32, Vec<RightChange>, Vec<RightChange>)>,
                        out: &mut Vec<AccessChange>|
@@ -1522,14 +1521,13 @@ fn report(
         if gained.is_empty() && lost.is_empty() {
             return None;
         }
-        gained.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-        lost.sort_total_by(|a, b| (&a.table, a.right).cmp(&(&b.table, b.right)));
-        let user = if (u as usize) < st.users.len() {
-            st.user_id(u).to_string()
-        } else {
-            facts.user_ids.get(&u).cloned().unwrap_or_default()
-        };
-        out.push(AccessChange { user, gained, lost });
+        gained.sort_total_by(by_table_right);
+        lost.sort_total_by(by_table_right);
+        out.push(AccessChange {
+            user: user_id(u),
+            gained,
+            lost,
+        });
         Some(u)
     };
     // class representatives' changes: their index in `access_changes`
@@ -1581,13 +1579,6 @@ fn report(
             led.insert(u, access_changes.len() - 1);
         }
     }
-    let user_id = |u: u32| -> String {
-        if (u as usize) < st.users.len() {
-            st.user_id(u).to_string()
-        } else {
-            facts.user_ids.get(&u).cloned().unwrap_or_default()
-        }
-    };
     // the rest of each class: the representative's changes
     let mut copies = Vec::new();
     for (v, rep) in classes.followers() {
@@ -1628,6 +1619,19 @@ fn report(
             after: facts.records,
         },
     }
+}
+
+/// The order of a user's right changes (one comparator for both lists: one sort instance).
+fn by_table_right(a: &RightChange, b: &RightChange) -> std::cmp::Ordering {
+    (&a.table, a.right).cmp(&(&b.table, b.right))
+}
+
+/// Each assertion of `st` and whether it holds.
+fn assertion_states(st: &State) -> Vec<(Assertion, bool)> {
+    st.assertions
+        .iter()
+        .map(|a| (a.clone(), assertion_holds(st, a)))
+        .collect()
 }
 
 fn assertion_holds(st: &State, a: &Assertion) -> bool {
@@ -1714,11 +1718,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32], memo: &mut ChainMemo) -> Vec<Fin
                         "record {} is shared with {} who lack the privilege for {}",
                         st.records.id(r),
                         st.principal(s.principal).id(),
-                        bad.to_vec()
-                            .iter()
-                            .map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        crate::query::right_names(&bad.to_vec())
                     ),
                 );
                 f.record = Some(st.records.id(r).to_string());
@@ -1740,11 +1740,7 @@ fn warnings(st: &State, tu: &[u32], tr: &[u32], memo: &mut ChainMemo) -> Vec<Fin
                             "{} is on the access team of {} but lacks the privilege for {}",
                             st.user_id(m),
                             st.records.id(r),
-                            bad.to_vec()
-                                .iter()
-                                .map(|x| x.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            crate::query::right_names(&bad.to_vec())
                         ),
                     );
                     f.user = Some(st.user_id(m).to_string());

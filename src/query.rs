@@ -134,6 +134,16 @@ impl Finding {
     }
 }
 
+/// The names of `rights`, comma-separated (for messages; one copy of the join).
+#[inline(never)]
+pub(crate) fn right_names(rights: &[Right]) -> String {
+    rights
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Rights of a share that its principal cannot use (no covering grant; for a team, no member can).
 pub fn ineffective_share_rights(
     st: &State,
@@ -308,11 +318,7 @@ impl Org {
                         "high",
                         format!(
                             "{id} has organization-wide {} on {}",
-                            rights
-                                .iter()
-                                .map(|r| r.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", "),
+                            crate::query::right_names(&rights),
                             st.table_name(t)
                         ),
                     );
@@ -362,11 +368,7 @@ impl Org {
                             "record {} is shared with {} but they lack the privilege for {}",
                             st.records.id(r),
                             st.principal(s.principal).id(),
-                            bad.to_vec()
-                                .iter()
-                                .map(|r| r.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            crate::query::right_names(&bad.to_vec())
                         ),
                     );
                     f.record = Some(st.records.id(r).to_string());
@@ -394,11 +396,7 @@ impl Org {
                                 "{} is on the access team of {} but lacks the privilege for {}",
                                 st.user_id(m),
                                 st.records.id(r),
-                                bad.to_vec()
-                                    .iter()
-                                    .map(|r| r.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
+                                crate::query::right_names(&bad.to_vec())
                             ),
                         );
                         f.user = Some(st.user_id(m).to_string());
