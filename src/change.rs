@@ -1049,6 +1049,23 @@ fn q2(pre: &str, a: &str, mid: &str, b: &str, post: &str) -> String {
     quote(&[pre, a, mid, b, post])
 }
 
+/// The pieces concatenated (the side-effect messages, which hold full ids: one
+/// out-of-line builder instead of a `format!` per site).
+#[inline(never)]
+fn cat(a: &str, b: &str, c: &str, d: &str, f: &str, g: &str) -> String {
+    let mut s = String::new();
+    for p in [a, b, c, d, f, g] {
+        s.push_str(p);
+    }
+    s
+}
+
+/// [`cat`] with the count `n` first.
+#[inline(never)]
+fn ncat(n: usize, b: &str, c: &str, d: &str, f: &str) -> String {
+    cat(&n.to_string(), b, c, d, f, "")
+}
+
 /// [`e`] with the message `pre`, the id (shortened), `post`.
 #[inline(never)]
 fn eq(code: &str, path: &str, pre: &str, id: &str, post: &str) -> Vec<PolicyError> {
@@ -1704,7 +1721,7 @@ impl Op<'_, '_> {
                 let n = sorted.len();
                 self.effect(
                     "recordsReassigned",
-                    format!("{n} records of {} reassigned to {}", from.id(), to.id()),
+                    ncat(n, " records of ", from.id(), " reassigned to ", to.id()),
                 )
                 .count = Some(n);
                 Ok(())
@@ -2177,10 +2194,13 @@ impl Op<'_, '_> {
                 self.tx.shares(x, list);
             }
             let id = self.st().records.id(x).to_string();
-            let msg = format!(
-                "record {id} assigned from {} to {}",
+            let msg = cat(
+                "record ",
+                &id,
+                " assigned from ",
                 self.st().principal(old_owner).id(),
-                self.st().principal(owner).id()
+                " to ",
+                self.st().principal(owner).id(),
             );
             if x != r || cascade {
                 self.effect("recordAssigned", msg).record = Some(id.clone());
@@ -2200,7 +2220,7 @@ impl Op<'_, '_> {
             let to_id = self.st().principal(to).id().to_string();
             self.user_effect(
                 "recordsReassigned",
-                format!("{n} records of {from_id} handed over to {to_id}"),
+                ncat(n, " records of ", &from_id, " handed over to ", &to_id),
                 &from_id,
             )
             .count = Some(n);
@@ -2233,7 +2253,7 @@ impl Op<'_, '_> {
         );
         self.user_effect(
             "userMoved",
-            format!("{uid} moved from {old_name} to {new_name}"),
+            cat(&uid, " moved from ", &old_name, " to ", &new_name, ""),
             &uid,
         );
         if !self
@@ -2245,7 +2265,7 @@ impl Op<'_, '_> {
                 let role = self.st().role_id(a.role).to_string();
                 let eff = self.user_effect(
                     "roleRemoved",
-                    format!("{uid} loses role {role} on moving to {new_name}"),
+                    cat(&uid, " loses role ", &role, " on moving to ", &new_name, ""),
                     &uid,
                 );
                 eff.role = Some(role);
@@ -2256,7 +2276,7 @@ impl Op<'_, '_> {
                     let role = self.st().role_id(a.role).to_string();
                     let eff = self.user_effect(
                         "roleReanchored",
-                        format!("{uid}'s role {role} is now anchored at {new_name}"),
+                        cat(&uid, "'s role ", &role, " is now anchored at ", &new_name, ""),
                         &uid,
                     );
                     eff.role = Some(role);
@@ -2274,7 +2294,7 @@ impl Op<'_, '_> {
             let mid = self.st().user_id(old_manager).to_string();
             self.user_effect(
                 "managerCleared",
-                format!("{uid}'s manager {mid} is outside {new_name} and its ancestors; cleared"),
+                cat(&uid, "'s manager ", &mid, " is outside ", &new_name, " and its ancestors; cleared"),
                 &uid,
             );
         }
@@ -2302,11 +2322,15 @@ impl Op<'_, '_> {
                     NONE
                 };
             let msg = if vr.manager == NONE {
-                format!("{vid}'s manager {uid} moved out of reach; cleared")
+                cat(&vid, "'s manager ", &uid, " moved out of reach; cleared", "", "")
             } else {
-                format!(
-                    "{vid}'s manager {uid} moved out of reach; now reports to {}",
-                    self.st().user_id(vr.manager)
+                cat(
+                    &vid,
+                    "'s manager ",
+                    &uid,
+                    " moved out of reach; now reports to ",
+                    self.st().user_id(vr.manager),
+                    "",
                 )
             };
             self.user_effect(
@@ -2337,7 +2361,7 @@ impl Op<'_, '_> {
                 if n > 0 {
                     self.user_effect(
                         "recordsMoved",
-                        format!("{n} records of {uid} moved to {new_name}"),
+                        ncat(n, " records of ", &uid, " moved to ", &new_name),
                         &uid,
                     )
                     .count = Some(n);
@@ -2365,7 +2389,7 @@ impl Op<'_, '_> {
                 let role = self.st().role_id(a.role).to_string();
                 let eff = self.effect(
                     "roleRemoved",
-                    format!("team {tid} loses role {role} on moving to {new_name}"),
+                    cat("team ", &tid, " loses role ", &role, " on moving to ", &new_name),
                 );
                 eff.team = Some(tid.clone());
                 eff.role = Some(role);
@@ -2377,7 +2401,7 @@ impl Op<'_, '_> {
         row.roles.dedup();
         row.unit = b;
         self.tx.team(t, row);
-        self.effect("teamMoved", format!("team {tid} moved to {new_name}"))
+        self.effect("teamMoved", cat("team ", &tid, " moved to ", &new_name, "", ""))
             .team = Some(tid.clone());
         let st = self.st();
         if st.settings.always_move_record_to_owner_business_unit
@@ -2440,7 +2464,7 @@ impl Op<'_, '_> {
             self.tx.user(u, row);
             self.user_effect(
                 "managerCleared",
-                format!("{uid}'s manager is no longer in their unit or its ancestors; cleared"),
+                cat(&uid, "'s manager is no longer in their unit or its ancestors; cleared", "", "", "", ""),
                 &uid,
             );
         }
@@ -2677,7 +2701,7 @@ impl Op<'_, '_> {
         }
         if n > 0 {
             let id = self.st().principal(p).id().to_string();
-            self.effect("sharesRemoved", format!("{n} shares with {id} removed"))
+            self.effect("sharesRemoved", ncat(n, " shares with ", &id, " removed", ""))
                 .count = Some(n);
         }
     }
@@ -2728,7 +2752,7 @@ impl Op<'_, '_> {
                 let id = self.st().records.id(k).to_string();
                 self.effect(
                     "parentLinkRemoved",
-                    format!("record {id} no longer has a parent"),
+                    cat("record ", &id, " no longer has a parent", "", "", ""),
                 )
                 .record = Some(id.clone());
             }
@@ -2748,12 +2772,12 @@ impl Op<'_, '_> {
             self.tx.log.push(Undo::Assertions(old));
             self.effect(
                 "assertionRemoved",
-                format!("assertions on record {id} removed"),
+                cat("assertions on record ", &id, " removed", "", "", ""),
             )
             .record = Some(id.clone());
         }
         self.tx.delete_record(r);
-        self.effect("recordDeleted", format!("record {id} deleted"))
+        self.effect("recordDeleted", cat("record ", &id, " deleted", "", "", ""))
             .record = Some(id.clone());
     }
 }
