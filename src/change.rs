@@ -2276,7 +2276,14 @@ impl Op<'_, '_> {
                     let role = self.st().role_id(a.role).to_string();
                     let eff = self.user_effect(
                         "roleReanchored",
-                        cat(&uid, "'s role ", &role, " is now anchored at ", &new_name, ""),
+                        cat(
+                            &uid,
+                            "'s role ",
+                            &role,
+                            " is now anchored at ",
+                            &new_name,
+                            "",
+                        ),
                         &uid,
                     );
                     eff.role = Some(role);
@@ -2294,7 +2301,14 @@ impl Op<'_, '_> {
             let mid = self.st().user_id(old_manager).to_string();
             self.user_effect(
                 "managerCleared",
-                cat(&uid, "'s manager ", &mid, " is outside ", &new_name, " and its ancestors; cleared"),
+                cat(
+                    &uid,
+                    "'s manager ",
+                    &mid,
+                    " is outside ",
+                    &new_name,
+                    " and its ancestors; cleared",
+                ),
                 &uid,
             );
         }
@@ -2322,7 +2336,14 @@ impl Op<'_, '_> {
                     NONE
                 };
             let msg = if vr.manager == NONE {
-                cat(&vid, "'s manager ", &uid, " moved out of reach; cleared", "", "")
+                cat(
+                    &vid,
+                    "'s manager ",
+                    &uid,
+                    " moved out of reach; cleared",
+                    "",
+                    "",
+                )
             } else {
                 cat(
                     &vid,
@@ -2389,7 +2410,14 @@ impl Op<'_, '_> {
                 let role = self.st().role_id(a.role).to_string();
                 let eff = self.effect(
                     "roleRemoved",
-                    cat("team ", &tid, " loses role ", &role, " on moving to ", &new_name),
+                    cat(
+                        "team ",
+                        &tid,
+                        " loses role ",
+                        &role,
+                        " on moving to ",
+                        &new_name,
+                    ),
                 );
                 eff.team = Some(tid.clone());
                 eff.role = Some(role);
@@ -2401,8 +2429,11 @@ impl Op<'_, '_> {
         row.roles.dedup();
         row.unit = b;
         self.tx.team(t, row);
-        self.effect("teamMoved", cat("team ", &tid, " moved to ", &new_name, "", ""))
-            .team = Some(tid.clone());
+        self.effect(
+            "teamMoved",
+            cat("team ", &tid, " moved to ", &new_name, "", ""),
+        )
+        .team = Some(tid.clone());
         let st = self.st();
         if st.settings.always_move_record_to_owner_business_unit
             || !st.settings.ownership_across_business_units
@@ -2464,7 +2495,14 @@ impl Op<'_, '_> {
             self.tx.user(u, row);
             self.user_effect(
                 "managerCleared",
-                cat(&uid, "'s manager is no longer in their unit or its ancestors; cleared", "", "", "", ""),
+                cat(
+                    &uid,
+                    "'s manager is no longer in their unit or its ancestors; cleared",
+                    "",
+                    "",
+                    "",
+                    "",
+                ),
                 &uid,
             );
         }
@@ -2701,8 +2739,11 @@ impl Op<'_, '_> {
         }
         if n > 0 {
             let id = self.st().principal(p).id().to_string();
-            self.effect("sharesRemoved", ncat(n, " shares with ", &id, " removed", ""))
-                .count = Some(n);
+            self.effect(
+                "sharesRemoved",
+                ncat(n, " shares with ", &id, " removed", ""),
+            )
+            .count = Some(n);
         }
     }
 

@@ -281,7 +281,7 @@ impl Org {
         let mut users: Vec<u32> = (0..st.users.len() as u32)
             .filter(|&u| st.user(u).is_some_and(|x| x.alive))
             .collect();
-        users.sort_total_by(|&a, &b| st.user_id(a).cmp(st.user_id(b)));
+        crate::sort::sort_by_name(st, &mut users, State::user_id);
         for &u in &users {
             if !st.user_enabled(u) {
                 continue;
@@ -356,7 +356,7 @@ impl Org {
             }
         }
         let mut shared: Vec<u32> = st.shares.keys().copied().collect();
-        shared.sort_total_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+        crate::sort::sort_by_name(st, &mut shared, |st, r| st.records.id(r));
         for r in shared {
             for s in st.shares_of(r) {
                 let bad = ineffective_share_rights(st, r, s.principal, s.rights);
@@ -381,7 +381,7 @@ impl Org {
             }
         }
         let mut with_teams: Vec<u32> = st.access_teams.keys().copied().collect();
-        with_teams.sort_total_by(|&a, &b| st.records.id(a).cmp(st.records.id(b)));
+        crate::sort::sort_by_name(st, &mut with_teams, |st, r| st.records.id(r));
         for r in with_teams {
             let table = st.records.table(r);
             for a in st.access_teams_of(r) {
@@ -424,7 +424,7 @@ impl Org {
         let mut units: Vec<u32> = (0..st.units.len() as u32)
             .filter(|&b| st.unit(b).is_some_and(|x| x.alive))
             .collect();
-        units.sort_total_by(|&a, &b| st.unit_id(a).cmp(st.unit_id(b)));
+        crate::sort::sort_by_name(st, &mut units, State::unit_id);
         for b in units {
             let n = unit_users.get(b as usize).copied().unwrap_or(0);
             let row = st.unit(b);

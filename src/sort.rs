@@ -41,6 +41,13 @@ impl<T> SortTotal<T> for [T] {
     }
 }
 
+/// Sort indexes by their names, unique per index (users, records, units by id): one
+/// instance for all such lists, the name looked up through `name`.
+#[inline(never)]
+pub fn sort_by_name<S>(st: &S, v: &mut [u32], name: fn(&S, u32) -> &str) {
+    v.sort_total_by(|&a, &b| name(st, a).cmp(name(st, b)));
+}
+
 /// Keep the `n` smallest elements of `v`, sorted (all of them when there are fewer).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn keep_smallest<T: Ord>(v: &mut Vec<T>, n: usize) {
