@@ -405,7 +405,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
     let mut out = Vec::with_capacity(list.len());
     let mut errors = Vec::new();
     for (i, v) in list.into_iter().enumerate() {
-        let root = format!("/changes/{i}");
+        let root = subn("/changes", i);
         let Value::Object(map) = v else {
             errors.push(PolicyError::new(
                 "bad-type",
@@ -428,7 +428,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
             None => {
                 errors.push(PolicyError::new(
                     "missing-field",
-                    format!("{root}/op"),
+                    sub(&root, "/op"),
                     "every operation needs an `op`",
                 ));
                 continue;
@@ -436,7 +436,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
             Some(_) => {
                 errors.push(PolicyError::new(
                     "bad-type",
-                    format!("{root}/op"),
+                    sub(&root, "/op"),
                     "`op` is the operation name, a string",
                 ));
                 continue;
@@ -446,7 +446,7 @@ pub fn parse_changes(json: &str) -> Result<Vec<Change>, Errors> {
             errors.push(
                 PolicyError::new(
                     "unknown-operation",
-                    format!("{root}/op"),
+                    sub(&root, "/op"),
                     q("unknown operation `", &op, "`"),
                 )
                 .with_help(format!("operations are {}", OPS.join(", "))),
@@ -639,7 +639,7 @@ fn read_list<T>(v: Value, at: &str, read: Reader<T>) -> Result<Vec<T>, PolicyErr
         Value::Array(items) => items
             .into_iter()
             .enumerate()
-            .map(|(i, x)| read(x, &format!("{at}/{i}")))
+            .map(|(i, x)| read(x, &subn(at, i)))
             .collect(),
         other => Err(invalid_type(at, &other, "a sequence")),
     }
@@ -692,7 +692,7 @@ fn read_unit_enum(
 
 fn read_principal(v: Value, at: &str) -> Result<Principal, PolicyError> {
     let (i, name, content) = read_enum(v, at, &["user", "team"])?;
-    let at = format!("{at}/{name}");
+    let at = cat(at, "/", &name, "", "", "");
     let id = match content {
         Some(content) => read_string(content, &at)?,
         None => {
@@ -964,7 +964,7 @@ fn parse_op(k: usize, obj: Vec<(String, Value)>, root: &str) -> Result<Change, P
         _ => {
             return Err(PolicyError::new(
                 "unknown-operation",
-                format!("{root}/op"),
+                sub(&root, "/op"),
                 q(
                     "unknown operation `",
                     OPS.get(k).copied().unwrap_or_default(),
@@ -993,7 +993,7 @@ pub fn run(st: &mut State, changes: &[Change]) -> Outcome {
             let partial = op.tx.log.split_off(before);
             crate::journal::revert_all(op.tx.st, partial);
             for e in errs.iter_mut() {
-                *e = e.clone().under(&format!("/changes/{i}"));
+                *e = e.clone().under(&subn("/changes", i));
             }
             errors.extend(errs);
         }
@@ -1058,6 +1058,18 @@ fn cat(a: &str, b: &str, c: &str, d: &str, f: &str, g: &str) -> String {
         s.push_str(p);
     }
     s
+}
+
+/// The JSON pointer `at` + `tail` (`tail` starts with `/`).
+#[inline(never)]
+pub(crate) fn sub(at: &str, tail: &str) -> String {
+    cat(at, tail, "", "", "", "")
+}
+
+/// The JSON pointer of item `i` under `at`.
+#[inline(never)]
+fn subn(at: &str, i: usize) -> String {
+    cat(at, "/", &i.to_string(), "", "", "")
 }
 
 /// [`cat`] with the count `n` first.
@@ -1140,7 +1152,7 @@ impl Op<'_, '_> {
     fn user_at(&self, id: &str, list: &str, j: usize) -> Result<u32, Vec<PolicyError>> {
         match self.st().user_ids.get(id) {
             Some(&u) => Ok(u),
-            None => self.user(id, &format!("{list}/{j}")),
+            None => self.user(id, &subn(list, j)),
         }
     }
     fn team(&self, id: &str, path: &str) -> Result<u32, Vec<PolicyError>> {
@@ -1173,8 +1185,8 @@ impl Op<'_, '_> {
     }
     fn principal(&self, p: &Principal, path: &str) -> Result<u32, Vec<PolicyError>> {
         match p {
-            Principal::User(u) => self.user(u, &format!("{path}/user")),
-            Principal::Team(t) => self.team(t, &format!("{path}/team")).map(team_principal),
+            Principal::User(u) => self.user(u, &sub(path, "/user")),
+            Principal::Team(t) => self.team(t, &sub(path, "/team")).map(team_principal),
         }
     }
     /// An owner: an enabled user or an owner team.
@@ -1188,7 +1200,7 @@ impl Op<'_, '_> {
             {
                 return Err(eq(
                     "access-team-owner",
-                    &format!("{path}/team"),
+                    &sub(path, "/team"),
                     "access team `",
                     p.id(),
                     "` cannot own records",
@@ -1197,7 +1209,7 @@ impl Op<'_, '_> {
         } else if self.st().user(o).is_some_and(|u| u.disabled) {
             return Err(eq(
                 "disabled-user",
-                &format!("{path}/user"),
+                &sub(path, "/user"),
                 "user `",
                 p.id(),
                 "` is disabled and cannot own records",
@@ -1238,12 +1250,12 @@ impl Op<'_, '_> {
                 &a.role,
                 a.business_unit.as_deref(),
                 holder_unit,
-                &format!("{path}/{j}"),
+                &subn(path, j),
             ) {
                 Ok(x) if !out.contains(&x) => out.push(x),
                 Ok(_) => errs.push(PolicyError::new(
                     "duplicate-id",
-                    format!("{path}/{j}"),
+                    subn(path, j),
                     q("role `", &a.role, "` is assigned twice"),
                 )),
                 Err(mut e) => errs.append(&mut e),
@@ -1262,16 +1274,16 @@ impl Op<'_, '_> {
         holder_unit: u32,
         path: &str,
     ) -> Result<Assignment, Vec<PolicyError>> {
-        let role = self.role(role, &format!("{path}/role"))?;
+        let role = self.role(role, &sub(path, "/role"))?;
         let mut anchor = NONE;
         if let Some(b) = unit {
-            anchor = self.unit(b, &format!("{path}/businessUnit"))?;
+            anchor = self.unit(b, &sub(path, "/businessUnit"))?;
             if anchor == holder_unit {
                 anchor = NONE;
             } else if !self.st().settings.ownership_across_business_units {
                 return Err(eq(
                     "role-anchor-not-allowed",
-                    &format!("{path}/businessUnit"),
+                    &sub(path, "/businessUnit"),
                     "a role anchored at `",
                     b,
                     "`, another unit than its holder's, needs ownershipAcrossBusinessUnits",

@@ -328,12 +328,12 @@ fn principal_arg(v: &JsValue, path: &str) -> JsResult<Principal> {
     match key.as_str() {
         "user" => Ok(Principal::User(id_arg(
             &value,
-            &format!("{path}/user"),
+            &crate::change::sub(path, "/user"),
             "a user",
         )?)),
         "team" => Ok(Principal::Team(id_arg(
             &value,
-            &format!("{path}/team"),
+            &crate::change::sub(path, "/team"),
             "a team",
         )?)),
         _ => Err(wrong()),
