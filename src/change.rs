@@ -527,7 +527,7 @@ impl Fields {
             Some((rank, v)) => Some((rank, v, self.key_path(name))),
             None => {
                 if required {
-                    let msg = format!("missing field `{name}`");
+                    let msg = cat("missing field `", name, "`", "", "", "");
                     let e = crate::validate::error_at_pointer(self.root.clone(), &msg);
                     self.fail(usize::MAX, e);
                 }
@@ -751,7 +751,7 @@ fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
             let len = items.len();
             let mut items = items.into_iter();
             let role = match items.next() {
-                Some(v) => read_string(v, &format!("{at}/0"))?,
+                Some(v) => read_string(v, &sub(at, "/0"))?,
                 None => {
                     let msg = "invalid length 0, expected struct RoleAssignment with 2 elements";
                     return Err(value_error(at, msg.to_string()));
@@ -759,7 +759,7 @@ fn read_role(v: Value, at: &str) -> Result<RoleAssignment, PolicyError> {
             };
             let business_unit = match items.next() {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(read_string(v, &format!("{at}/1"))?),
+                Some(v) => Some(read_string(v, &sub(at, "/1"))?),
             };
             if items.next().is_some() {
                 let msg = format!("invalid length {len}, expected fewer elements in array");
@@ -1052,7 +1052,7 @@ fn q2(pre: &str, a: &str, mid: &str, b: &str, post: &str) -> String {
 /// The pieces concatenated (the side-effect messages, which hold full ids: one
 /// out-of-line builder instead of a `format!` per site).
 #[inline(never)]
-fn cat(a: &str, b: &str, c: &str, d: &str, f: &str, g: &str) -> String {
+pub(crate) fn cat(a: &str, b: &str, c: &str, d: &str, f: &str, g: &str) -> String {
     let mut s = String::new();
     for p in [a, b, c, d, f, g] {
         s.push_str(p);
@@ -1068,7 +1068,7 @@ pub(crate) fn sub(at: &str, tail: &str) -> String {
 
 /// The JSON pointer of item `i` under `at`.
 #[inline(never)]
-fn subn(at: &str, i: usize) -> String {
+pub(crate) fn subn(at: &str, i: usize) -> String {
     cat(at, "/", &i.to_string(), "", "", "")
 }
 
@@ -1347,7 +1347,7 @@ impl Op<'_, '_> {
                 self.tx.team(
                     t,
                     TeamRow {
-                        id: format!("default:{id}"),
+                        id: cat("default:", id, "", "", "", ""),
                         name: name.clone(),
                         kind: TeamKind::Owner,
                         unit: b,

@@ -184,6 +184,12 @@ fn describe(v: &JsValue) -> String {
     }
 }
 
+/// `expected {what}, got ` and a description of `v`.
+#[inline(never)]
+fn expected(what: &str, v: &JsValue) -> String {
+    crate::change::cat("expected ", what, ", got ", &describe(v), "", "")
+}
+
 /// An id value: a string of at most `MAX_ID_BYTES` characters (the error has no path yet).
 fn id_value(v: &JsValue, what: &str) -> Result<String, PolicyError> {
     let wrong = |message: String| PolicyError::new("bad-type", "", message);
@@ -195,9 +201,13 @@ fn id_value(v: &JsValue, what: &str) -> Result<String, PolicyError> {
             "expected {what} id of at most {MAX_ID_BYTES} bytes, got a string of {} characters",
             s.length()
         ))),
-        None => Err(wrong(format!(
-            "expected {what} id (a string), got {}",
-            describe(v)
+        None => Err(wrong(crate::change::cat(
+            "expected ",
+            what,
+            " id (a string), got ",
+            &describe(v),
+            "",
+            "",
         ))),
     }
 }
@@ -216,7 +226,7 @@ fn right_value(v: &JsValue) -> Result<Right, PolicyError> {
             return Err(PolicyError::new(
                 "bad-type",
                 "",
-                format!("expected a right name (a string), got {}", describe(v)),
+                expected("a right name (a string)", v),
             ))
         }
     };
@@ -253,10 +263,7 @@ fn options_arg(v: &JsValue, allowed: &[&str]) -> JsResult<Option<Object>> {
         return Ok(None);
     }
     if !v.is_object() || Array::is_array(v) || v.is_function() {
-        return Err(bad_type(
-            "",
-            format!("expected an options object, got {}", describe(v)),
-        ));
+        return Err(bad_type("", expected("an options object", v)));
     }
     let obj: Object = v.clone().unchecked_into();
     for key in Object::keys(&obj).iter() {
@@ -297,10 +304,7 @@ fn count_arg(v: &JsValue, path: &str) -> JsResult<usize> {
                 n as usize
             })
         }
-        _ => Err(bad_type(
-            path,
-            format!("expected a non-negative integer, got {}", describe(v)),
-        )),
+        _ => Err(bad_type(path, expected("a non-negative integer", v))),
     }
 }
 
@@ -309,10 +313,7 @@ fn principal_arg(v: &JsValue, path: &str) -> JsResult<Principal> {
     let wrong = || {
         bad_type(
             path,
-            format!(
-                "expected a principal {{ user: id }} or {{ team: id }}, got {}",
-                describe(v)
-            ),
+            expected("a principal { user: id } or { team: id }", v),
         )
     };
     if !v.is_object() || Array::is_array(v) {
@@ -376,9 +377,13 @@ fn json_text(v: &JsValue, what: &str, path: &str) -> Result<String, PolicyError>
         None => Err(PolicyError::new(
             "bad-type",
             path,
-            format!(
-                "expected {what} as an object or a JSON string, got {}",
-                describe(v)
+            crate::change::cat(
+                "expected ",
+                what,
+                " as an object or a JSON string, got ",
+                &describe(v),
+                "",
+                "",
             ),
         )),
     }
@@ -570,10 +575,7 @@ impl Org {
         } else {
             return Err(bad_type(
                 "",
-                format!(
-                    "expected a Uint8Array or an ArrayBuffer, got {}",
-                    describe(bytes)
-                ),
+                expected("a Uint8Array or an ArrayBuffer", bytes),
             ));
         };
         // (the compiled generated org took 9.8 times its compact form; 8 stays under that
@@ -646,10 +648,7 @@ impl Org {
         let Some(list) = requests.dyn_ref::<Array>() else {
             return Err(bad_type(
                 "",
-                format!(
-                    "expected an array of [user, right, record] requests, got {}",
-                    describe(requests)
-                ),
+                expected("an array of [user, right, record] requests", requests),
             ));
         };
         let n = list.length();
@@ -658,11 +657,8 @@ impl Org {
             let item = list.get(i);
             let Some(req) = item.dyn_ref::<Array>().filter(|a| a.length() == 3) else {
                 return Err(bad_type(
-                    &format!("/{i}"),
-                    format!(
-                        "expected a [user, right, record] request, got {}",
-                        describe(&item)
-                    ),
+                    &crate::change::subn("", i as usize),
+                    expected("a [user, right, record] request", &item),
                 ));
             };
             let at = |field: u8, e: PolicyError| throw_one(e.under(&format!("/{i}/{field}")));
