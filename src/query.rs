@@ -1,6 +1,7 @@
 //! Reverse and org-wide queries: `who_can`, `accessible_records`, `effective_privileges`,
 //! assertions and the risk report.
 
+use crate::change::cat;
 use crate::sort::SortTotal;
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -291,9 +292,13 @@ impl Org {
                 let mut f = Finding::new(
                     "userWithoutRole",
                     "medium",
-                    format!(
-                        "{} holds no security role and can access nothing",
-                        st.user(u).map(|x| x.name.as_str()).unwrap_or("")
+                    cat(
+                        st.user(u).map(|x| x.name.as_str()).unwrap_or(""),
+                        " holds no security role and can access nothing",
+                        "",
+                        "",
+                        "",
+                        "",
                     ),
                 );
                 f.user = Some(id.clone());
@@ -316,10 +321,13 @@ impl Org {
                     let mut f = Finding::new(
                         "globalPrivilege",
                         "high",
-                        format!(
-                            "{id} has organization-wide {} on {}",
-                            crate::query::right_names(&rights),
-                            st.table_name(t)
+                        cat(
+                            &id,
+                            " has organization-wide ",
+                            &crate::query::right_names(&rights),
+                            " on ",
+                            st.table_name(t),
+                            "",
                         ),
                     );
                     f.user = Some(id.clone());
@@ -342,10 +350,13 @@ impl Org {
                     let mut f = Finding::new(
                         "recordsOwnedByDisabledUser",
                         "high",
-                        format!(
-                            "disabled user {} still owns {} records",
+                        cat(
+                            "disabled user ",
                             st.user_id(u),
-                            owned.len()
+                            " still owns ",
+                            &owned.len().to_string(),
+                            " records",
+                            "",
                         ),
                     );
                     f.user = Some(st.user_id(u).to_string());
@@ -364,11 +375,13 @@ impl Org {
                     let mut f = Finding::new(
                         "ineffectiveShare",
                         "low",
-                        format!(
-                            "record {} is shared with {} but they lack the privilege for {}",
+                        cat(
+                            "record ",
                             st.records.id(r),
+                            " is shared with ",
                             st.principal(s.principal).id(),
-                            crate::query::right_names(&bad.to_vec())
+                            " but they lack the privilege for ",
+                            &crate::query::right_names(&bad.to_vec()),
                         ),
                     );
                     f.record = Some(st.records.id(r).to_string());
@@ -392,11 +405,13 @@ impl Org {
                         let mut f = Finding::new(
                             "accessTeamMemberWithoutPrivilege",
                             "low",
-                            format!(
-                                "{} is on the access team of {} but lacks the privilege for {}",
+                            cat(
                                 st.user_id(m),
+                                " is on the access team of ",
                                 st.records.id(r),
-                                crate::query::right_names(&bad.to_vec())
+                                " but lacks the privilege for ",
+                                &crate::query::right_names(&bad.to_vec()),
+                                "",
                             ),
                         );
                         f.user = Some(st.user_id(m).to_string());
@@ -432,7 +447,14 @@ impl Org {
                 let mut f = Finding::new(
                     "disabledUnitWithUsers",
                     "high",
-                    format!("business unit {} is disabled but still holds {n} users, who cannot sign in", st.unit_id(b)),
+                    cat(
+                        "business unit ",
+                        st.unit_id(b),
+                        " is disabled but still holds ",
+                        &n.to_string(),
+                        " users, who cannot sign in",
+                        "",
+                    ),
                 );
                 f.business_unit = Some(st.unit_id(b).to_string());
                 f.count = Some(n);
@@ -445,9 +467,13 @@ impl Org {
                 let mut f = Finding::new(
                     "emptyBusinessUnit",
                     "low",
-                    format!(
-                        "business unit {} holds no users, records or child units",
-                        st.unit_id(b)
+                    cat(
+                        "business unit ",
+                        st.unit_id(b),
+                        " holds no users, records or child units",
+                        "",
+                        "",
+                        "",
                     ),
                 );
                 f.business_unit = Some(st.unit_id(b).to_string());
