@@ -506,7 +506,14 @@ impl Fields {
     }
 
     fn key_path(&self, key: &str) -> String {
-        format!("{}/{}", self.root, crate::error::pointer_token(key))
+        cat(
+            &self.root,
+            "/",
+            &crate::error::pointer_token(key),
+            "",
+            "",
+            "",
+        )
     }
 
     fn fail(&mut self, rank: usize, e: PolicyError) {
@@ -683,7 +690,7 @@ fn read_unit_enum(
     match content {
         None | Some(Value::Null) => Ok(i),
         Some(other) => Err(invalid_type(
-            &format!("{at}/{}", crate::error::pointer_token(name)),
+            &cat(at, "/", &crate::error::pointer_token(name), "", "", ""),
             &other,
             "unit",
         )),
@@ -1222,9 +1229,13 @@ impl Op<'_, '_> {
             return Err(e(
                 "bad-value",
                 path,
-                format!(
-                    "{kind} id must be 1 to {} bytes",
-                    crate::limits::MAX_ID_BYTES
+                cat(
+                    kind,
+                    " id must be 1 to ",
+                    &crate::limits::MAX_ID_BYTES.to_string(),
+                    " bytes",
+                    "",
+                    "",
                 ),
             ));
         }
@@ -1232,7 +1243,7 @@ impl Op<'_, '_> {
             return Err(e(
                 "duplicate-id",
                 path,
-                format!("{kind} id `{id}` already exists", id = short_id(id)),
+                cat(kind, " id `", &short_id(id), "` already exists", "", ""),
             ));
         }
         Ok(())
@@ -1657,9 +1668,13 @@ impl Op<'_, '_> {
                     return Err(vec![PolicyError::new(
                         "not-empty",
                         "/team",
-                        format!(
-                            "team `{team}` still owns {owned} records",
-                            team = short_id(team)
+                        cat(
+                            "team `",
+                            &short_id(team),
+                            "` still owns ",
+                            &owned.to_string(),
+                            " records",
+                            "",
                         ),
                     )
                     .with_help("reassign its records first (reassignRecords)")]);
@@ -2032,7 +2047,17 @@ impl Op<'_, '_> {
                 .filter(|a| a.unit != NONE)
                 .count();
             if bad + anchors > 0 {
-                return Err(e("setting-violation", "/value", format!("{bad} records are in another unit than their owner and {anchors} roles are anchored explicitly; fix them first")));
+                return Err(e(
+                    "setting-violation",
+                    "/value",
+                    ncat(
+                        bad,
+                        " records are in another unit than their owner and ",
+                        &anchors.to_string(),
+                        " roles are anchored explicitly; fix them first",
+                        "",
+                    ),
+                ));
             }
         }
         if name == "managersMustBeInSameOrParentBusinessUnit" && value {
@@ -2051,7 +2076,13 @@ impl Op<'_, '_> {
                 return Err(e(
                     "setting-violation",
                     "/value",
-                    format!("{bad} users have a manager outside their unit and its ancestors"),
+                    ncat(
+                        bad,
+                        " users have a manager outside their unit and its ancestors",
+                        "",
+                        "",
+                        "",
+                    ),
                 ));
             }
         }
@@ -2578,17 +2609,20 @@ impl Op<'_, '_> {
             (owned, "records owned by its default team"),
         ] {
             if n > 0 {
-                blockers.push(format!("{n} {what}"));
+                blockers.push(ncat(n, " ", what, "", ""));
             }
         }
         if !blockers.is_empty() {
             return Err(vec![PolicyError::new(
                 "not-empty",
                 "/businessUnit",
-                format!(
-                    "business unit `{}` still holds {}",
-                    short_id(&row.id),
-                    blockers.join(", ")
+                cat(
+                    "business unit `",
+                    &short_id(&row.id),
+                    "` still holds ",
+                    &blockers.join(", "),
+                    "",
+                    "",
                 ),
             )
             .with_help("move or delete them first, or use mergeBusinessUnits")]);
