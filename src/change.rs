@@ -506,14 +506,7 @@ impl Fields {
     }
 
     fn key_path(&self, key: &str) -> String {
-        cat(
-            &self.root,
-            "/",
-            &crate::error::pointer_token(key),
-            "",
-            "",
-            "",
-        )
+        cat3(&self.root, "/", &crate::error::pointer_token(key))
     }
 
     fn fail(&mut self, rank: usize, e: PolicyError) {
@@ -534,7 +527,7 @@ impl Fields {
             Some((rank, v)) => Some((rank, v, self.key_path(name))),
             None => {
                 if required {
-                    let msg = cat("missing field `", name, "`", "", "", "");
+                    let msg = cat3("missing field `", name, "`");
                     let e = crate::validate::error_at_pointer(self.root.clone(), &msg);
                     self.fail(usize::MAX, e);
                 }
@@ -690,7 +683,7 @@ fn read_unit_enum(
     match content {
         None | Some(Value::Null) => Ok(i),
         Some(other) => Err(invalid_type(
-            &cat(at, "/", &crate::error::pointer_token(name), "", "", ""),
+            &cat3(at, "/", &crate::error::pointer_token(name)),
             &other,
             "unit",
         )),
@@ -699,7 +692,7 @@ fn read_unit_enum(
 
 fn read_principal(v: Value, at: &str) -> Result<Principal, PolicyError> {
     let (i, name, content) = read_enum(v, at, &["user", "team"])?;
-    let at = cat(at, "/", &name, "", "", "");
+    let at = cat3(at, "/", &name);
     let id = match content {
         Some(content) => read_string(content, &at)?,
         None => {
@@ -1067,16 +1060,22 @@ pub(crate) fn cat(a: &str, b: &str, c: &str, d: &str, f: &str, g: &str) -> Strin
     s
 }
 
+/// [`cat`] of three pieces.
+#[inline(never)]
+pub(crate) fn cat3(a: &str, b: &str, c: &str) -> String {
+    cat(a, b, c, "", "", "")
+}
+
 /// The JSON pointer `at` + `tail` (`tail` starts with `/`).
 #[inline(never)]
 pub(crate) fn sub(at: &str, tail: &str) -> String {
-    cat(at, tail, "", "", "", "")
+    cat3(at, tail, "")
 }
 
 /// The JSON pointer of item `i` under `at`.
 #[inline(never)]
 pub(crate) fn subn(at: &str, i: usize) -> String {
-    cat(at, "/", &i.to_string(), "", "", "")
+    cat3(at, "/", &i.to_string())
 }
 
 /// [`cat`] with the count `n` first.
@@ -1358,7 +1357,7 @@ impl Op<'_, '_> {
                 self.tx.team(
                     t,
                     TeamRow {
-                        id: cat("default:", id, "", "", "", ""),
+                        id: cat3("default:", id, ""),
                         name: name.clone(),
                         kind: TeamKind::Owner,
                         unit: b,
@@ -2538,12 +2537,9 @@ impl Op<'_, '_> {
             self.tx.user(u, row);
             self.user_effect(
                 "managerCleared",
-                cat(
+                cat3(
                     &uid,
                     "'s manager is no longer in their unit or its ancestors; cleared",
-                    "",
-                    "",
-                    "",
                     "",
                 ),
                 &uid,
@@ -2839,7 +2835,7 @@ impl Op<'_, '_> {
                 let id = self.st().records.id(k).to_string();
                 self.effect(
                     "parentLinkRemoved",
-                    cat("record ", &id, " no longer has a parent", "", "", ""),
+                    cat3("record ", &id, " no longer has a parent"),
                 )
                 .record = Some(id.clone());
             }
@@ -2859,12 +2855,12 @@ impl Op<'_, '_> {
             self.tx.log.push(Undo::Assertions(old));
             self.effect(
                 "assertionRemoved",
-                cat("assertions on record ", &id, " removed", "", "", ""),
+                cat3("assertions on record ", &id, " removed"),
             )
             .record = Some(id.clone());
         }
         self.tx.delete_record(r);
-        self.effect("recordDeleted", cat("record ", &id, " deleted", "", "", ""))
+        self.effect("recordDeleted", cat3("record ", &id, " deleted"))
             .record = Some(id.clone());
     }
 }

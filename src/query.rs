@@ -1,7 +1,7 @@
 //! Reverse and org-wide queries: `who_can`, `accessible_records`, `effective_privileges`,
 //! assertions and the risk report.
 
-use crate::change::cat;
+use crate::change::{cat, cat3};
 use crate::sort::SortTotal;
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -292,12 +292,9 @@ impl Org {
                 let mut f = Finding::new(
                     "userWithoutRole",
                     "medium",
-                    cat(
+                    cat3(
                         st.user(u).map(|x| x.name.as_str()).unwrap_or(""),
                         " holds no security role and can access nothing",
-                        "",
-                        "",
-                        "",
                         "",
                     ),
                 );
@@ -467,13 +464,10 @@ impl Org {
                 let mut f = Finding::new(
                     "emptyBusinessUnit",
                     "low",
-                    cat(
+                    cat3(
                         "business unit ",
                         st.unit_id(b),
                         " holds no users, records or child units",
-                        "",
-                        "",
-                        "",
                     ),
                 );
                 f.business_unit = Some(st.unit_id(b).to_string());
