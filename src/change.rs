@@ -692,7 +692,7 @@ fn read_unit_enum(
 
 fn read_principal(v: Value, at: &str) -> Result<Principal, PolicyError> {
     let (i, name, content) = read_enum(v, at, &["user", "team"])?;
-    let at = cat3(at, "/", &name);
+    let at = cat3(at, "/", name);
     let id = match content {
         Some(content) => read_string(content, &at)?,
         None => {
@@ -964,7 +964,7 @@ fn parse_op(k: usize, obj: Vec<(String, Value)>, root: &str) -> Result<Change, P
         _ => {
             return Err(PolicyError::new(
                 "unknown-operation",
-                sub(&root, "/op"),
+                sub(root, "/op"),
                 q(
                     "unknown operation `",
                     OPS.get(k).copied().unwrap_or_default(),
