@@ -230,7 +230,13 @@ cp "$TEMPLATE/index.d.ts" "$PKG/index.d.cts"   # the same API, typed for require
 # --no-inline='*::tier_*': the bulk loaders' hot loops run in calls of functions named
 # tier_* (src/state.rs, TIER): V8 switches a wasm function to optimised code only at its
 # next call, and wasm-opt would inline those functions into their one caller.
-OPT_PASSES=(--no-inline='*::tier_*' -Oz --flatten --rereloop -Oz --converge --flatten --rereloop -Oz --converge)
+# A last -Oz still finds 0.4 KB raw / 0.2 KB gzipped after the converged rounds;
+# --reorder-functions-by-name then lays the functions out by their (demangled) names, so
+# that a module's functions sit together and gzip finds their likenesses within its
+# window: −0.7 KB raw, −2.0 KB gzipped (by call count instead, --reorder-functions: −3.1 KB
+# raw but +2.9 KB gzipped). The order changes nothing at run time.
+OPT_PASSES=(--no-inline='*::tier_*' -Oz --flatten --rereloop -Oz --converge --flatten --rereloop -Oz --converge
+  -Oz --reorder-functions-by-name)
 log "wasm-opt ${OPT_PASSES[*]}"
 "$WASM_OPT" "${OPT_PASSES[@]}" --zero-filled-memory --low-memory-unused --strip-debug --strip-producers \
   --enable-reference-types --enable-multivalue --enable-bulk-memory \
