@@ -61,7 +61,7 @@
 //! assertions are only looked for once the rest of the snapshot is valid.
 
 use crate::access::{Level, Right, RightSet};
-use crate::error::{short_id, Errors, PolicyError};
+use crate::error::{at, q, short_id, Errors, PolicyError};
 use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
 use crate::model::{
     AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, Cascade, CascadeScope, DeleteCascade,
@@ -75,7 +75,7 @@ use crate::state::{
     NONE,
 };
 use crate::validate::{
-    add_access_team, at, named, set_access_team_lists, AccessTeamLists, Ctx, PrincipalIn, RecordIn,
+    add_access_team, set_access_team_lists, AccessTeamLists, Ctx, PrincipalIn, RecordIn,
     ResolvedAccessTeam,
 };
 
@@ -2011,7 +2011,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             e.err(
                 "duplicate-id",
                 at("/records/", i as usize, "/id"),
-                named("record id `", ids.get_str(i), "` is used twice"),
+                q("record id `", ids.get_str(i), "` is used twice"),
             );
         }
         let id = |i: usize| short_id(ids.get_str(i as u32)).into_owned();
@@ -2052,7 +2052,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             e.err(
                 "cycle",
                 at("/records/", i, "/parent"),
-                named("record `", ids.get_str(i as u32), "` is its own ancestor"),
+                q("record `", ids.get_str(i as u32), "` is its own ancestor"),
             );
         }
     }
@@ -2066,7 +2066,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             e.err(
                 "unknown-record",
                 at("/shares/", i, "/record"),
-                named("record `", ref_name(sh.record), "` does not exist"),
+                q("record `", ref_name(sh.record), "` does not exist"),
             );
         }
         let s = (sh.principal >> 1) as u32;
@@ -2107,7 +2107,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             e.err(
                 "organization-owned",
                 at("/shares/", i, "/record"),
-                named(
+                q(
                     "record `",
                     ids.get_str(r),
                     "` is organization-owned and cannot be shared",
@@ -2143,7 +2143,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             e.err(
                 "duplicate-id",
                 at("/shares/", i as usize, ""),
-                named(
+                q(
                     "record `",
                     ids.get_str(r),
                     "` is shared twice with the same principal",
@@ -2168,7 +2168,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
                 e.err(
                     "unknown-template",
                     at("/accessTeams/", i, "/template"),
-                    named("access team template `", template_id, "` does not exist"),
+                    q("access team template `", template_id, "` does not exist"),
                 );
                 NONE
             }
@@ -2178,7 +2178,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             e.err(
                 "unknown-record",
                 at("/accessTeams/", i, "/record"),
-                named("record `", ref_name(a.record), "` does not exist"),
+                q("record `", ref_name(a.record), "` does not exist"),
             );
         }
         let mut members = Vec::with_capacity(a.members.len());
@@ -2217,14 +2217,14 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             e.err(
                 "unknown-user",
                 at("/assertions/", i, "/user"),
-                named("user `", user, "` does not exist"),
+                q("user `", user, "` does not exist"),
             );
         }
         if find(a.record, 0)? == NONE {
             e.err(
                 "unknown-record",
                 at("/assertions/", i, "/record"),
-                named("record `", ref_name(a.record), "` does not exist"),
+                q("record `", ref_name(a.record), "` does not exist"),
             );
         }
         assertions.push(Assertion {
@@ -2315,7 +2315,7 @@ fn tier_parents(
             e.err(
                 "unknown-record",
                 at("/records/", i, "/parent"),
-                named(
+                q(
                     "parent record `",
                     ref_name(&p.strings, cx.ids, n, v),
                     "` does not exist",

@@ -10,7 +10,7 @@ use crate::sort::SortTotal;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Right, RightSet};
-use crate::error::{short_id, Errors, PolicyError};
+use crate::error::{cat, cat3, q, q2, short_id, sub, subn, Errors, PolicyError};
 use crate::journal::{Touched, Tx, Undo};
 use crate::model::{CascadeScope, DeleteCascade, Inheritance, Principal, RoleAssignment, TeamKind};
 use crate::state::{
@@ -1021,61 +1021,16 @@ fn el(code: &str, path: &str, msg: &str) -> Vec<PolicyError> {
     e(code, path, msg.to_string())
 }
 
-/// A message of literal pieces and ids, alternating: `parts[0]`, `short_id(parts[1])`,
-/// `parts[2]`, ... (one out-of-line builder instead of a `format!` and a `Cow` per id at
-/// each of the many error sites: it matters in the wasm build).
-#[inline(never)]
-fn quote(parts: &[&str]) -> String {
-    let mut s = String::new();
-    for (i, p) in parts.iter().enumerate() {
-        if i % 2 == 1 {
-            s.push_str(&short_id(p));
-        } else {
-            s.push_str(p);
-        }
-    }
-    s
-}
-
-/// `pre`, the id (shortened), `post`.
-#[inline(never)]
-fn q(pre: &str, id: &str, post: &str) -> String {
-    quote(&[pre, id, post])
-}
-
-/// Two ids (shortened) between literal pieces.
-#[inline(never)]
-fn q2(pre: &str, a: &str, mid: &str, b: &str, post: &str) -> String {
-    quote(&[pre, a, mid, b, post])
-}
-
-/// The pieces concatenated (the side-effect messages, which hold full ids: one
-/// out-of-line builder instead of a `format!` per site).
-#[inline(never)]
-pub(crate) fn cat(a: &str, b: &str, c: &str, d: &str, f: &str, g: &str) -> String {
-    let mut s = String::new();
-    for p in [a, b, c, d, f, g] {
-        s.push_str(p);
-    }
-    s
-}
-
-/// [`cat`] of three pieces.
-#[inline(never)]
-pub(crate) fn cat3(a: &str, b: &str, c: &str) -> String {
-    cat(a, b, c, "", "", "")
-}
-
-/// The JSON pointer `at` + `tail` (`tail` starts with `/`).
-#[inline(never)]
-pub(crate) fn sub(at: &str, tail: &str) -> String {
-    cat3(at, tail, "")
-}
-
-/// The JSON pointer of item `i` under `at`.
-#[inline(never)]
-pub(crate) fn subn(at: &str, i: usize) -> String {
-    cat3(at, "/", &i.to_string())
+/// `modifyShare` / `unshare` of a share that does not exist.
+fn not_shared(record: &str, principal: &Principal) -> Vec<PolicyError> {
+    let msg = q2(
+        "record `",
+        record,
+        "` is not shared with `",
+        principal.id(),
+        "`",
+    );
+    e("not-shared", "/principal", msg)
 }
 
 /// [`cat`] with the count `n` first.
@@ -1896,17 +1851,7 @@ impl Op<'_, '_> {
                     Some(s) if matches!(c, Change::Share { .. }) => s.rights = s.rights | set,
                     Some(s) => s.rights = set,
                     None if matches!(c, Change::ModifyShare { .. }) => {
-                        return Err(e(
-                            "not-shared",
-                            "/principal",
-                            q2(
-                                "record `",
-                                record,
-                                "` is not shared with `",
-                                principal.id(),
-                                "`",
-                            ),
-                        ));
+                        return Err(not_shared(record, principal));
                     }
                     None => list.push(ShareEntry {
                         principal: p,
@@ -1924,17 +1869,7 @@ impl Op<'_, '_> {
                 let n = list.len();
                 list.retain(|s| s.principal != p);
                 if list.len() == n {
-                    return Err(e(
-                        "not-shared",
-                        "/principal",
-                        q2(
-                            "record `",
-                            record,
-                            "` is not shared with `",
-                            principal.id(),
-                            "`",
-                        ),
-                    ));
+                    return Err(not_shared(record, principal));
                 }
                 self.tx.shares(r, list);
                 Ok(())

@@ -31,6 +31,71 @@ pub fn short_id(id: &str) -> Cow<'_, str> {
     ))
 }
 
+// Message and path builders: one out-of-line call in place of a `format!` at each of
+// the many error sites of the loaders and the operations (it matters in the wasm build).
+
+/// A message of literal pieces and ids, alternating: `parts[0]`, `short_id(parts[1])`,
+/// `parts[2]`, ...
+#[inline(never)]
+fn quote(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            s.push_str(&short_id(p));
+        } else {
+            s.push_str(p);
+        }
+    }
+    s
+}
+
+/// `pre`, the id (shortened), `post`.
+#[inline(never)]
+pub(crate) fn q(pre: &str, id: &str, post: &str) -> String {
+    quote(&[pre, id, post])
+}
+
+/// Two ids (shortened) between literal pieces.
+#[inline(never)]
+pub(crate) fn q2(pre: &str, a: &str, mid: &str, b: &str, post: &str) -> String {
+    quote(&[pre, a, mid, b, post])
+}
+
+/// The pieces concatenated (the side-effect messages, which hold full ids: one
+/// out-of-line builder instead of a `format!` per site).
+#[inline(never)]
+pub(crate) fn cat(a: &str, b: &str, c: &str, d: &str, f: &str, g: &str) -> String {
+    let mut s = String::new();
+    for p in [a, b, c, d, f, g] {
+        s.push_str(p);
+    }
+    s
+}
+
+/// [`cat`] of three pieces.
+#[inline(never)]
+pub(crate) fn cat3(a: &str, b: &str, c: &str) -> String {
+    cat(a, b, c, "", "", "")
+}
+
+/// The JSON pointer `path` + `tail` (`tail` starts with `/`).
+#[inline(never)]
+pub(crate) fn sub(path: &str, tail: &str) -> String {
+    cat3(path, tail, "")
+}
+
+/// The JSON pointer of item `i` under `path`.
+#[inline(never)]
+pub(crate) fn subn(path: &str, i: usize) -> String {
+    cat3(path, "/", &i.to_string())
+}
+
+/// The JSON pointer `a` + `i` + `b` (`at("/users/", 3, "/manager")`).
+#[inline(never)]
+pub(crate) fn at(a: &str, i: usize, b: &str) -> String {
+    cat3(a, &i.to_string(), b)
+}
+
 /// `text` cut to at most [`MAX_MESSAGE_BYTES`] (at a character boundary), with its length.
 fn bounded(text: String) -> String {
     if text.len() <= MAX_MESSAGE_BYTES {

@@ -1,7 +1,7 @@
 //! Reverse and org-wide queries: `who_can`, `accessible_records`, `effective_privileges`,
 //! assertions and the risk report.
 
-use crate::change::{cat, cat3};
+use crate::error::{cat, cat3};
 use crate::sort::SortTotal;
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -321,7 +321,7 @@ impl Org {
                         cat(
                             &id,
                             " has organization-wide ",
-                            &crate::query::right_names(&rights),
+                            &right_names(&rights),
                             " on ",
                             st.table_name(t),
                             "",
@@ -378,7 +378,7 @@ impl Org {
                             " is shared with ",
                             st.principal(s.principal).id(),
                             " but they lack the privilege for ",
-                            &crate::query::right_names(&bad.to_vec()),
+                            &right_names(&bad.to_vec()),
                         ),
                     );
                     f.record = Some(st.records.id(r).to_string());
@@ -407,7 +407,7 @@ impl Org {
                                 " is on the access team of ",
                                 st.records.id(r),
                                 " but lacks the privilege for ",
-                                &crate::query::right_names(&bad.to_vec()),
+                                &right_names(&bad.to_vec()),
                                 "",
                             ),
                         );

@@ -132,7 +132,7 @@ fn heapsort<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], f: F) {
 fn heapsort_slots(s: &mut dyn Slots, n: usize) {
     // Most lists arrive sorted already (records in a canonical snapshot's order, ids
     // appended in order): one pass of n - 1 comparisons, in memory order, instead of
-    // ~2 n log n at random (a million record ids for an export: 1.7 s in wasm).
+    // ~2 n log n at random (a million record ids for an export: about 1 s in wasm).
     if (1..n).all(|i| !s.less(i, i - 1)) {
         return;
     }

@@ -2,7 +2,7 @@
 //! checked (all problems collected at once), and compilation into a [`State`].
 
 use crate::access::{Level, Right, RightSet};
-use crate::error::{pointer_token, short_id, Errors, PolicyError};
+use crate::error::{at, pointer_token, q, short_id, Errors, PolicyError};
 use crate::limits;
 use crate::model::{Ownership, Principal, RoleAssignment, Snapshot, TeamKind};
 use crate::sort::SortTotal;
@@ -272,29 +272,6 @@ pub fn load(s: &Snapshot) -> Result<State, Errors> {
     load_with(s, s.records.as_slice())
 }
 
-/// The JSON pointer `a` + `i` + `b` (`at("/users/", 3, "/manager")`): one call in place of
-/// a `format!` at each of the loader's many error sites (a `format!` is ~100 B of wasm).
-#[inline(never)]
-pub(crate) fn at(a: &str, i: usize, b: &str) -> String {
-    let mut s = String::with_capacity(a.len() + b.len() + 8);
-    s.push_str(a);
-    s.push_str(&i.to_string());
-    s.push_str(b);
-    s
-}
-
-/// The message `a` + the id `id` as shown ([`short_id`]) + `b`, for the loader's error
-/// sites (see [`at`]).
-#[inline(never)]
-pub(crate) fn named(a: &str, id: &str, b: &str) -> String {
-    let id = short_id(id);
-    let mut s = String::with_capacity(a.len() + id.len() + b.len());
-    s.push_str(a);
-    s.push_str(&id);
-    s.push_str(b);
-    s
-}
-
 /// A principal as the loader reads it.
 #[derive(Debug, Clone, Copy)]
 pub enum PrincipalIn<'a> {
@@ -456,7 +433,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-business-unit",
                     at("/businessUnits/", i, "/parent"),
-                    named("parent business unit `", p, "` does not exist"),
+                    q("parent business unit `", p, "` does not exist"),
                 ),
             },
         }
@@ -483,7 +460,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         ctx.err(
             "cycle",
             at("/businessUnits/", i, "/parent"),
-            named(
+            q(
                 "business unit `",
                 st.unit_id(i as u32),
                 "` is its own ancestor",
@@ -497,7 +474,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-business-unit",
                     path,
-                    named("business unit `", id, "` does not exist"),
+                    q("business unit `", id, "` does not exist"),
                 );
                 NONE
             }
@@ -525,7 +502,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-table",
                     path,
-                    named("table `", name, "` does not exist"),
+                    q("table `", name, "` does not exist"),
                 );
                 NONE
             }
@@ -550,7 +527,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "multiple-parent-relationships",
                 at("/relationships/", i, "/child"),
-                named("table `", &r.child, "` already has a parental relationship"),
+                q("table `", &r.child, "` already has a parental relationship"),
             );
             continue;
         }
@@ -609,7 +586,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     ctx.err(
                         "unknown-role",
                         format!("{path}/{j}/role"),
-                        named("role `", &a.role, "` does not exist"),
+                        q("role `", &a.role, "` does not exist"),
                     );
                     continue;
                 }
@@ -622,7 +599,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                         ctx.err(
                             "unknown-business-unit",
                             format!("{path}/{j}/businessUnit"),
-                            named("business unit `", b, "` does not exist"),
+                            q("business unit `", b, "` does not exist"),
                         );
                         continue;
                     }
@@ -642,7 +619,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "duplicate-id",
                     format!("{path}/{j}"),
-                    named("role `", &a.role, "` is assigned twice"),
+                    q("role `", &a.role, "` is assigned twice"),
                 );
                 continue;
             }
@@ -702,7 +679,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     ctx.err(
                         "unknown-user",
                         at("/users/", i, "/manager"),
-                        named("manager `", m, "` does not exist"),
+                        q("manager `", m, "` does not exist"),
                     );
                     NONE
                 }
@@ -726,7 +703,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         ctx.err(
             "cycle",
             at("/users/", i, "/manager"),
-            named(
+            q(
                 "user `",
                 st.user_id(i as u32),
                 "` is their own (indirect) manager",
@@ -754,7 +731,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "reserved-id",
                 at("/teams/", i, "/id"),
-                named("team id `", &t.id, "` is reserved for default teams"),
+                q("team id `", &t.id, "` is reserved for default teams"),
             );
             continue;
         }
@@ -775,7 +752,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/teams/{i}/members/{j}"),
-                    named("member `", m, "` does not exist"),
+                    q("member `", m, "` does not exist"),
                 ),
             }
         }
@@ -786,14 +763,14 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "duplicate-id",
                 at("/teams/", i, "/members"),
-                named("team `", &t.id, "` lists a member twice"),
+                q("team `", &t.id, "` lists a member twice"),
             );
         }
         if t.kind == TeamKind::Access && !t.roles.is_empty() {
             ctx.err(
                 "access-team-roles",
                 at("/teams/", i, "/roles"),
-                named("access team `", &t.id, "` cannot hold roles"),
+                q("access team `", &t.id, "` cannot hold roles"),
             );
         }
         let roles = assignments(&mut ctx, &st, &t.roles, unit, &at("/teams/", i, "/roles"));
@@ -833,7 +810,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "organization-owned",
                 at("/accessTeamTemplates/", i, "/table"),
-                named(
+                q(
                     "table `",
                     &t.table,
                     "` is organization-owned; its records cannot be shared",
@@ -883,7 +860,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             (Some(Ownership::Organization), Some(_)) => ctx.err(
                 "organization-owned",
                 at("/records/", i, "/owner"),
-                named(
+                q(
                     "table `",
                     r.table,
                     "` is organization-owned; its records have no owner",
@@ -906,7 +883,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/records/{i}/owner/user"),
-                    named("owner `", u, "` does not exist"),
+                    q("owner `", u, "` does not exist"),
                 ),
             },
             (_, Some(PrincipalIn::Team(t))) => match st.team_ids.get(t) {
@@ -916,7 +893,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                         ctx.err(
                             "access-team-owner",
                             format!("/records/{i}/owner/team"),
-                            named("access team `", t, "` cannot own records"),
+                            q("access team `", t, "` cannot own records"),
                         );
                     }
                     owner = team_principal(x);
@@ -925,7 +902,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-team",
                     format!("/records/{i}/owner/team"),
-                    named("owner team `", t, "` does not exist"),
+                    q("owner team `", t, "` does not exist"),
                 ),
             },
             _ => {}
@@ -935,7 +912,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "organization-owned",
                     at("/records/", i, "/businessUnit"),
-                    named(
+                    q(
                         "table `",
                         r.table,
                         "` is organization-owned; its records have no owning unit",
@@ -977,7 +954,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "unknown-record",
                 at("/records/", i, "/parent"),
-                named("parent record `", p, "` does not exist"),
+                q("parent record `", p, "` does not exist"),
             );
             continue;
         };
@@ -996,7 +973,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "cycle",
                 at("/records/", i, "/parent"),
-                named("record `", st.records.id(i as u32), "` is its own ancestor"),
+                q("record `", st.records.id(i as u32), "` is its own ancestor"),
             );
         }
     }
@@ -1009,7 +986,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-record",
                     path,
-                    named("record `", id, "` does not exist"),
+                    q("record `", id, "` does not exist"),
                 );
                 NONE
             }
@@ -1038,7 +1015,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "organization-owned",
                 at("/shares/", i, "/record"),
-                named(
+                q(
                     "record `",
                     &sh.record,
                     "` is organization-owned and cannot be shared",
@@ -1051,7 +1028,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "duplicate-id",
                 at("/shares/", i, ""),
-                named(
+                q(
                     "record `",
                     &sh.record,
                     "` is shared twice with the same principal",
@@ -1079,7 +1056,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 ctx.err(
                     "unknown-template",
                     at("/accessTeams/", i, "/template"),
-                    named("access team template `", &a.template, "` does not exist"),
+                    q("access team template `", &a.template, "` does not exist"),
                 );
                 NONE
             }
@@ -1092,7 +1069,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => ctx.err(
                     "unknown-user",
                     format!("/accessTeams/{i}/members/{j}"),
-                    named("member `", m, "` does not exist"),
+                    q("member `", m, "` does not exist"),
                 ),
             }
         }
@@ -1141,14 +1118,14 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ctx.err(
                 "unknown-user",
                 at("/assertions/", i, "/user"),
-                named("user `", &a.user, "` does not exist"),
+                q("user `", &a.user, "` does not exist"),
             );
         }
         if st.records.ids.find(&a.record).is_none() {
             ctx.err(
                 "unknown-record",
                 at("/assertions/", i, "/record"),
-                named("record `", &a.record, "` does not exist"),
+                q("record `", &a.record, "` does not exist"),
             );
         }
     }
@@ -1276,7 +1253,7 @@ fn principal_ref(ctx: &mut Ctx, st: &State, p: &Principal, path: String) -> u32 
                 ctx.err(
                     "unknown-user",
                     format!("{path}/user"),
-                    named("user `", u, "` does not exist"),
+                    q("user `", u, "` does not exist"),
                 );
                 NONE
             }
@@ -1287,7 +1264,7 @@ fn principal_ref(ctx: &mut Ctx, st: &State, p: &Principal, path: String) -> u32 
                 ctx.err(
                     "unknown-team",
                     format!("{path}/team"),
-                    named("team `", t, "` does not exist"),
+                    q("team `", t, "` does not exist"),
                 );
                 NONE
             }

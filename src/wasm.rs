@@ -187,7 +187,7 @@ fn describe(v: &JsValue) -> String {
 /// `expected {what}, got ` and a description of `v`.
 #[inline(never)]
 fn expected(what: &str, v: &JsValue) -> String {
-    crate::change::cat("expected ", what, ", got ", &describe(v), "", "")
+    crate::error::cat("expected ", what, ", got ", &describe(v), "", "")
 }
 
 /// An id value: a string of at most `MAX_ID_BYTES` characters (the error has no path yet).
@@ -201,7 +201,7 @@ fn id_value(v: &JsValue, what: &str) -> Result<String, PolicyError> {
             "expected {what} id of at most {MAX_ID_BYTES} bytes, got a string of {} characters",
             s.length()
         ))),
-        None => Err(wrong(crate::change::cat(
+        None => Err(wrong(crate::error::cat(
             "expected ",
             what,
             " id (a string), got ",
@@ -329,12 +329,12 @@ fn principal_arg(v: &JsValue, path: &str) -> JsResult<Principal> {
     match key.as_str() {
         "user" => Ok(Principal::User(id_arg(
             &value,
-            &crate::change::sub(path, "/user"),
+            &crate::error::sub(path, "/user"),
             "a user",
         )?)),
         "team" => Ok(Principal::Team(id_arg(
             &value,
-            &crate::change::sub(path, "/team"),
+            &crate::error::sub(path, "/team"),
             "a team",
         )?)),
         _ => Err(wrong()),
@@ -377,7 +377,7 @@ fn json_text(v: &JsValue, what: &str, path: &str) -> Result<String, PolicyError>
         None => Err(PolicyError::new(
             "bad-type",
             path,
-            crate::change::cat(
+            crate::error::cat(
                 "expected ",
                 what,
                 " as an object or a JSON string, got ",
@@ -657,7 +657,7 @@ impl Org {
             let item = list.get(i);
             let Some(req) = item.dyn_ref::<Array>().filter(|a| a.length() == 3) else {
                 return Err(bad_type(
-                    &crate::change::subn("", i as usize),
+                    &crate::error::subn("", i as usize),
                     expected("a [user, right, record] request", &item),
                 ));
             };
