@@ -71,7 +71,9 @@ test("one engine .wasm (and the demo module), its size reported against the budg
       ? `${kib(n)} KiB (within ${kib(max)} KiB)`
       : `${kib(n)} KiB (OVER ${kib(max)} KiB by ${kib(n - max)} KiB, ${(((n - max) / max) * 100).toFixed(0)}%)`;
   const within = size <= maxRaw && gz <= maxGz;
-  console.log(`# wasm size ${within ? "within" : "OVER"} budget: raw ${against(size, maxRaw)}, gzip -9 ${against(gz, maxGz)}`);
+  // node's zlib at level 9 packs ~0.5% worse than GNU gzip -9 (build.sh --sizes and the
+  // README quote the latter), so the line names its compressor.
+  console.log(`# wasm size ${within ? "within" : "OVER"} budget: raw ${against(size, maxRaw)}, node:zlib level 9 ${against(gz, maxGz)}`);
   assert.ok(size > 0 && gz < size);
 });
 
