@@ -31,6 +31,15 @@ sizes() {
     if (raw > mr * 1024) printf "  raw is over the budget by %.1f KiB (%.0f%%)\n", raw / 1024 - mr, (raw / 1024 - mr) * 100 / mr
     if (gz > mg * 1024) printf "  gzipped is over the budget by %.1f KiB (%.0f%%)\n", gz / 1024 - mg, (gz / 1024 - mg) * 100 / mg
   }'
+  local edge="$PKG/edge/${NAME}_edge_bg.wasm"
+  if [[ -f "$edge" ]]; then
+    local er eg
+    er=$(wc -c < "$edge")
+    eg=$(gzip -9 -c "$edge" | wc -c)
+    awk -v raw="$er" -v gz="$eg" -v mr="$MAX_RAW" -v mg="$MAX_GZ" 'BEGIN {
+      printf "edge module (crm-policy/edge, read-only): %d bytes (%.1f KiB) raw, %d bytes (%.1f KiB) gzip -9: %s\n", raw, raw / 1024, gz, gz / 1024, (raw <= mr && gz <= mg) ? "within the budget" : "OVER the budget"
+    }'
+  fi
   local demo="$PKG/${NAME}_demo_bg.wasm"
   if [[ -f "$demo" ]]; then
     printf 'demo module (crm-policy/demo, generateDemo only): %d bytes raw, %d bytes gzip -9\n' \
@@ -120,6 +129,19 @@ for target in bundler nodejs; do
     die "wasm-bindgen emitted a different .wasm for --target $target; one shared .wasm is assumed"
 done
 
+# The read-only engine: the same crate with --features edge, without the changes
+# (validateChanges, simulate, apply, undo, redo, history), for edge functions and front
+# ends that only decide; shipped as the entry `crm-policy/edge` (pkg/edge/).
+log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features edge"
+cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features edge
+for target in web bundler nodejs; do
+  "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/edge-$target" --out-name "${NAME}_edge" "$RAW_WASM"
+done
+for target in bundler nodejs; do
+  cmp -s "$WORK/edge-web/${NAME}_edge_bg.wasm" "$WORK/edge-$target/${NAME}_edge_bg.wasm" ||
+    die "wasm-bindgen emitted a different edge .wasm for --target $target"
+done
+
 # The demo module: the same crate with --features demo-module exports only generateDemo()
 # (the playground's deterministic demo org), so the generator and its name catalogues
 # stay out of crm_policy_bg.wasm. Shipped as the separate entry `crm-policy/demo`.
@@ -145,26 +167,37 @@ printf '\nmodule.exports = { PolicyError };\n' >> "$PKG/policy-error.cjs"
 cp "$WORK/web/$NAME.js" "$PKG/$NAME.js"                 # web glue: init() / initSync({ module })
 cp "$WORK/bundler/${NAME}_bg.js" "$PKG/${NAME}_bg.js"   # glue for wasm ESM integration (Deno)
 cp "$WORK/nodejs/$NAME.js" "$PKG/node.cjs"              # CommonJS glue, loads the wasm synchronously
+mkdir -p "$PKG/edge"                                    # the same three for crm-policy/edge
+cp "$WORK/edge-web/${NAME}_edge.js" "$PKG/edge/${NAME}_edge.js"
+cp "$WORK/edge-bundler/${NAME}_edge_bg.js" "$PKG/edge/${NAME}_edge_bg.js"
+cp "$WORK/edge-nodejs/${NAME}_edge.js" "$PKG/edge/node.cjs"
 
 # Patch the generated glue (checked: each pattern must match):
 #  - the snippet import points at the shipped policy-error module;
 #  - a freed (or never created) Org throws a clear Error instead of wasm-bindgen's
 #    "null pointer passed to rust"; a second free() is a no-op;
 #  - pkg-template/glue-append.js is appended: that Error, and the JS fast paths of
-#    check / rights / checkMany (typed arguments go to wasm without call-backs).
-GLUE_APPEND="$TEMPLATE/glue-append.js" node - "$PKG/$NAME.js" "$PKG/${NAME}_bg.js" "$PKG/node.cjs" <<'EOF'
+#    check / rights / checkMany (typed arguments go to wasm without call-backs);
+#  - in pkg/edge/, the PolicyError module is the top level's (one class for both entries),
+#    and pkg-template/edge-append.js is appended too: the left-out methods throw.
+GLUE_APPEND="$TEMPLATE/glue-append.js" EDGE_APPEND="$TEMPLATE/edge-append.js" node - \
+  "$PKG/$NAME.js" "$PKG/${NAME}_bg.js" "$PKG/node.cjs" \
+  "$PKG/edge/${NAME}_edge.js" "$PKG/edge/${NAME}_edge_bg.js" "$PKG/edge/node.cjs" <<'EOF'
 const fs = require("node:fs");
+const path = require("node:path");
 for (const file of process.argv.slice(2)) {
   let s = fs.readFileSync(file, "utf8");
   const cjs = file.endsWith(".cjs");
+  const edge = path.basename(path.dirname(file)) === "edge";
+  const up = edge ? "../" : "./";
   const count = (re) => (s.match(re) || []).length;
   const snippet = cjs
     ? /require\(String\.raw`\.\/snippets\/[^`]*\/pkg-template\/policy-error\.js`\)/g
     : /from '\.\/snippets\/[^']*\/pkg-template\/policy-error\.js'/g;
   if (count(snippet) !== 1) throw new Error(`${file}: expected one policy-error snippet import`);
-  s = s.replace(snippet, cjs ? 'require("./policy-error.cjs")' : "from './policy-error.js'");
+  s = s.replace(snippet, cjs ? `require("${up}policy-error.cjs")` : `from '${up}policy-error.js'`);
   const live = /wasm\.org_(\w+)\(this\.__wbg_ptr\b/g;
-  if (count(live) < 20) throw new Error(`${file}: expected the Org methods to pass this.__wbg_ptr`);
+  if (count(live) < 15) throw new Error(`${file}: expected the Org methods to pass this.__wbg_ptr`);
   s = s.replace(live, "wasm.org_$1(__crmPolicyLive(this)");
   const free = /wasm\.__wbg_org_free\(ptr, 0\);/g;
   if (count(free) !== 1) throw new Error(`${file}: expected one Org free() call`);
@@ -181,17 +214,24 @@ for (const file of process.argv.slice(2)) {
   }
   if (!/^function getUint8ArrayMemory0\(\)/m.test(s)) throw new Error(`${file}: no getUint8ArrayMemory0 (used by the fast paths)`);
   s += fs.readFileSync(process.env.GLUE_APPEND, "utf8");
+  const changes = /^    (validateChanges|simulate|apply|undo|redo|history)\(/gm;
+  if (count(changes) !== (edge ? 0 : 6)) throw new Error(`${file}: expected ${edge ? "none" : "all six"} of the change methods`);
+  if (edge) s += fs.readFileSync(process.env.EDGE_APPEND, "utf8");
   fs.writeFileSync(file, s);
 }
 EOF
-cat >> "$PKG/node.cjs" <<'EOF'
+for up in . ..; do
+  cjs="$PKG/node.cjs"
+  [[ "$up" == . ]] || cjs="$PKG/edge/node.cjs"
+  cat >> "$cjs" <<EOF
 
-exports.PolicyError = require("./policy-error.cjs").PolicyError;
+exports.PolicyError = require("$up/policy-error.cjs").PolicyError;
 /** The wasm is already loaded: init() and initSync() do nothing (kept for code shared with browsers). */
 exports.init = async function init() {};
 exports.initSync = function initSync() {};
 exports.default = exports.init;
 EOF
+done
 
 # The demo entry: web glue (init() first), Node import and require.
 cp "$WORK/demo-web/${NAME}_demo.js" "$PKG/${NAME}_demo.js"
@@ -217,6 +257,15 @@ for f in web.js bundler.js node.mjs workerd.js deno.js index.d.ts demo.mjs demo.
   cp "$TEMPLATE/$f" "$PKG/$f"
 done
 cp "$TEMPLATE/index.d.ts" "$PKG/index.d.cts"   # the same API, typed for require()
+# crm-policy/edge: the same entries, pointing at the edge glue and the top-level PolicyError
+for f in web.js bundler.js node.mjs workerd.js deno.js; do
+  sed -e "s#\./${NAME}#./${NAME}_edge#g" -e 's#"\./policy-error\.js"#"../policy-error.js"#' \
+    -e 's#"crm-policy/web"#"crm-policy/edge"#' "$TEMPLATE/$f" > "$PKG/edge/$f"
+  grep -q "${NAME}_edge" "$PKG/edge/$f" || die "edge/$f does not load the edge glue"
+  if grep -q '"\./policy-error' "$PKG/edge/$f"; then die "edge/$f imports a second PolicyError"; fi
+done
+cp "$TEMPLATE/edge.d.ts" "$PKG/edge/index.d.ts"
+sed -e 's#"\.\./index\.js"#"../index.cjs"#g' "$TEMPLATE/edge.d.ts" > "$PKG/edge/index.d.cts"
 
 # One optimised .wasm for every entry point.
 # --converge repeats -Oz while it still shrinks the module (about 1 KB here);
@@ -246,6 +295,10 @@ log "wasm-opt ${OPT_PASSES[*]}"
   --enable-reference-types --enable-multivalue --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   "$WORK/demo-web/${NAME}_demo_bg.wasm" -o "$PKG/${NAME}_demo_bg.wasm"
+"$WASM_OPT" "${OPT_PASSES[@]}" --zero-filled-memory --low-memory-unused --strip-debug --strip-producers \
+  --enable-reference-types --enable-multivalue --enable-bulk-memory \
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  "$WORK/edge-web/${NAME}_edge_bg.wasm" -o "$PKG/edge/${NAME}_edge_bg.wasm"
 
 # package.json: the template with the crate's version.
 VERSION=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
@@ -267,7 +320,8 @@ node -e '
 const fs = require("node:fs");
 const pkg = JSON.parse(fs.readFileSync(process.argv[1] + "/package.json", "utf8"));
 const listed = new Set([...pkg.files, "package.json"]);
-const extra = fs.readdirSync(process.argv[1]).filter((f) => !listed.has(f));
+const extra = fs.readdirSync(process.argv[1], { recursive: true })
+  .filter((f) => !fs.statSync(process.argv[1] + "/" + f).isDirectory() && !listed.has(f));
 if (extra.length) { console.error("pkg/ holds files not in package.json files:", extra); process.exit(1); }
 ' "$PKG"
 

@@ -25,9 +25,10 @@ cargo test --doc
 step "wasm build (pkg/)"
 bash build.sh
 
-step "cargo clippy of the wasm build (no serde feature, -D warnings)"
+step "cargo clippy of the wasm builds (engine, demo, edge; no serde feature, -D warnings)"
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features demo-module -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features edge -- -D warnings
 
 step "JS tests (Node, workerd, Deno, TypeScript)"
 bash tests/js/run.sh

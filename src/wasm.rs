@@ -21,7 +21,7 @@ use wasm_bindgen::JsCast;
 use crate::error::{Errors, PolicyError};
 use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
 use crate::model::Principal;
-use crate::{Change, Org as Engine, Right};
+use crate::{Org as Engine, Right};
 
 /// Size of the scratch buffer: two ids of at most 1,024 UTF-16 units, ASCII.
 const SCRATCH_BYTES: usize = 2 * MAX_ID_BYTES + 64;
@@ -389,7 +389,8 @@ fn json_text(v: &JsValue, what: &str, path: &str) -> Result<String, PolicyError>
     }
 }
 
-fn changes_arg(v: &JsValue) -> Result<Vec<Change>, Errors> {
+#[cfg(not(feature = "edge"))]
+fn changes_arg(v: &JsValue) -> Result<Vec<crate::Change>, Errors> {
     let text = json_text(
         v,
         "a changeset (an array of operations, or { changes: [...] })",
@@ -456,6 +457,7 @@ fn headroom(bytes: usize) {
 /// its first `simulate` then spends 3.8 s instead of 42 s, and the memory settles 7%
 /// above what it grows to without the room. A quarter saved another second but settled
 /// 31% above, the room then being wanted in one piece.
+#[cfg(not(feature = "edge"))]
 fn changeset_room() -> usize {
     let memory = core::arch::wasm32::memory_size::<0>().saturating_mul(1 << 16);
     (memory / 8).clamp(8 << 20, 512 << 20)
@@ -923,6 +925,24 @@ impl Org {
         to_js(&self.inner.effective_privileges(&user).map_err(throw_one)?)
     }
 
+    /// Evaluate every assertion of the snapshot.
+    #[wasm_bindgen(js_name = checkAssertions)]
+    pub fn check_assertions(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.check_assertions())
+    }
+
+    /// Risky configurations (SPEC §9).
+    #[wasm_bindgen(js_name = riskReport)]
+    pub fn risk_report(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.risk_report())
+    }
+}
+
+/// The changes (SPEC §6): not in the read-only build (`--features edge`, the package's
+/// `crm-policy/edge` entry), which keeps every other call at two thirds of the size.
+#[cfg(not(any(feature = "edge", feature = "demo-module")))]
+#[wasm_bindgen]
+impl Org {
     /// The errors the changeset would raise (an empty array when it is valid).
     #[wasm_bindgen(js_name = validateChanges)]
     pub fn validate_changes(&mut self, changes: &JsValue) -> Array {
@@ -965,17 +985,5 @@ impl Org {
     pub fn history(&self) -> JsResult<JsValue> {
         // (the applied versions themselves: `history()` would clone every change)
         to_js(&self.inner.history.applied)
-    }
-
-    /// Evaluate every assertion of the snapshot.
-    #[wasm_bindgen(js_name = checkAssertions)]
-    pub fn check_assertions(&self) -> JsResult<JsValue> {
-        to_js(&self.inner.check_assertions())
-    }
-
-    /// Risky configurations (SPEC §9).
-    #[wasm_bindgen(js_name = riskReport)]
-    pub fn risk_report(&self) -> JsResult<JsValue> {
-        to_js(&self.inner.risk_report())
     }
 }

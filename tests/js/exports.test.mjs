@@ -47,6 +47,17 @@ test("the conditions serve workerd, deno, node (import and require), bundlers an
   assert.equal(keys.at(-1), "default");
 });
 
+test("crm-policy/edge has the same conditions, on its own files", () => {
+  const root = pkg.exports["."];
+  const edge = pkg.exports["./edge"];
+  assert.deepEqual(Object.keys(edge), Object.keys(root));
+  const edgeTargets = targets(edge);
+  assert.deepEqual(edgeTargets, targets(root).map((t) => t.replace(/^\.\//, "./edge/")));
+  const require = createRequire(import.meta.url);
+  assert.match(require.resolve("crm-policy/edge"), /\/edge\/node\.cjs$/);
+  assert.match(import.meta.resolve("crm-policy/edge"), /\/edge\/node\.mjs$/);
+});
+
 test("Node resolves import to node.mjs and require to node.cjs", () => {
   assert.match(import.meta.resolve("crm-policy"), /\/node\.mjs$/);
   const require = createRequire(import.meta.url);
@@ -54,12 +65,15 @@ test("Node resolves import to node.mjs and require to node.cjs", () => {
   assert.match(import.meta.resolve("crm-policy/web"), /\/web\.js$/);
 });
 
-test("one engine .wasm (and the demo module), its size reported against the budget", () => {
+test("the engine .wasm, the read-only edge .wasm and the demo module; sizes reported against the budget", () => {
   const wasm = pkg.files.filter((f) => f.endsWith(".wasm"));
-  assert.deepEqual(wasm, ["crm_policy_bg.wasm", "crm_policy_demo_bg.wasm"]);
+  assert.deepEqual(wasm, ["crm_policy_bg.wasm", "edge/crm_policy_edge_bg.wasm", "crm_policy_demo_bg.wasm"]);
   assert.equal(pkg.exports["./demo"].node.import.default, "./demo.mjs");
   assert.equal(pkg.exports["./demo"].node.require.default, "./demo.cjs");
-  const file = path.join(PKG, wasm[0]);
+  for (const [what, file] of [["wasm", wasm[0]], ["edge wasm", wasm[1]]]) report(what, path.join(PKG, file));
+});
+
+function report(what, file) {
   const size = statSync(file).size;
   const gz = gzipSync(readFileSync(file), { level: 9 }).length;
   // Sizes are measured, not asserted (like every performance figure): the budget is
@@ -73,9 +87,9 @@ test("one engine .wasm (and the demo module), its size reported against the budg
   const within = size <= maxRaw && gz <= maxGz;
   // node's zlib at level 9 packs ~0.5% worse than GNU gzip -9 (build.sh --sizes and the
   // README quote the latter), so the line names its compressor.
-  console.log(`# wasm size ${within ? "within" : "OVER"} budget: raw ${against(size, maxRaw)}, node:zlib level 9 ${against(gz, maxGz)}`);
+  console.log(`# ${what} size ${within ? "within" : "OVER"} budget: raw ${against(size, maxRaw)}, node:zlib level 9 ${against(gz, maxGz)}`);
   assert.ok(size > 0 && gz < size);
-});
+}
 
 test("npm pack + npm install: the tarball works for import and require", { timeout: 120_000 }, async () => {
   const { mkdtempSync, rmSync, writeFileSync, readdirSync } = await import("node:fs");
@@ -102,6 +116,12 @@ test("npm pack + npm install: the tarball works for import and require", { timeo
     const demo = run(process.execPath, ["-e",
       'const { Org } = require("crm-policy"); const { generateDemo } = require("crm-policy/demo"); console.log(Org.fromJSON(generateDemo(2, 10, 2, 50)).toJSON().records.length)']);
     assert.equal(demo.trim(), "50");
+    const edge = run(process.execPath, ["--input-type=module", "-e",
+      'import { Org } from "crm-policy/edge"; import { PolicyError } from "crm-policy"; import { generateDemo } from "crm-policy/demo"; const o = Org.fromJSON(generateDemo(2, 10, 2, 50)); try { o.apply([]) } catch (e) { console.log(e instanceof PolicyError, e.code, o.toJSON().records.length) }']);
+    assert.equal(edge.trim(), "true read-only-build 50");
+    const edgeCjs = run(process.execPath, ["-e",
+      'const { Org, PolicyError } = require("crm-policy/edge"); try { Org.fromJSON("{") } catch (e) { console.log(e instanceof require("crm-policy").PolicyError, e.code) }']);
+    assert.equal(edgeCjs.trim(), "true invalid-json");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,3 +17,18 @@ test("init({ module_or_path: Response }) then use; initSync afterwards is a no-o
   assert.throws(() => org.check("u1", "write", 1), PolicyError);
   org.free();
 });
+
+test("crm-policy/edge's web entry (the browser condition): initSync with its own .wasm, then decide", async () => {
+  const { pathToFileURL } = await import("node:url");
+  const pkg = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
+  const entry = pkg.exports["./edge"].browser.default;
+  const edge = await import(pathToFileURL(path.join(PKG, entry)).href);
+  const edgeBytes = readFileSync(path.join(PKG, "edge/crm_policy_edge_bg.wasm"));
+  assert.throws(() => edge.Org.fromJSON(sampleSnapshot()), "nothing works before init");
+  edge.initSync({ module: edgeBytes });
+  const org = edge.Org.fromJSON(sampleSnapshot());
+  assert.equal(org.check("u1", "write", "a1"), true);
+  assert.equal(edge.PolicyError, PolicyError, "one PolicyError class for both entries");
+  assert.throws(() => org.simulate([]), (e) => e instanceof PolicyError && e.code === "read-only-build");
+  org.free();
+});

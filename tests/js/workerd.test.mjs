@@ -27,16 +27,23 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-test("workerd: a Worker answers checks from an org loaded with fromBytes", { timeout: 90_000 }, async () => {
+// Both engines: crm-policy and the read-only crm-policy/edge (the one edge functions want).
+// Module names are what the specifiers resolve to: crm-policy/edge's files import
+// "./crm_policy_edge.js" and the shared "../policy-error.js".
+for (const [name, glue, wasm] of [[".", "crm_policy.js", "crm_policy_bg.wasm"], ["./edge", "edge/crm_policy_edge.js", "edge/crm_policy_edge_bg.wasm"]])
+test(`workerd: a Worker of "crm-policy${name.slice(1)}" answers checks from an org loaded with fromBytes`, { timeout: 90_000 }, async () => {
   const fixture = JSON.parse(readFileSync(path.join(FIXTURES, "04_sharing.json"), "utf8"));
   const native = Org.fromJSON(fixture.snapshot);
   const dir = mkdtempSync(path.join(tmpdir(), "crm-policy-workerd-"));
   // Resolve the package the way a bundler for Workers does: the `workerd` condition.
   const pkg = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
-  const entry = pkg.exports["."].workerd.default;
+  const entry = pkg.exports[name].workerd.default;
   copyFileSync(path.join(PKG, entry), path.join(dir, "entry.js"));
-  for (const f of ["crm_policy.js", "policy-error.js", "crm_policy_bg.wasm"]) copyFileSync(path.join(PKG, f), path.join(dir, f));
-  copyFileSync(path.join(ROOT, "tests/js/workerd/worker.js"), path.join(dir, "worker.js"));
+  for (const f of [glue, "policy-error.js", wasm]) copyFileSync(path.join(PKG, f), path.join(dir, path.basename(f)));
+  const spec = `crm-policy${name.slice(1)}`;
+  const dirOf = name === "." ? "" : "crm-policy/";
+  writeFileSync(path.join(dir, "worker.js"),
+    readFileSync(path.join(ROOT, "tests/js/workerd/worker.js"), "utf8").replace(/from "crm-policy"/, `from "${spec}"`));
   writeFileSync(path.join(dir, "org.bin"), native.toBytes());
   const port = await freePort();
   writeFileSync(path.join(dir, "config.capnp"), `using Workerd = import "/workerd/workerd.capnp";
@@ -47,10 +54,10 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
-    (name = "crm-policy", esModule = embed "entry.js"),
-    (name = "crm_policy.js", esModule = embed "crm_policy.js"),
+    (name = "${spec}", esModule = embed "entry.js"),
+    (name = "${dirOf}${path.basename(glue)}", esModule = embed "${path.basename(glue)}"),
     (name = "policy-error.js", esModule = embed "policy-error.js"),
-    (name = "crm_policy_bg.wasm", wasm = embed "crm_policy_bg.wasm"),
+    (name = "${dirOf}${path.basename(wasm)}", wasm = embed "${path.basename(wasm)}"),
     (name = "org.bin", data = embed "org.bin"),
   ],
   compatibilityDate = "2024-09-23",

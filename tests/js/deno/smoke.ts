@@ -1,6 +1,7 @@
 // Deno smoke test: `import "crm-policy"` resolves with the `deno` export condition
 // (WebAssembly ES module integration: no init step, no --allow-read needed).
 import { Org, PolicyError } from "crm-policy";
+import { Org as EdgeOrg } from "crm-policy/edge";
 import fixture from "../../fixtures/04_sharing.json" with { type: "json" };
 
 type Check = { user: string; right: "read" | "write"; record: string; expect: boolean };
@@ -25,6 +26,18 @@ try {
 } catch (e) {
   assert(e instanceof PolicyError && e.code === "bad-right" && e.path === "/right", String(e));
 }
+// the read-only engine, from the same bytes: the same answers, the same PolicyError class
+const edge = EdgeOrg.fromBytes(org.toBytes());
+for (const c of fixture.checks as Check[]) {
+  assert(edge.check(c.user, c.right, c.record) === c.expect, `edge: ${c.user} ${c.right} ${c.record}`);
+}
+try {
+  (edge as unknown as { simulate(c: unknown[]): unknown }).simulate([]);
+  assert(false, "edge simulate accepted");
+} catch (e) {
+  assert(e instanceof PolicyError && e.code === "read-only-build", String(e));
+}
+edge.free();
 org.free();
 back.free();
-console.log(`deno ok: ${n} checks`);
+console.log(`deno ok: ${n} checks (and crm-policy/edge)`);

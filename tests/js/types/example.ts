@@ -121,3 +121,21 @@ Org.fromJSON(snapshot).checkMany([["u1", "read"]]);
 // @ts-expect-error a principal is { user } or { team }
 Org.fromJSON(snapshot).canCreate("u1", "account", { owner: "u1" });
 console.log(badChange, badOp, badSnapshot);
+
+// crm-policy/edge, the read-only engine: the same types and PolicyError, no changes.
+import { Org as EdgeOrg, PolicyError as EdgePolicyError } from "crm-policy/edge";
+import type { Explanation as EdgeExplanation, ChangeMethod } from "crm-policy/edge";
+
+export function decideAtTheEdge(bytes: Uint8Array): boolean {
+  const org: EdgeOrg = EdgeOrg.fromBytes(bytes);
+  const why: EdgeExplanation = org.explain("u1", "read", "a1");
+  const same: typeof PolicyError = EdgePolicyError;
+  const left: ChangeMethod = "simulate";
+  const decisions: Uint8Array = org.checkMany([["u1", "read", "a1"]]);
+  console.log(why.allowed, same.name, left, decisions.length, org.whoCan("read", "a1").length);
+  // @ts-expect-error the read-only engine has no simulate
+  org.simulate([]);
+  const ok = org.check("u1", "write", "a1");
+  org.free();
+  return ok;
+}
