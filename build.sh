@@ -113,6 +113,13 @@ if cargo tree --target wasm32-unknown-unknown -e normal --no-default-features --
   grep -q '^serde'; then
   die "serde is a dependency of the wasm build (cargo tree --target wasm32-unknown-unknown -e normal --no-default-features)"
 fi
+# Panic locations name their source files: without the registry's absolute path (a few
+# hundred bytes of the module, and the .wasm no longer depends on where CARGO_HOME is).
+remap=""
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  [[ -d "$dir" ]] && remap+="--remap-path-prefix=$dir= "
+done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} $remap"
 log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features"
 cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')

@@ -169,6 +169,23 @@ pub(crate) enum Unexp<'x> {
     UnitVariant,
 }
 
+/// What `{s:?}` writes for a `str` (its `Debug`: every character as `char::escape_debug`
+/// writes it, but for the single quote, which a string leaves alone), without linking
+/// `str`'s `Debug` and the slicing code behind it (2 KB of the module).
+fn debug_str(f: &mut std::fmt::Formatter<'_>, s: &str) -> std::fmt::Result {
+    f.write_char('"')?;
+    for c in s.chars() {
+        if c == '\'' {
+            f.write_char(c)?;
+        } else {
+            for e in c.escape_debug() {
+                f.write_char(e)?;
+            }
+        }
+    }
+    f.write_char('"')
+}
+
 impl std::fmt::Display for Unexp<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -177,7 +194,10 @@ impl std::fmt::Display for Unexp<'_> {
             Unexp::Unsigned(n) => write!(f, "integer `{n}`"),
             Unexp::Signed(n) => write!(f, "integer `{n}`"),
             Unexp::Float(x) => write!(f, "floating point `{}`", x.text()),
-            Unexp::Str(s) => write!(f, "string {s:?}"),
+            Unexp::Str(s) => {
+                f.write_str("string ")?;
+                debug_str(f, s)
+            }
             Unexp::Seq => f.write_str("sequence"),
             Unexp::Map => f.write_str("map"),
             Unexp::UnitVariant => f.write_str("unit variant"),
@@ -288,7 +308,9 @@ impl Float {
                 out.extend(std::iter::repeat_n('0', (dec_exp - (len - 1)) as usize));
                 out.push_str(".0");
             } else if dec_exp >= 0 {
-                let (int, frac) = digits.split_at(dec_exp as usize + 1);
+                let (int, frac) = digits
+                    .split_at_checked(dec_exp as usize + 1)
+                    .unwrap_or((&digits, ""));
                 out.push_str(int);
                 out.push('.');
                 out.push_str(frac);
@@ -298,7 +320,7 @@ impl Float {
                 out.push_str(&digits);
             }
         } else {
-            let (first, rest) = digits.split_at(1);
+            let (first, rest) = digits.split_at_checked(1).unwrap_or((&digits, ""));
             out.push_str(first);
             if !rest.is_empty() {
                 out.push('.');
@@ -1170,6 +1192,53 @@ fn object(lx: &mut Lexer<'_>) -> Res<Value> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
+
+    /// `debug_str` writes what `{:?}` writes, for every character class `Debug` treats
+    /// apart (quotes, backslash, controls, grapheme extenders, unprintables, astral planes).
+    #[test]
+    fn debug_str_is_str_debug() {
+        struct D<'a>(&'a str);
+        impl std::fmt::Display for D<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                super::debug_str(f, self.0)
+            }
+        }
+        let mut samples: Vec<String> = [
+            "",
+            "plain",
+            "it's",
+            "say \"hi\"",
+            "back\\slash",
+            "\0\t\r\n\u{7}\u{1b}\u{7f}",
+            "\u{301}",
+            "a\u{301}",
+            "\u{200b}\u{200d}",
+            "\u{ad}",
+            "é",
+            "日本",
+            "\u{fffe}",
+            "\u{feff}x",
+            "\u{10ffff}",
+            "\u{1f600}",
+            "\u{e000}",
+            "\u{2028}\u{2029}",
+            "\u{85}",
+            "\u{a0}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // every 97th code point, each alone and after a letter
+        samples.extend(
+            (0..=0x10ffffu32)
+                .step_by(97)
+                .filter_map(char::from_u32)
+                .flat_map(|c| [c.to_string(), format!("a{c}b")]),
+        );
+        for s in &samples {
+            assert_eq!(D(s).to_string(), format!("{s:?}"), "{s:?}");
+        }
+    }
 
     fn err(json: &str) -> PolicyError {
         parse_value(json, "/changes").unwrap_err()

@@ -29,7 +29,9 @@ const SCRATCH_BYTES: usize = 2 * MAX_ID_BYTES + 64;
 thread_local! {
     /// Where the JS fast paths of `check` / `rights` put the two ids: no allocation and
     /// no string conversion per call (the glue writes ASCII bytes straight into memory).
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; SCRATCH_BYTES]);
+    /// Allocated by `__scratchPtr`, which the glue calls before its first use (a const
+    /// initialiser: no lazy thread-local machinery in the module).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Size of the bulk id buffer the JS `checkMany` fills in wasm memory: the ids of the
@@ -99,11 +101,12 @@ extern "C" {
     fn json_parse(text: &JsString) -> Result<JsValue, JsValue>;
 }
 
-/// Installed once when the module is instantiated: panics (which the engine
-/// never means to raise) are logged to `console.error` with their message.
+/// Installed when the module is instantiated (the start function runs once, so no
+/// `Once`): panics (which the engine never means to raise) are logged to
+/// `console.error` with their message.
 #[wasm_bindgen(start)]
 fn crm_policy_start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(console_error_panic_hook::hook));
 }
 
 type JsResult<T> = Result<T, JsValue>;
@@ -690,7 +693,13 @@ impl Org {
     /// ([`SCRATCH_BYTES`] bytes, allocated once and never moved).
     #[wasm_bindgen(js_name = __scratchPtr)]
     pub fn scratch_ptr() -> u32 {
-        SCRATCH.with(|s| s.borrow().as_ptr() as usize as u32)
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.is_empty() {
+                *s = vec![0; SCRATCH_BYTES];
+            }
+            s.as_ptr() as usize as u32
+        })
     }
 
     /// Fastest path of `check`: the user id is the first `user_len` bytes of the scratch

@@ -3,7 +3,9 @@
 // checkMany() throughput and simulate() of 500 moves through the wasm build.
 //
 //   bash build.sh && node benches/js/bench.mjs [--dir target/bench-org] [--requests 1000000]
-//                                              [--single 200000] [--repeat 3] [--pkg pkg]
+//                                              [--single 200000] [--repeat 3] [--pkg pkg] [--edge]
+//
+// --edge measures the read-only engine, crm-policy/edge (pkg/edge/), without simulate.
 //
 // The org is generated natively (examples/gen_org.rs) when DIR/org.bin is missing.
 import { existsSync, readFileSync } from "node:fs";
@@ -22,13 +24,15 @@ const REQUESTS = Number(opt("--requests", "1000000"));
 const SINGLE = Number(opt("--single", "200000"));
 const REPEAT = Number(opt("--repeat", "3"));
 const PKG = path.resolve(ROOT, opt("--pkg", "pkg"));
+const EDGE = args.includes("--edge");
 
 if (!existsSync(path.join(PKG, "package.json"))) {
   console.error(`bench: ${PKG} has no package; run bash build.sh first`);
   process.exit(1);
 }
 // Import the package as a user does (the Node ESM entry, chosen by the exports map).
-const { Org } = await import(pathToFileURL(path.join(PKG, "node.mjs")).href);
+const { Org } = await import(pathToFileURL(path.join(PKG, EDGE ? "edge/node.mjs" : "node.mjs")).href);
+console.log(`package: ${path.relative(ROOT, PKG) || "."}${EDGE ? " (crm-policy/edge, the read-only engine)" : ""}`);
 
 if (!existsSync(path.join(DIR, "org.bin")) || !existsSync(path.join(DIR, "org.json"))) {
   console.log(`bench: generating the org into ${path.relative(ROOT, DIR)} (cargo run --release --example gen_org)`);
@@ -77,7 +81,7 @@ for (let i = 0; moves.length < 500 && i < moved.length; i++) {
 }
 const simOrg = Org.fromBytes(bytes);
 const simTimes = [];
-for (let i = 0; i <= REPEAT; i++) {
+for (let i = 0; i <= (EDGE ? -1 : REPEAT); i++) {
   const t0 = now();
   simOrg.simulate(moves);
   simTimes.push(now() - t0);
@@ -85,7 +89,7 @@ for (let i = 0; i <= REPEAT; i++) {
 const simFirstMs = simTimes[0];
 const simMs = median(simTimes.slice(1));
 simOrg.free();
-console.log(`simulate(${moves.length} moves)     first ${fmtMs(simFirstMs)}, then median ${fmtMs(simMs)} (of ${REPEAT}: ${simTimes.slice(1).map(fmtMs).join(", ")})`);
+if (!EDGE) console.log(`simulate(${moves.length} moves)     first ${fmtMs(simFirstMs)}, then median ${fmtMs(simMs)} (of ${REPEAT}: ${simTimes.slice(1).map(fmtMs).join(", ")})`);
 
 const fromJSONMs = timeLoad("fromJSON(string)", () => Org.fromJSON(json));
 
@@ -149,6 +153,5 @@ console.log(JSON.stringify({
   fromJSONMs: Math.round(fromJSONMs),
   checkMedianNs: Math.round(checkNs),
   checkManyPerSecond: Math.round(perSec),
-  simulateFirstMs: Math.round(simFirstMs),
-  simulateMs: Math.round(simMs),
+  ...(EDGE ? { entry: "crm-policy/edge" } : { simulateFirstMs: Math.round(simFirstMs), simulateMs: Math.round(simMs) }),
 }, null, 2));
