@@ -576,8 +576,10 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                        st: &State,
                        list: &[RoleAssignment],
                        holder_unit: u32,
-                       path: &str|
+                       (a0, i, a1): (&str, usize, &str)|
      -> Vec<Assignment> {
+        // the path of assignment j (`{a0}{i}{a1}/{j}{tail}`), formatted only for an error
+        let path = |j: usize, tail: &str| format!("{}/{j}{tail}", at(a0, i, a1));
         let mut out = Vec::with_capacity(list.len());
         for (j, a) in list.iter().enumerate() {
             let role = match st.role_ids.get(&a.role) {
@@ -585,7 +587,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 None => {
                     ctx.err(
                         "unknown-role",
-                        format!("{path}/{j}/role"),
+                        path(j, "/role"),
                         q("role `", &a.role, "` does not exist"),
                     );
                     continue;
@@ -598,7 +600,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     None => {
                         ctx.err(
                             "unknown-business-unit",
-                            format!("{path}/{j}/businessUnit"),
+                            path(j, "/businessUnit"),
                             q("business unit `", b, "` does not exist"),
                         );
                         continue;
@@ -609,7 +611,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 } else if !across {
                     ctx.err(
                         "role-anchor-not-allowed",
-                        format!("{path}/{j}/businessUnit"),
+                        path(j, "/businessUnit"),
                         format!("role `{}` is anchored at `{b}`, another unit than its holder's; that needs ownershipAcrossBusinessUnits", short_id(&a.role), b = short_id(b)),
                     );
                 }
@@ -618,7 +620,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             if out.contains(&asg) {
                 ctx.err(
                     "duplicate-id",
-                    format!("{path}/{j}"),
+                    path(j, ""),
                     q("role `", &a.role, "` is assigned twice"),
                 );
                 continue;
@@ -636,7 +638,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             &st,
             &b.default_team_roles,
             i as u32,
-            &at("/businessUnits/", i, "/defaultTeamRoles"),
+            ("/businessUnits/", i, "/defaultTeamRoles"),
         );
         if let Some(u) = st.units.get_mut(i) {
             u.default_team = t;
@@ -665,12 +667,16 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         }
     }
     for (i, u) in s.users.iter().enumerate() {
-        let unit = unit_ref(
-            &mut ctx,
-            &st,
-            &u.business_unit,
-            at("/users/", i, "/businessUnit"),
-        );
+        // (the path is formatted only for an unknown unit)
+        let unit = match st.unit_ids.get(&u.business_unit) {
+            Some(&b) => b,
+            None => unit_ref(
+                &mut ctx,
+                &st,
+                &u.business_unit,
+                at("/users/", i, "/businessUnit"),
+            ),
+        };
         let manager = match &u.manager {
             None => NONE,
             Some(m) => match st.user_ids.get(m) {
@@ -685,7 +691,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 }
             },
         };
-        let roles = assignments(&mut ctx, &st, &u.roles, unit, &at("/users/", i, "/roles"));
+        let roles = assignments(&mut ctx, &st, &u.roles, unit, ("/users/", i, "/roles"));
         st.users.push(UserRow {
             id: u.id.clone(),
             name: u.name.clone(),
@@ -739,12 +745,15 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             dup(&mut ctx, "team", &t.id, at("/teams/", i, "/id"));
             continue;
         }
-        let unit = unit_ref(
-            &mut ctx,
-            &st,
-            &t.business_unit,
-            at("/teams/", i, "/businessUnit"),
-        );
+        let unit = match st.unit_ids.get(&t.business_unit) {
+            Some(&b) => b,
+            None => unit_ref(
+                &mut ctx,
+                &st,
+                &t.business_unit,
+                at("/teams/", i, "/businessUnit"),
+            ),
+        };
         let mut members = Vec::with_capacity(t.members.len());
         for (j, m) in t.members.iter().enumerate() {
             match st.user_ids.get(m) {
@@ -773,7 +782,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 q("access team `", &t.id, "` cannot hold roles"),
             );
         }
-        let roles = assignments(&mut ctx, &st, &t.roles, unit, &at("/teams/", i, "/roles"));
+        let roles = assignments(&mut ctx, &st, &t.roles, unit, ("/teams/", i, "/roles"));
         let idx = st.teams.len() as u32;
         st.team_ids.insert(t.id.clone(), idx);
         st.teams.push(TeamRow {
@@ -1061,7 +1070,10 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 NONE
             }
         };
-        let r = record_ref(&mut ctx, &st, &a.record, at("/accessTeams/", i, "/record"));
+        let r = match st.records.ids.find(&a.record) {
+            Some(r) => r,
+            None => record_ref(&mut ctx, &st, &a.record, at("/accessTeams/", i, "/record")),
+        };
         let mut members = Vec::with_capacity(a.members.len());
         for (j, m) in a.members.iter().enumerate() {
             match st.user_ids.get(m) {
