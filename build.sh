@@ -5,8 +5,10 @@
 #   bash build.sh --sizes    only print the sizes of an existing pkg/
 #
 # Idempotent: every install step is skipped when its tool is already there.
-# One .wasm (pkg/crm_policy_bg.wasm) is shared by every entry point; wasm-bindgen
-# 0.2.130 emits the same module for every target, which this script checks.
+# One .wasm (pkg/crm_policy_bg.wasm) is shared by every entry point of `crm-policy`, one
+# (pkg/edge/crm_policy_edge_bg.wasm) by every entry point of `crm-policy/edge`, the
+# read-only engine; wasm-bindgen 0.2.130 emits the same module for every target, which
+# this script checks. The demo generator is a third module (`crm-policy/demo`).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
