@@ -7,7 +7,7 @@
 // DATA_DIR is written by `crm-policy-compare prepare` (benches/compare). Everything an
 // engine needs per request (Cedar entity slices, Casbin attribute objects, call objects)
 // is built before the clock starts. Prints one JSON object (also written to --out).
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
@@ -80,6 +80,9 @@ if (ENGINE === "crm") {
   const entry = pkgJson.exports["."].node.import.default; // "./node.mjs"
   const { Org } = await import(pathToFileURL(path.join(PKG, entry)).href);
   result.wasm = fileSizes(path.join(PKG, "crm_policy_bg.wasm"));
+  // the read-only engine, crm-policy/edge: what a front end or an edge function ships
+  const edgeWasm = path.join(PKG, "edge/crm_policy_edge_bg.wasm");
+  if (existsSync(edgeWasm)) result.edgeWasm = fileSizes(edgeWasm);
   const bin = opt("--bin", "restricted.bin");
   const bytes = readFileSync(path.join(DIR, bin));
   result.bin = bin;

@@ -111,7 +111,7 @@ p();
 const anyCrm = sizes.map((u) => load(`node-crm-u${u}.json`)).find((x) => x?.wasm);
 const anyCedar = sizes.map((u) => load(`node-cedar-u${u}.json`)).find((x) => x?.wasm);
 if (anyCrm || anyCedar) {
-  p(`wasm size (raw / gzip -9): crm-policy ${mb(anyCrm?.wasm?.raw)} / ${mb(anyCrm?.wasm?.gzip)}; cedar-wasm ${mb(anyCedar?.wasm?.raw)} / ${mb(anyCedar?.wasm?.gzip)}${anyCrm && anyCedar ? ratio(anyCedar.wasm.raw, anyCrm.wasm.raw) : ""}; casbin is plain JavaScript (no wasm).`);
+  p(`wasm size (raw / gzip -9): crm-policy ${mb(anyCrm?.wasm?.raw)} / ${mb(anyCrm?.wasm?.gzip)}; cedar-wasm ${mb(anyCedar?.wasm?.raw)} / ${mb(anyCedar?.wasm?.gzip)}${anyCrm && anyCedar ? ratio(anyCedar.wasm.raw, anyCrm.wasm.raw) : ""}${anyCrm?.edgeWasm ? `; crm-policy/edge (read-only) ${mb(anyCrm.edgeWasm.raw)} / ${mb(anyCrm.edgeWasm.gzip)}${anyCedar ? ratio(anyCedar.wasm.raw, anyCrm.edgeWasm.raw) : ""}` : ""}; casbin is plain JavaScript (no wasm).`);
   p();
 }
 
