@@ -464,6 +464,43 @@ test("the layout works on a narrow screen and is keyboard reachable", async () =
   await narrow.close();
 });
 
+test("crm-policy/edge in the browser: init() from its web entry, the same decisions as the playground's engine", async () => {
+  const r = await page.evaluate(async () => {
+    const edge = await import("/pkg/edge/web.js");
+    const { PolicyError } = await import("/pkg/policy-error.js");
+    await edge.default(); // fetches edge/crm_policy_edge_bg.wasm next to the entry
+    const full = playground.org;
+    const org = edge.Org.fromBytes(full.toBytes());
+    const users = playground.snap.users.map((u) => u.id);
+    const records = playground.snap.records.map((x) => x.id);
+    const rights = ["create", "read", "write", "delete", "append", "appendTo", "assign", "share"];
+    let same = 0, allowed = 0, n = 0;
+    for (let i = 0; i < 2000; i++) {
+      const q = [users[(i * 7919) % users.length], rights[i % 8], records[(i * 104729) % records.length]];
+      const a = org.check(...q);
+      if (a === full.check(...q)) same++;
+      if (a) allowed++;
+      n++;
+    }
+    const reqs = Array.from({ length: 500 }, (_, i) => [users[i % users.length], "read", records[(i * 31) % records.length]]);
+    const many = [...org.checkMany(reqs)].join() === [...full.checkMany(reqs)].join();
+    let code = null, shared = false;
+    try {
+      org.simulate([]);
+    } catch (e) {
+      code = e.code;
+      shared = e instanceof PolicyError;
+    }
+    org.free();
+    return { same, allowed, n, many, code, shared };
+  });
+  assert.equal(r.same, r.n, "every check agrees with the full engine");
+  assert.ok(r.allowed > 0 && r.allowed < r.n, `a mix of decisions (${r.allowed} of ${r.n} allowed)`);
+  assert.ok(r.many, "checkMany agrees");
+  assert.equal(r.code, "read-only-build");
+  assert.ok(r.shared, "one PolicyError class for both entries");
+});
+
 test("a 20,000-user org stays responsive", { skip: !BIG }, async (t) => {
   const big = await newPage();
   await big.goto(`${server.url}/www/`);
