@@ -22,25 +22,27 @@ MAX_GZ=$((150 * 1024))
 log() { printf '[build.sh] %s\n' "$*" >&2; }
 die() { printf '[build.sh] error: %s\n' "$*" >&2; exit 1; }
 
-sizes() {
-  local wasm="$PKG/${NAME}_bg.wasm"
-  [[ -f "$wasm" ]] || die "no $wasm: run bash build.sh first"
-  local raw gz
+# One module's sizes against the budget (by how much when over it); fails when over.
+budget_line() {
+  local label=$1 wasm=$2 raw gz
   raw=$(wc -c < "$wasm")
   gz=$(gzip -9 -c "$wasm" | wc -c)
-  awk -v raw="$raw" -v gz="$gz" -v mr=$((MAX_RAW / 1024)) -v mg=$((MAX_GZ / 1024)) 'BEGIN {
-    printf "wasm size: %d bytes (%.1f KiB) raw, %d bytes (%.1f KiB) gzip -9; budget %d KiB raw, %d KiB gzipped\n", raw, raw / 1024, gz, gz / 1024, mr, mg
+  awk -v label="$label" -v raw="$raw" -v gz="$gz" -v mr=$((MAX_RAW / 1024)) -v mg=$((MAX_GZ / 1024)) 'BEGIN {
+    printf "%s: %d bytes (%.1f KiB) raw, %d bytes (%.1f KiB) gzip -9; budget %d KiB raw, %d KiB gzipped\n", label, raw, raw / 1024, gz, gz / 1024, mr, mg
     if (raw > mr * 1024) printf "  raw is over the budget by %.1f KiB (%.0f%%)\n", raw / 1024 - mr, (raw / 1024 - mr) * 100 / mr
     if (gz > mg * 1024) printf "  gzipped is over the budget by %.1f KiB (%.0f%%)\n", gz / 1024 - mg, (gz / 1024 - mg) * 100 / mg
+    if (raw <= mr * 1024 && gz <= mg * 1024) printf "  within the budget\n"
   }'
+  (( raw <= MAX_RAW && gz <= MAX_GZ ))
+}
+
+sizes() {
+  local wasm="$PKG/${NAME}_bg.wasm" over=0
+  [[ -f "$wasm" ]] || die "no $wasm: run bash build.sh first"
+  budget_line "wasm size" "$wasm" || over=1
   local edge="$PKG/edge/${NAME}_edge_bg.wasm"
   if [[ -f "$edge" ]]; then
-    local er eg
-    er=$(wc -c < "$edge")
-    eg=$(gzip -9 -c "$edge" | wc -c)
-    awk -v raw="$er" -v gz="$eg" -v mr="$MAX_RAW" -v mg="$MAX_GZ" 'BEGIN {
-      printf "edge module (crm-policy/edge, read-only): %d bytes (%.1f KiB) raw, %d bytes (%.1f KiB) gzip -9: %s\n", raw, raw / 1024, gz, gz / 1024, (raw <= mr && gz <= mg) ? "within the budget" : "OVER the budget"
-    }'
+    budget_line "edge module (crm-policy/edge, read-only)" "$edge" || true
   fi
   local demo="$PKG/${NAME}_demo_bg.wasm"
   if [[ -f "$demo" ]]; then
@@ -50,7 +52,7 @@ sizes() {
   local js=0 f
   for f in "$PKG"/*.js "$PKG"/*.mjs "$PKG"/*.cjs; do js=$((js + $(wc -c < "$f"))); done
   printf 'js glue and entries: %d bytes in all\n' "$js"
-  if (( raw > MAX_RAW || gz > MAX_GZ )); then
+  if (( over )); then
     log "WARNING: the .wasm is over its size budget (see README: the budget is not met yet)"
     if [[ "${CRM_POLICY_STRICT_SIZE:-0}" == 1 ]]; then
       die "over the size budget (CRM_POLICY_STRICT_SIZE=1)"
@@ -122,45 +124,39 @@ for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
   [[ -d "$dir" ]] && remap+="--remap-path-prefix=$dir= "
 done
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} $remap"
-log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features"
-cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 RAW_WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm/$NAME.wasm"
-[[ -f "$RAW_WASM" ]] || die "no $RAW_WASM"
-
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-for target in web bundler nodejs; do
-  "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/$target" --out-name "$NAME" "$RAW_WASM"
-done
-for target in bundler nodejs; do
-  cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/$target/${NAME}_bg.wasm" ||
-    die "wasm-bindgen emitted a different .wasm for --target $target; one shared .wasm is assumed"
-done
 
+# One module: cargo build with the given features (none, or --features X), then
+# wasm-bindgen for each target into $WORK/<prefix><target>, named <out>; every target
+# must get the same .wasm as web (one shared .wasm per module is assumed).
+build_module() {
+  local prefix=$1 out=$2 features=$3 target
+  shift 3
+  log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features $features"
+  # shellcheck disable=SC2086 # (features: empty or two words)
+  cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features $features
+  [[ -f "$RAW_WASM" ]] || die "no $RAW_WASM"
+  for target in "$@"; do
+    "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/$prefix$target" --out-name "$out" "$RAW_WASM"
+  done
+  for target in "${@:2}"; do
+    cmp -s "$WORK/${prefix}web/${out}_bg.wasm" "$WORK/$prefix$target/${out}_bg.wasm" ||
+      die "wasm-bindgen emitted a different $out .wasm for --target $target; one shared .wasm is assumed"
+  done
+}
+
+build_module "" "$NAME" "" web bundler nodejs
 # The read-only engine: the same crate with --features edge, without the changes
 # (validateChanges, simulate, apply, undo, redo, history), for edge functions and front
 # ends that only decide; shipped as the entry `crm-policy/edge` (pkg/edge/).
-log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features edge"
-cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features edge
-for target in web bundler nodejs; do
-  "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/edge-$target" --out-name "${NAME}_edge" "$RAW_WASM"
-done
-for target in bundler nodejs; do
-  cmp -s "$WORK/edge-web/${NAME}_edge_bg.wasm" "$WORK/edge-$target/${NAME}_edge_bg.wasm" ||
-    die "wasm-bindgen emitted a different edge .wasm for --target $target"
-done
-
+build_module edge- "${NAME}_edge" "--features edge" web bundler nodejs
 # The demo module: the same crate with --features demo-module exports only generateDemo()
 # (the playground's deterministic demo org), so the generator and its name catalogues
 # stay out of crm_policy_bg.wasm. Shipped as the separate entry `crm-policy/demo`.
-log "cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features demo-module"
-cargo build --lib --target wasm32-unknown-unknown --profile wasm --no-default-features --features demo-module
-for target in web nodejs; do
-  "$WASM_BINDGEN" --target "$target" --out-dir "$WORK/demo-$target" --out-name "${NAME}_demo" "$RAW_WASM"
-done
-cmp -s "$WORK/demo-web/${NAME}_demo_bg.wasm" "$WORK/demo-nodejs/${NAME}_demo_bg.wasm" ||
-  die "wasm-bindgen emitted a different demo .wasm for --target nodejs"
+build_module demo- "${NAME}_demo" "--features demo-module" web nodejs
 
 # --- assemble pkg/ ----------------------------------------------------------
 
@@ -206,7 +202,7 @@ for (const file of process.argv.slice(2)) {
   if (count(snippet) !== 1) throw new Error(`${file}: expected one policy-error snippet import`);
   s = s.replace(snippet, cjs ? `require("${up}policy-error.cjs")` : `from '${up}policy-error.js'`);
   const live = /wasm\.org_(\w+)\(this\.__wbg_ptr\b/g;
-  if (count(live) < 15) throw new Error(`${file}: expected the Org methods to pass this.__wbg_ptr`);
+  if (count(live) < (edge ? 14 : 20)) throw new Error(`${file}: expected the Org methods to pass this.__wbg_ptr`);
   s = s.replace(live, "wasm.org_$1(__crmPolicyLive(this)");
   const free = /wasm\.__wbg_org_free\(ptr, 0\);/g;
   if (count(free) !== 1) throw new Error(`${file}: expected one Org free() call`);
@@ -296,18 +292,13 @@ sed -e 's#"\.\./index\.js"#"../index.cjs"#g' "$TEMPLATE/edge.d.ts" > "$PKG/edge/
 OPT_PASSES=(--no-inline='*::tier_*' -Oz --flatten --rereloop -Oz --converge --flatten --rereloop -Oz --converge
   -Oz --reorder-functions-by-name)
 log "wasm-opt ${OPT_PASSES[*]}"
-"$WASM_OPT" "${OPT_PASSES[@]}" --zero-filled-memory --low-memory-unused --strip-debug --strip-producers \
-  --enable-reference-types --enable-multivalue --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"
-"$WASM_OPT" "${OPT_PASSES[@]}" --zero-filled-memory --low-memory-unused --strip-debug --strip-producers \
-  --enable-reference-types --enable-multivalue --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  "$WORK/demo-web/${NAME}_demo_bg.wasm" -o "$PKG/${NAME}_demo_bg.wasm"
-"$WASM_OPT" "${OPT_PASSES[@]}" --zero-filled-memory --low-memory-unused --strip-debug --strip-producers \
-  --enable-reference-types --enable-multivalue --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  "$WORK/edge-web/${NAME}_edge_bg.wasm" -o "$PKG/edge/${NAME}_edge_bg.wasm"
+for pair in "web/${NAME}_bg.wasm:${NAME}_bg.wasm" "demo-web/${NAME}_demo_bg.wasm:${NAME}_demo_bg.wasm" \
+            "edge-web/${NAME}_edge_bg.wasm:edge/${NAME}_edge_bg.wasm"; do
+  "$WASM_OPT" "${OPT_PASSES[@]}" --zero-filled-memory --low-memory-unused --strip-debug --strip-producers \
+    --enable-reference-types --enable-multivalue --enable-bulk-memory \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    "$WORK/${pair%%:*}" -o "$PKG/${pair#*:}"
+done
 
 # package.json: the template with the crate's version.
 VERSION=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
