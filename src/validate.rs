@@ -467,13 +467,14 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             ),
         );
     }
-    let unit_ref = |ctx: &mut Ctx, st: &State, id: &str, path: String| -> u32 {
+    // (the path `{a0}{i}{a1}` is formatted only for an unknown unit)
+    let unit_ref = |ctx: &mut Ctx, st: &State, id: &str, (a0, i, a1): (&str, usize, &str)| -> u32 {
         match st.unit_ids.get(id) {
             Some(&b) => b,
             None => {
                 ctx.err(
                     "unknown-business-unit",
-                    path,
+                    at(a0, i, a1),
                     q("business unit `", id, "` does not exist"),
                 );
                 NONE
@@ -667,16 +668,12 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
         }
     }
     for (i, u) in s.users.iter().enumerate() {
-        // (the path is formatted only for an unknown unit)
-        let unit = match st.unit_ids.get(&u.business_unit) {
-            Some(&b) => b,
-            None => unit_ref(
-                &mut ctx,
-                &st,
-                &u.business_unit,
-                at("/users/", i, "/businessUnit"),
-            ),
-        };
+        let unit = unit_ref(
+            &mut ctx,
+            &st,
+            &u.business_unit,
+            ("/users/", i, "/businessUnit"),
+        );
         let manager = match &u.manager {
             None => NONE,
             Some(m) => match st.user_ids.get(m) {
@@ -745,15 +742,12 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             dup(&mut ctx, "team", &t.id, at("/teams/", i, "/id"));
             continue;
         }
-        let unit = match st.unit_ids.get(&t.business_unit) {
-            Some(&b) => b,
-            None => unit_ref(
-                &mut ctx,
-                &st,
-                &t.business_unit,
-                at("/teams/", i, "/businessUnit"),
-            ),
-        };
+        let unit = unit_ref(
+            &mut ctx,
+            &st,
+            &t.business_unit,
+            ("/teams/", i, "/businessUnit"),
+        );
         let mut members = Vec::with_capacity(t.members.len());
         for (j, m) in t.members.iter().enumerate() {
             match st.user_ids.get(m) {
@@ -928,10 +922,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     ),
                 );
             } else {
-                let bu = match st.unit_ids.get(b) {
-                    Some(&b) => b,
-                    None => unit_ref(&mut ctx, &st, b, at("/records/", i, "/businessUnit")),
-                };
+                let bu = unit_ref(&mut ctx, &st, b, ("/records/", i, "/businessUnit"));
                 if bu != NONE && unit != NONE && bu != unit && !across {
                     ctx.err(
                         "business-unit-mismatch",
@@ -988,26 +979,25 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
     }
 
     // ---- shares
-    let record_ref = |ctx: &mut Ctx, st: &State, id: &str, path: String| -> u32 {
-        match st.records.ids.find(id) {
-            Some(r) => r,
-            None => {
-                ctx.err(
-                    "unknown-record",
-                    path,
-                    q("record `", id, "` does not exist"),
-                );
-                NONE
+    // (the path `{a0}{i}{a1}` is formatted only for an unknown record)
+    let record_ref =
+        |ctx: &mut Ctx, st: &State, id: &str, (a0, i, a1): (&str, usize, &str)| -> u32 {
+            match st.records.ids.find(id) {
+                Some(r) => r,
+                None => {
+                    ctx.err(
+                        "unknown-record",
+                        at(a0, i, a1),
+                        q("record `", id, "` does not exist"),
+                    );
+                    NONE
+                }
             }
-        }
-    };
+        };
     let mut share_lists: crate::state::Map<u32, Vec<ShareEntry>> = crate::state::new_map();
     let mut seen_shares: crate::map::Set<(u32, u32)> = crate::map::Set::new();
     for (i, sh) in s.shares.iter().enumerate() {
-        let r = match st.records.ids.find(&sh.record) {
-            Some(r) => r,
-            None => record_ref(&mut ctx, &st, &sh.record, at("/shares/", i, "/record")),
-        };
+        let r = record_ref(&mut ctx, &st, &sh.record, ("/shares/", i, "/record"));
         let p = match crate::decide::principal_index(&st, &sh.principal) {
             Some(p) => p,
             None => principal_ref(
@@ -1070,10 +1060,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                 NONE
             }
         };
-        let r = match st.records.ids.find(&a.record) {
-            Some(r) => r,
-            None => record_ref(&mut ctx, &st, &a.record, at("/accessTeams/", i, "/record")),
-        };
+        let r = record_ref(&mut ctx, &st, &a.record, ("/accessTeams/", i, "/record"));
         let mut members = Vec::with_capacity(a.members.len());
         for (j, m) in a.members.iter().enumerate() {
             match st.user_ids.get(m) {
