@@ -54,8 +54,9 @@ function __crmRightOf(right) {
     }
 }
 const __crmIsId = (v) => typeof v === "string" && v.length <= 1024;
-// The scratch buffer in wasm memory (allocated once; its address never changes) and an
-// ASCII writer: -1 for any other character (the caller then passes the string normally).
+// The scratch buffer in wasm memory (allocated once; its address never changes; 0 when wasm
+// could not reach it, and then no fast path) and an ASCII writer: -1 for any other
+// character (the caller then passes the string normally).
 let __crmScratch = 0;
 const __crmScratchAt = () => __crmScratch || (__crmScratch = Org.__scratchPtr());
 function __crmPutAscii(mem, at, s) {
@@ -89,6 +90,8 @@ function __crmCheckManyBulk(org, requests) {
         __crmBulk = Org.__bulkPtr();
         __crmBulkMeta = Org.__bulkMetaPtr();
         __crmBulkOut = Org.__bulkOutPtr();
+        // (0: wasm could not reach its buffers; then the general path)
+        if (!__crmBulk || !__crmBulkMeta || !__crmBulkOut) return (__crmBulk = 0), null;
     }
     const n = requests.length;
     const out = new Uint8Array(n);
@@ -157,7 +160,7 @@ function __crmCheckManyBulk(org, requests) {
                 if (r >= 0) {
                     const mem = getUint8ArrayMemory0();
                     const at = __crmScratchAt();
-                    const ul = __crmPutAscii(mem, at, user);
+                    const ul = at ? __crmPutAscii(mem, at, user) : -1;
                     const rl = ul < 0 ? -1 : __crmPutAscii(mem, at + ul, record);
                     if (rl >= 0) {
                         const v = this.__checkScratch(ul, r, rl);
@@ -176,7 +179,7 @@ function __crmCheckManyBulk(org, requests) {
             if (!__crmIsId(user) || !__crmIsId(record)) return slowRights.call(this, user, record);
             const mem = getUint8ArrayMemory0();
             const at = __crmScratchAt();
-            const ul = __crmPutAscii(mem, at, user);
+            const ul = at ? __crmPutAscii(mem, at, user) : -1;
             const rl = ul < 0 ? -1 : __crmPutAscii(mem, at + ul, record);
             let bits = rl >= 0 ? this.__rightsScratch(ul, rl) : -1;
             if (bits < 0) bits = this.__rightsBits(user, record);

@@ -3,9 +3,6 @@
 //! multiply-hash, one slot read and a two-word compare (no pointer to follow, no `memcmp`
 //! or `memcpy` call); [`key16`] and [`hash16`] serve the record id table too.
 
-use crate::state::FixedHasher;
-use std::hash::BuildHasher;
-
 /// Ids up to this many bytes live in their slot.
 const INLINE: usize = 16;
 /// `len` of a free slot.
@@ -103,6 +100,37 @@ pub fn hash16(k: [u64; 2], len: usize) -> u64 {
     let b = (k[1] ^ 0x1319_8a2e_0370_7344 ^ len as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     let x = a ^ b.rotate_left(32);
     x ^ (x >> 29)
+}
+
+/// The seeded hash of ids longer than [`INLINE`] bytes and of the maps' string keys
+/// ([`crate::map`]): [`hash16`] chained over the bytes' 16-byte pieces (each a [`key16`]).
+/// Fixed seeds, so iteration orders never leak randomness into outputs; the hashes live
+/// only in memory (neither the snapshot nor the binary form holds one).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FixedHasher(u64);
+
+impl FixedHasher {
+    /// The hasher with this seed.
+    pub const fn with_seed(seed: u64) -> FixedHasher {
+        FixedHasher(seed)
+    }
+
+    /// The hash of `b`.
+    #[inline]
+    pub fn hash_one(&self, b: &[u8]) -> u64 {
+        hash_bytes(self.0, b)
+    }
+}
+
+/// [`FixedHasher`]'s hash of `bytes` under `seed` (one copy for every caller).
+#[inline(never)]
+pub fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for piece in bytes.chunks(INLINE) {
+        let k = key16(piece);
+        h = hash16([k[0] ^ h, k[1]], piece.len());
+    }
+    h
 }
 
 /// Hash of an id, for [`IdMap`] and the record id table: [`hash16`] of its [`key16`] when

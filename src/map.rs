@@ -3,11 +3,11 @@
 //! [`Index`] whose table logic (probing, growth, backward-shift deletion) is not generic,
 //! so each key and value type adds only the thin layer that hashes and compares keys.
 //!
-//! Hashing is foldhash's fast hasher with a fixed seed and iteration follows the entries,
+//! Hashing has a fixed seed ([`crate::ids::FixedHasher`] for bytes) and iteration follows the entries,
 //! so no order ever depends on randomness.
 
 use core::borrow::Borrow;
-use core::hash::{BuildHasher, Hash, Hasher};
+use core::hash::{Hash, Hasher};
 use core::mem;
 
 /// The 32 bits of a key's hash the index keeps (fixed seed: deterministic).
@@ -23,22 +23,14 @@ fn hash_of<Q: Hash + ?Sized>(key: &Q) -> u32 {
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The keys' hasher: integers are mixed in with one multiply each (a key's `Hash` inlines
-/// to a few instructions), strings and byte slices go through foldhash in one shared
-/// function. Its state is only a `u64`, so every key type's hashing stays small.
+/// to a few instructions), strings and byte slices go through [`crate::ids::hash_bytes`], one
+/// shared function. Its state is only a `u64`, so every key type's hashing stays small.
 struct KeyHasher(u64);
-
-/// foldhash of `bytes`, seeded with `seed` (one copy for every key type).
-#[inline(never)]
-fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
-    let mut h = foldhash::fast::FixedState::with_seed(seed).build_hasher();
-    h.write(bytes);
-    h.finish()
-}
 
 impl Hasher for KeyHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = hash_bytes(self.0, bytes);
+        self.0 = crate::ids::hash_bytes(self.0, bytes);
     }
     #[inline]
     fn write_u8(&mut self, x: u8) {

@@ -39,7 +39,7 @@ pub const SHARED_ABOVE: u8 = 16;
 pub const SHARING: u8 = SHARED | HAS_ACCESS_TEAMS | SHARED_ABOVE;
 
 /// Hasher with a fixed seed, so iteration orders never leak randomness into outputs.
-pub type FixedHasher = foldhash::fast::FixedState;
+pub use crate::ids::FixedHasher;
 
 /// The engine's hash map (fixed hasher, insertion order: [`crate::map`]).
 pub use crate::map::Map;

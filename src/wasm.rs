@@ -69,19 +69,21 @@ fn bulk_requests<'a>(ids: &'a str, meta: &[u16]) -> Option<Vec<(&'a str, Right, 
 
 /// Run `f` on the ids in the scratch buffer; -1 when the lengths or the UTF-8 are bad.
 fn with_scratch_ids(user_len: usize, record_len: usize, f: impl FnOnce(&str, &str) -> i32) -> i32 {
-    SCRATCH.with(|s| {
-        let s = s.borrow();
-        let Some(end) = user_len.checked_add(record_len) else {
-            return -1;
-        };
-        match (s.get(..user_len), s.get(user_len..end)) {
-            (Some(u), Some(r)) => match (std::str::from_utf8(u), std::str::from_utf8(r)) {
-                (Ok(u), Ok(r)) => f(u, r),
+    SCRATCH
+        .try_with(|s| {
+            let s = s.borrow();
+            let Some(end) = user_len.checked_add(record_len) else {
+                return -1;
+            };
+            match (s.get(..user_len), s.get(user_len..end)) {
+                (Some(u), Some(r)) => match (std::str::from_utf8(u), std::str::from_utf8(r)) {
+                    (Ok(u), Ok(r)) => f(u, r),
+                    _ => -1,
+                },
                 _ => -1,
-            },
-            _ => -1,
-        }
-    })
+            }
+        })
+        .unwrap_or(-1)
 }
 
 #[wasm_bindgen(module = "/pkg-template/policy-error.js")]
@@ -108,6 +110,11 @@ extern "C" {
 fn crm_policy_start() {
     std::panic::set_hook(Box::new(console_error_panic_hook::hook));
 }
+
+/// The module's allocator: talc, growing the wasm memory as it needs (instead of std's
+/// dlmalloc: less code, faster allocations). The module is single-threaded (no `atomics`).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -690,16 +697,21 @@ impl Org {
     }
 
     /// Address of the scratch buffer the JS fast paths write ASCII ids into
-    /// ([`SCRATCH_BYTES`] bytes, allocated once and never moved).
+    /// ([`SCRATCH_BYTES`] bytes, allocated once and never moved); 0 if the thread-local
+    /// cannot be reached (only while a thread exits, which the module's never does: the
+    /// glue then takes the general path; `try_with`, so that `AccessError`'s `Debug` and
+    /// the formatting builders stay out of the module).
     #[wasm_bindgen(js_name = __scratchPtr)]
     pub fn scratch_ptr() -> u32 {
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            if s.is_empty() {
-                *s = vec![0; SCRATCH_BYTES];
-            }
-            s.as_ptr() as usize as u32
-        })
+        SCRATCH
+            .try_with(|s| {
+                let mut s = s.borrow_mut();
+                if s.is_empty() {
+                    *s = vec![0; SCRATCH_BYTES];
+                }
+                s.as_ptr() as usize as u32
+            })
+            .unwrap_or(0)
     }
 
     /// Fastest path of `check`: the user id is the first `user_len` bytes of the scratch
@@ -736,42 +748,50 @@ impl Org {
     }
 
     /// Address of the bulk id buffer of `checkMany` ([`BULK_BYTES`] bytes; the three bulk
-    /// buffers are allocated on the first call and never moved).
+    /// buffers are allocated on the first call and never moved); 0 as for `__scratchPtr`.
     #[wasm_bindgen(js_name = __bulkPtr)]
     pub fn bulk_ptr() -> u32 {
-        BULK_OUT.with(|o| {
+        let out = BULK_OUT.try_with(|o| {
             let mut o = o.borrow_mut();
             if o.is_empty() {
                 *o = vec![0; BULK_MAX];
             }
         });
-        BULK_META.with(|m| {
+        let meta = BULK_META.try_with(|m| {
             let mut m = m.borrow_mut();
             if m.is_empty() {
                 *m = vec![0; 3 * BULK_MAX];
             }
         });
-        BULK.with(|b| {
+        if out.is_err() || meta.is_err() {
+            return 0;
+        }
+        BULK.try_with(|b| {
             let mut b = b.borrow_mut();
             if b.is_empty() {
                 *b = vec![0; BULK_BYTES];
             }
             b.as_ptr() as usize as u32
         })
+        .unwrap_or(0)
     }
 
     /// Address of the bulk meta buffer (`3 * BULK_MAX` `u16`, see [`BULK_BYTES`]).
     #[wasm_bindgen(js_name = __bulkMetaPtr)]
     pub fn bulk_meta_ptr() -> u32 {
         Org::bulk_ptr();
-        BULK_META.with(|m| m.borrow().as_ptr() as usize as u32)
+        BULK_META
+            .try_with(|m| m.borrow().as_ptr() as usize as u32)
+            .unwrap_or(0)
     }
 
     /// Address of the decisions of the last `__checkManyBulk` call (one byte each).
     #[wasm_bindgen(js_name = __bulkOutPtr)]
     pub fn bulk_out_ptr() -> u32 {
         Org::bulk_ptr();
-        BULK_OUT.with(|o| o.borrow().as_ptr() as usize as u32)
+        BULK_OUT
+            .try_with(|o| o.borrow().as_ptr() as usize as u32)
+            .unwrap_or(0)
     }
 
     /// Fastest path of `checkMany`: decides the `count` requests whose ids are the first
@@ -783,22 +803,25 @@ impl Org {
         if count > BULK_MAX {
             return -1;
         }
-        let decisions = BULK.with(|b| {
-            BULK_META.with(|m| {
+        let decisions = BULK.try_with(|b| {
+            BULK_META.try_with(|m| {
                 let (b, m) = (b.borrow(), m.borrow());
                 let ids = std::str::from_utf8(b.get(..len)?).ok()?;
                 let requests = bulk_requests(ids, m.get(..3 * count)?)?;
                 self.inner.check_many(&requests).ok()
             })
         });
-        let Some(decisions) = decisions else {
+        let Ok(Ok(Some(decisions))) = decisions else {
             return -1;
         };
-        BULK_OUT.with(|o| {
+        let written = BULK_OUT.try_with(|o| {
             for (x, d) in o.borrow_mut().iter_mut().zip(decisions) {
                 *x = u8::from(d);
             }
         });
+        if written.is_err() {
+            return -1;
+        }
         count as i32
     }
 
