@@ -87,7 +87,11 @@ impl Org {
     /// Load a snapshot from JSON text (SPEC §1), reporting every problem at once.
     pub fn from_json(json: &str) -> Result<Org, Errors> {
         // serde reads structs from arrays too; a snapshot is an object (SPEC §1)
-        if json.trim_start().starts_with('[') {
+        // (JSON's whitespace only: `trim_start` would link Unicode's White_Space table)
+        if json
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('[')
+        {
             return Err(PolicyError::new(
                 "bad-type",
                 "",
