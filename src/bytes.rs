@@ -61,7 +61,7 @@
 //! assertions are only looked for once the rest of the snapshot is valid.
 
 use crate::access::{Level, Right, RightSet};
-use crate::error::{at, q, short_id, Errors, PolicyError};
+use crate::error::{at, cat3, in_other_unit, q, q2, short_id, Errors, PolicyError};
 use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
 use crate::model::{
     AccessTeam, AccessTeamTemplate, Assertion, BusinessUnit, Cascade, CascadeScope, DeleteCascade,
@@ -1852,12 +1852,12 @@ fn tier_fields(
         let table = resolve(&mut memo.tables, strings, t >> 1, &st.table_ids)
             .ok_or_else(|| out_of_range(p.tables.at(i)))?;
         let id = || id(i);
-        let table_name = || short_id(strings.get((t >> 1) as usize).unwrap_or(""));
+        let table_name = strings.get((t >> 1) as usize).unwrap_or("");
         if table == NONE {
             e.err(
                 "unknown-table",
                 at("/records/", i, "/table"),
-                format!("table `{}` does not exist", table_name()),
+                q("table `", table_name, "` does not exist"),
             );
         }
         let ownership = st.tables.get(table as usize).map(|t| t.ownership);
@@ -1866,34 +1866,37 @@ fn tier_fields(
             (Some(Ownership::Organization), c) if c != 0 => e.err(
                 "organization-owned",
                 at("/records/", i, "/owner"),
-                format!(
-                    "table `{}` is organization-owned; its records have no owner",
-                    table_name()
+                q(
+                    "table `",
+                    table_name,
+                    "` is organization-owned; its records have no owner",
                 ),
             ),
             (Some(Ownership::User), 0) => e.err(
                 "missing-owner",
                 at("/records/", i, "/owner"),
-                format!(
-                    "record `{}` of user-owned table `{}` needs an owner",
-                    id(),
-                    table_name()
+                q2(
+                    "record `",
+                    &id(),
+                    "` of user-owned table `",
+                    table_name,
+                    "` needs an owner",
                 ),
             ),
             (_, 0) => {}
             (_, c) => {
                 let code = c - 1;
                 let s = code >> 1;
-                let at = p.owners.at(i);
-                let who = || short_id(strings.get(s as usize).unwrap_or(""));
+                let pos = p.owners.at(i);
+                let who = strings.get(s as usize).unwrap_or("");
                 if code & 1 == 0 {
                     match resolve(&mut memo.users, strings, s, &st.user_ids)
-                        .ok_or_else(|| out_of_range(at))?
+                        .ok_or_else(|| out_of_range(pos))?
                     {
                         NONE => e.err(
                             "unknown-user",
-                            format!("/records/{i}/owner/user"),
-                            format!("owner `{}` does not exist", who()),
+                            at("/records/", i, "/owner/user"),
+                            q("owner `", who, "` does not exist"),
                         ),
                         x => {
                             owner = x;
@@ -1902,20 +1905,20 @@ fn tier_fields(
                     }
                 } else {
                     match resolve(&mut memo.teams, strings, s, &st.team_ids)
-                        .ok_or_else(|| out_of_range(at))?
+                        .ok_or_else(|| out_of_range(pos))?
                     {
                         NONE => e.err(
                             "unknown-team",
-                            format!("/records/{i}/owner/team"),
-                            format!("owner team `{}` does not exist", who()),
+                            at("/records/", i, "/owner/team"),
+                            q("owner team `", who, "` does not exist"),
                         ),
                         x => {
                             let team = st.team(x);
                             if team.is_some_and(|t| t.kind == TeamKind::Access) {
                                 e.err(
                                     "access-team-owner",
-                                    format!("/records/{i}/owner/team"),
-                                    format!("access team `{}` cannot own records", who()),
+                                    at("/records/", i, "/owner/team"),
+                                    q("access team `", who, "` cannot own records"),
                                 );
                             }
                             owner = team_principal(x);
@@ -1926,14 +1929,15 @@ fn tier_fields(
             }
         }
         if let Some(k) = p.units.get(i).checked_sub(1) {
-            let b = || short_id(strings.get(k as usize).unwrap_or(""));
+            let b = strings.get(k as usize).unwrap_or("");
             if ownership == Some(Ownership::Organization) {
                 e.err(
                     "organization-owned",
                     at("/records/", i, "/businessUnit"),
-                    format!(
-                        "table `{}` is organization-owned; its records have no owning unit",
-                        table_name()
+                    q(
+                        "table `",
+                        table_name,
+                        "` is organization-owned; its records have no owning unit",
                     ),
                 );
             } else {
@@ -1943,13 +1947,13 @@ fn tier_fields(
                     e.err(
                         "unknown-business-unit",
                         at("/records/", i, "/businessUnit"),
-                        format!("business unit `{}` does not exist", b()),
+                        q("business unit `", b, "` does not exist"),
                     );
                 } else if unit != NONE && bu != unit && !across {
                     e.err(
                         "business-unit-mismatch",
                         at("/records/", i, "/businessUnit"),
-                        format!("record `{}` is in `{}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits", id(), b(), short_id(st.unit_id(unit))),
+                        in_other_unit(&id(), b, st.unit_id(unit)),
                     );
                 }
                 if bu != NONE {
@@ -2070,7 +2074,7 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             );
         }
         let s = (sh.principal >> 1) as u32;
-        let who = || short_id(strings.get(s as usize).unwrap_or(""));
+        let who = strings.get(s as usize).unwrap_or("");
         let principal = if sh.principal & 1 == 0 {
             match resolve(&mut memo.users, strings, s, &st.user_ids)
                 .ok_or_else(|| out_of_range(sh.at))?
@@ -2078,8 +2082,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
                 NONE => {
                     e.err(
                         "unknown-user",
-                        format!("/shares/{i}/principal/user"),
-                        format!("user `{}` does not exist", who()),
+                        at("/shares/", i, "/principal/user"),
+                        q("user `", who, "` does not exist"),
                     );
                     NONE
                 }
@@ -2092,8 +2096,8 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
                 NONE => {
                     e.err(
                         "unknown-team",
-                        format!("/shares/{i}/principal/team"),
-                        format!("team `{}` does not exist", who()),
+                        at("/shares/", i, "/principal/team"),
+                        q("team `", who, "` does not exist"),
                     );
                     NONE
                 }
@@ -2186,10 +2190,11 @@ pub fn load(b: &[u8]) -> Result<State, Errors> {
             match resolve(&mut memo.users, strings, m, &st.user_ids).unwrap_or(NONE) {
                 NONE => e.err(
                     "unknown-user",
-                    format!("/accessTeams/{i}/members/{j}"),
-                    format!(
-                        "member `{}` does not exist",
-                        short_id(strings.get(m as usize).unwrap_or(""))
+                    cat3(&at("/accessTeams/", i, "/members/"), &j.to_string(), ""),
+                    q(
+                        "member `",
+                        strings.get(m as usize).unwrap_or(""),
+                        "` does not exist",
                     ),
                 ),
                 u => members.push(u),

@@ -37,7 +37,7 @@ pub fn short_id(id: &str) -> Cow<'_, str> {
 /// A message of literal pieces and ids, alternating: `parts[0]`, `short_id(parts[1])`,
 /// `parts[2]`, ...
 #[inline(never)]
-fn quote(parts: &[&str]) -> String {
+pub(crate) fn quote(parts: &[&str]) -> String {
     let mut s = String::new();
     for (i, p) in parts.iter().enumerate() {
         if i % 2 == 1 {
@@ -59,6 +59,20 @@ pub(crate) fn q(pre: &str, id: &str, post: &str) -> String {
 #[inline(never)]
 pub(crate) fn q2(pre: &str, a: &str, mid: &str, b: &str, post: &str) -> String {
     quote(&[pre, a, mid, b, post])
+}
+
+/// "record `r` is in `b` but its owner is in `o`; …" (both loaders).
+#[inline(never)]
+pub(crate) fn in_other_unit(record: &str, unit: &str, owner_unit: &str) -> String {
+    quote(&[
+        "record `",
+        record,
+        "` is in `",
+        unit,
+        "` but its owner is in `",
+        owner_unit,
+        "`; that needs ownershipAcrossBusinessUnits",
+    ])
 }
 
 /// The pieces concatenated (the side-effect messages, which hold full ids: one

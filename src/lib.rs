@@ -52,8 +52,6 @@ pub use impact::Impact;
 pub use model::{Principal, Privileges, Snapshot};
 pub use query::{AssertionResult, Finding, RecordPage, TableAccess};
 
-use error::short_id;
-
 /// The error for a record id that does not exist.
 #[cold]
 #[inline(never)]
@@ -61,7 +59,7 @@ fn unknown_user(user: &str) -> PolicyError {
     PolicyError::new(
         "unknown-user",
         "/user",
-        format!("user `{}` does not exist", short_id(user)),
+        error::q("user `", user, "` does not exist"),
     )
 }
 
@@ -71,7 +69,7 @@ fn unknown_record(record: &str, path: &str) -> PolicyError {
     PolicyError::new(
         "unknown-record",
         path,
-        format!("record `{}` does not exist", short_id(record)),
+        error::q("record `", record, "` does not exist"),
     )
 }
 use state::{State, NONE};
@@ -181,7 +179,7 @@ impl Org {
             PolicyError::new(
                 "unknown-table",
                 "/table",
-                format!("table `{}` does not exist", short_id(table)),
+                error::q("table `", table, "` does not exist"),
             )
         })
     }
@@ -264,7 +262,7 @@ impl Org {
                         "unknown-team"
                     },
                     "/owner",
-                    format!("owner `{}` does not exist", short_id(p.id())),
+                    error::q("owner `", p.id(), "` does not exist"),
                 )
             })?,
         };
@@ -274,7 +272,7 @@ impl Org {
                 PolicyError::new(
                     "unknown-business-unit",
                     "/businessUnit",
-                    format!("business unit `{}` does not exist", short_id(b)),
+                    error::q("business unit `", b, "` does not exist"),
                 )
             })?,
         };

@@ -2,7 +2,9 @@
 //! checked (all problems collected at once), and compilation into a [`State`].
 
 use crate::access::{Level, Right, RightSet};
-use crate::error::{at, pointer_token, q, short_id, Errors, PolicyError};
+use crate::error::{
+    at, cat, in_other_unit, pointer_token, q, q2, quote, short_id, Errors, PolicyError,
+};
 use crate::limits;
 use crate::model::{Ownership, Principal, RoleAssignment, Snapshot, TeamKind};
 use crate::sort::SortTotal;
@@ -242,10 +244,12 @@ pub(crate) fn no_relationship(ctx: &mut Ctx, st: &State, i: usize, pt: u32, ct: 
     ctx.err(
         "no-relationship",
         at("/records/", i, "/parent"),
-        format!(
-            "no parental relationship links table `{}` to table `{}`",
-            short_id(st.table_name(pt)),
-            short_id(st.table_name(ct))
+        q2(
+            "no parental relationship links table `",
+            st.table_name(pt),
+            "` to table `",
+            st.table_name(ct),
+            "`",
         ),
     );
 }
@@ -263,7 +267,7 @@ fn dup(ctx: &mut Ctx, kind: &str, id: &str, path: String) {
     ctx.err(
         "duplicate-id",
         path,
-        format!("{kind} id `{id}` is used twice", id = short_id(id)),
+        cat(kind, " id `", &short_id(id), "` is used twice", "", ""),
     );
 }
 
@@ -613,7 +617,13 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     ctx.err(
                         "role-anchor-not-allowed",
                         path(j, "/businessUnit"),
-                        format!("role `{}` is anchored at `{b}`, another unit than its holder's; that needs ownershipAcrossBusinessUnits", short_id(&a.role), b = short_id(b)),
+                        q2(
+                            "role `",
+                            &a.role,
+                            "` is anchored at `",
+                            b,
+                            "`, another unit than its holder's; that needs ownershipAcrossBusinessUnits",
+                        ),
                     );
                 }
             }
@@ -721,7 +731,15 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     ctx.err(
                         "manager-out-of-scope",
                         at("/users/", i, "/manager"),
-                        format!("manager `{}` is in `{}`, which is neither `{}` nor one of its ancestors", short_id(&m.id), short_id(st.unit_id(m.unit)), short_id(st.unit_id(u.unit))),
+                        quote(&[
+                            "manager `",
+                            &m.id,
+                            "` is in `",
+                            st.unit_id(m.unit),
+                            "`, which is neither `",
+                            st.unit_id(u.unit),
+                            "` nor one of its ancestors",
+                        ]),
                     );
                 }
             }
@@ -872,10 +890,12 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
             (Some(Ownership::User), None) => ctx.err(
                 "missing-owner",
                 at("/records/", i, "/owner"),
-                format!(
-                    "record `{}` of user-owned table `{}` needs an owner",
-                    short_id(r.id),
-                    short_id(r.table)
+                q2(
+                    "record `",
+                    r.id,
+                    "` of user-owned table `",
+                    r.table,
+                    "` needs an owner",
                 ),
             ),
             (_, Some(PrincipalIn::User(u))) => match st.user_ids.get(u) {
@@ -927,7 +947,7 @@ fn load_dyn(s: &Snapshot, records: &dyn RecordSource) -> Result<State, Errors> {
                     ctx.err(
                         "business-unit-mismatch",
                         at("/records/", i, "/businessUnit"),
-                        format!("record `{}` is in `{b}` but its owner is in `{}`; that needs ownershipAcrossBusinessUnits", short_id(r.id), short_id(st.unit_id(unit)), b = short_id(b)),
+                        in_other_unit(r.id, b, st.unit_id(unit)),
                     );
                 }
                 if bu != NONE {
@@ -1196,13 +1216,17 @@ pub(crate) fn add_access_team(
         ctx.err(
             "bad-value",
             at("/accessTeams/", i, "/template"),
-            format!(
-                "template `{}` is for table `{}`, record `{}` is a `{}`",
-                short_id(a.template_id),
-                short_id(st.table_name(ttable)),
-                short_id(a.record_id),
-                short_id(st.table_name(a.record_table))
-            ),
+            quote(&[
+                "template `",
+                a.template_id,
+                "` is for table `",
+                st.table_name(ttable),
+                "`, record `",
+                a.record_id,
+                "` is a `",
+                st.table_name(a.record_table),
+                "`",
+            ]),
         );
         return;
     }
@@ -1221,10 +1245,12 @@ pub(crate) fn add_access_team(
         ctx.err(
             "duplicate-id",
             at("/accessTeams/", i, ""),
-            format!(
-                "record `{}` has two access teams of template `{}`",
-                short_id(a.record_id),
-                short_id(a.template_id)
+            q2(
+                "record `",
+                a.record_id,
+                "` has two access teams of template `",
+                a.template_id,
+                "`",
             ),
         );
         return;
