@@ -1,6 +1,6 @@
 //! Input limits, enforced with `limit-exceeded` errors so hostile snapshots fail fast and clearly.
 
-use crate::error::PolicyError;
+use crate::error::{at, PolicyError};
 use crate::model::Snapshot;
 use crate::validate::RecordSource;
 
@@ -17,12 +17,14 @@ pub const MAX_ENTITIES: usize = (1 << 31) - 1;
 /// Most operations in one changeset.
 pub const MAX_CHANGES: usize = 100_000;
 
-fn check_len(errors: &mut Vec<PolicyError>, s: &str, path: impl FnOnce() -> String) {
+/// A `limit-exceeded` error for `s` when it is too long; its path is `at(path.0, path.1,
+/// path.2)`, formatted only then.
+fn check_len(errors: &mut Vec<PolicyError>, s: &str, path: (&str, usize, &str)) {
     if s.len() > MAX_ID_BYTES && errors.len() < MAX_ERRORS {
         errors.push(
             PolicyError::new(
                 "limit-exceeded",
-                path(),
+                at(path.0, path.1, path.2),
                 format!(
                     "{} bytes; ids and names are limited to {MAX_ID_BYTES} bytes",
                     s.len()
@@ -36,28 +38,28 @@ fn check_len(errors: &mut Vec<PolicyError>, s: &str, path: impl FnOnce() -> Stri
 /// Check sizes of every id and name in a snapshot.
 pub fn check_snapshot(s: &Snapshot, records: &dyn RecordSource, errors: &mut Vec<PolicyError>) {
     for (i, b) in s.business_units.iter().enumerate() {
-        check_len(errors, &b.id, || format!("/businessUnits/{i}/id"));
-        check_len(errors, &b.name, || format!("/businessUnits/{i}/name"));
+        check_len(errors, &b.id, ("/businessUnits/", i, "/id"));
+        check_len(errors, &b.name, ("/businessUnits/", i, "/name"));
     }
     for (i, t) in s.tables.iter().enumerate() {
-        check_len(errors, &t.name, || format!("/tables/{i}/name"));
+        check_len(errors, &t.name, ("/tables/", i, "/name"));
     }
     for (i, r) in s.roles.iter().enumerate() {
-        check_len(errors, &r.id, || format!("/roles/{i}/id"));
-        check_len(errors, &r.name, || format!("/roles/{i}/name"));
+        check_len(errors, &r.id, ("/roles/", i, "/id"));
+        check_len(errors, &r.name, ("/roles/", i, "/name"));
     }
     for (i, u) in s.users.iter().enumerate() {
-        check_len(errors, &u.id, || format!("/users/{i}/id"));
-        check_len(errors, &u.name, || format!("/users/{i}/name"));
+        check_len(errors, &u.id, ("/users/", i, "/id"));
+        check_len(errors, &u.name, ("/users/", i, "/name"));
     }
     for (i, t) in s.teams.iter().enumerate() {
-        check_len(errors, &t.id, || format!("/teams/{i}/id"));
-        check_len(errors, &t.name, || format!("/teams/{i}/name"));
+        check_len(errors, &t.id, ("/teams/", i, "/id"));
+        check_len(errors, &t.name, ("/teams/", i, "/name"));
     }
     for (i, r) in (0..records.count()).filter_map(|i| Some((i, records.record(i)?))) {
-        check_len(errors, r.id, || format!("/records/{i}/id"));
+        check_len(errors, r.id, ("/records/", i, "/id"));
         if let Some(n) = r.name {
-            check_len(errors, n, || format!("/records/{i}/name"));
+            check_len(errors, n, ("/records/", i, "/name"));
         }
     }
     if records.count() >= MAX_ENTITIES
