@@ -34,9 +34,9 @@ function __crmPassLongString(arg, malloc, realloc) {
 }
 
 // Fast paths for the hot calls: when every argument has the right type, strings go
-// to wasm directly (no call back into JS per argument) and checkMany passes all its
-// requests in one string; anything else takes the general method, which converts
-// each argument itself and throws the exact PolicyError.
+// to wasm directly (no call back into JS per argument) and checkMany passes its requests
+// in bulk; anything else takes the general method, which converts each argument itself and
+// throws the exact PolicyError.
 const __crmRights = ["create", "read", "write", "delete", "append", "appendTo", "assign", "share"];
 // The index of a right in __crmRights, or -1: a switch, whose cases V8 compares by identity
 // first (a right is usually an internalized literal), costs a third of a Map look-up.
@@ -54,37 +54,57 @@ function __crmRightOf(right) {
     }
 }
 const __crmIsId = (v) => typeof v === "string" && v.length <= 1024;
+const __crmEncoder = new TextEncoder();
 // The scratch buffer in wasm memory (allocated once; its address never changes; 0 when wasm
-// could not reach it, and then no fast path) and an ASCII writer: -1 for any other
-// character (the caller then passes the string normally).
+// could not reach it, and then no fast path): room for two ids of 1,024 UTF-16 units.
 let __crmScratch = 0;
 const __crmScratchAt = () => __crmScratch || (__crmScratch = Org.__scratchPtr());
-function __crmPutAscii(mem, at, s) {
+const __crmIdRoom = 3 * 1024;
+// Writes id `s` (at most 1,024 units) as UTF-8 at `at`: byte by byte while it is ASCII,
+// else by one encodeInto (which, as the general path's conversion, writes a lone surrogate
+// as U+FFFD; 3 bytes per unit at most). Returns the bytes written.
+function __crmPutId(mem, at, s) {
     const n = s.length;
     for (let i = 0; i < n; i++) {
         const c = s.charCodeAt(i);
-        if (c > 127) return -1;
+        if (c > 127) return __crmEncoder.encodeInto(s, mem.subarray(at, at + __crmIdRoom)).written;
         mem[at + i] = c;
     }
     return n;
 }
-// checkMany's fastest path: requests go straight into wasm memory, as many as fit, then
-// are decided in one call per buffer: their rights and lengths into the bulk meta buffer
-// (three u16 each), their ids, joined, into the bulk id buffer by one TextEncoder call
-// per block of requests. Per block, a first pass checks every request and reads the
-// lengths of its ids (so the ids' cache lines load in parallel rather than one after the
-// other), then the ids are joined into one flat string for encodeInto. Returns null when
-// anything is unusual (a bad request, a non-ASCII id): the caller then takes the general
-// path, which gives the exact answer or PolicyError.
+// checkMany's fastest path: requests go straight into wasm memory, as many as fit, then are
+// decided in one call per buffer. Per request, two u32 in the bulk meta buffer: the number
+// of its user in this call (bit 31 when the user is named for the first time, its id then
+// preceding the record id in the id buffer) and `right | recordBytes << 4 | userBytes <<
+// 16`; the ids, joined, by one TextEncoder call per block of requests. So each distinct
+// user is passed and looked up once per call, not once per request. A first pass over a
+// block reads only its record ids (their cache lines load in parallel rather than one
+// after the other). Returns null when anything is unusual (a bad request, an unknown id):
+// the caller then takes the general path, which gives the exact answer or PolicyError.
 const __crmBulkBytes = 1 << 20;
 const __crmBulkMax = 1 << 16;
-const __crmBlock = 256;
+const __crmBlock = 128;
 let __crmBulk = 0;
 let __crmBulkMeta = 0;
 let __crmBulkOut = 0;
-const __crmEncoder = new TextEncoder();
-const __crmBlockMeta = new Uint16Array(3 * __crmBlock);
-const __crmBlockIds = new Array(2 * __crmBlock);
+const __crmBlockMeta = new Uint32Array(2 * __crmBlock);
+// A block with non-ASCII ids: each id encoded alone, at `to`, its length in bytes put in
+// the block's meta. Returns the bytes written.
+function __crmBlockUtf8(requests, b, e, meta, mem, to) {
+    let off = 0;
+    for (let i = b, k = 0; i < e; i++, k += 2) {
+        const q = requests[i];
+        let userBytes = 0;
+        if (meta[k] >= 0x80000000) {
+            userBytes = __crmPutId(mem, to + off, q[0]);
+            off += userBytes;
+        }
+        const recordBytes = __crmPutId(mem, to + off, q[2]);
+        off += recordBytes;
+        meta[k + 1] = (meta[k + 1] & 15) | (recordBytes << 4) | (userBytes << 16);
+    }
+    return off;
+}
 function __crmCheckManyBulk(org, requests) {
     if (!__crmBulk) {
         __crmBulk = Org.__bulkPtr();
@@ -96,13 +116,16 @@ function __crmCheckManyBulk(org, requests) {
     const n = requests.length;
     const out = new Uint8Array(n);
     const meta = __crmBlockMeta;
-    const ids = __crmBlockIds;
+    const users = new Map();
+    let named = 0; // users named so far in this call
     let start = 0; // first request of the pending bulk call
     let at = 0; // id bytes of the pending call
+    let fresh = true; // the next bulk call is this checkMany's first
     const flush = (end) => {
         const count = end - start;
         if (count === 0) return true;
-        if (org.__checkManyBulk(at, count) !== count) return false;
+        if (org.__checkManyBulk(at, count, fresh) !== count) return false;
+        fresh = false;
         const mem = getUint8ArrayMemory0();
         out.set(mem.subarray(__crmBulkOut, __crmBulkOut + count), start);
         start = end;
@@ -111,40 +134,46 @@ function __crmCheckManyBulk(org, requests) {
     };
     for (let b = 0; b < n; b += __crmBlock) {
         const e = Math.min(n, b + __crmBlock);
-        let chars = 0;
-        for (let i = b, k = 0; i < e; i++, k++) {
+        for (let i = b; i < e; i++) {
             const q = requests[i];
-            if (!Array.isArray(q) || q.length !== 3) return null;
-            const user = q[0];
-            const right = q[1];
-            const record = q[2];
-            if (!__crmIsId(user) || !__crmIsId(record) || typeof right !== "string") return null;
-            const r = __crmRightOf(right);
-            if (r < 0) return null;
-            meta[3 * k] = r;
-            meta[3 * k + 1] = user.length;
-            meta[3 * k + 2] = record.length;
-            ids[2 * k] = user;
-            ids[2 * k + 1] = record;
-            chars += user.length + record.length;
+            if (!Array.isArray(q) || q.length !== 3 || !__crmIsId(q[2])) return null;
         }
-        if (e - start > __crmBulkMax || at + chars > __crmBulkBytes) {
+        let ids = "";
+        for (let i = b, k = 0; i < e; i++, k += 2) {
+            const q = requests[i];
+            const user = q[0];
+            const record = q[2];
+            const r = __crmRightOf(q[1]);
+            if (r < 0) return null;
+            let u = users.get(user);
+            if (u === undefined) {
+                if (!__crmIsId(user)) return null;
+                u = named++;
+                users.set(user, u);
+                meta[k] = u | 0x80000000;
+                meta[k + 1] = r | (record.length << 4) | (user.length << 16);
+                ids += user;
+            } else {
+                meta[k] = u;
+                meta[k + 1] = r | (record.length << 4);
+            }
+            ids += record;
+        }
+        const units = ids.length;
+        if (e - start > __crmBulkMax || at + 3 * units > __crmBulkBytes) {
             if (!flush(b)) return null;
         }
-        // one flat string (Array.prototype.join copies once; a rope of 512 pieces cost
-        // ~50 ns more per request in allocations and its flattening by encodeInto)
-        if (ids.length !== 2 * (e - b)) ids.length = 2 * (e - b);
-        const joined = ids.join("");
         const mem = getUint8ArrayMemory0();
         const to = __crmBulk + at;
-        const w = __crmEncoder.encodeInto(joined, mem.subarray(to, to + chars));
-        // all ASCII exactly when every character became one byte
-        if (w.read !== chars || w.written !== chars) return null;
-        const m16 = new Uint16Array(mem.buffer, __crmBulkMeta + 6 * (b - start), 3 * (e - b));
-        m16.set(meta.subarray(0, 3 * (e - b)));
-        at += chars;
+        const w = __crmEncoder.encodeInto(ids, mem.subarray(to, to + 3 * units));
+        if (w.read !== units) return null;
+        if (w.written === units) {
+            at += units; // all ASCII: the lengths in units are the lengths in bytes
+        } else {
+            at += __crmBlockUtf8(requests, b, e, meta, mem, to);
+        }
+        new Uint32Array(mem.buffer, __crmBulkMeta + 8 * (b - start), 2 * (e - b)).set(meta.subarray(0, 2 * (e - b)));
     }
-    ids.fill(undefined);
     return flush(n) ? out : null;
 }
 {
@@ -155,19 +184,14 @@ function __crmCheckManyBulk(org, requests) {
         configurable: true,
         writable: true,
         value: function check(user, right, record) {
-            if (__crmIsId(user) && __crmIsId(record) && typeof right === "string") {
-                const r = __crmRightOf(right);
-                if (r >= 0) {
-                    const mem = getUint8ArrayMemory0();
-                    const at = __crmScratchAt();
-                    const ul = at ? __crmPutAscii(mem, at, user) : -1;
-                    const rl = ul < 0 ? -1 : __crmPutAscii(mem, at + ul, record);
-                    if (rl >= 0) {
-                        const v = this.__checkScratch(ul, r, rl);
-                        if (v >= 0) return v === 1;
-                    }
-                    return this.__checkStr(user, r, record);
-                }
+            const r = __crmRightOf(right);
+            const at = r >= 0 && __crmIsId(user) && __crmIsId(record) ? __crmScratchAt() : 0;
+            if (at) {
+                const mem = getUint8ArrayMemory0();
+                const ul = __crmPutId(mem, at, user);
+                const rl = __crmPutId(mem, at + ul, record);
+                const v = this.__checkScratch(ul, r, rl);
+                if (v >= 0) return v === 1;
             }
             return slowCheck.call(this, user, right, record);
         },
@@ -176,13 +200,14 @@ function __crmCheckManyBulk(org, requests) {
         configurable: true,
         writable: true,
         value: function rights(user, record) {
-            if (!__crmIsId(user) || !__crmIsId(record)) return slowRights.call(this, user, record);
-            const mem = getUint8ArrayMemory0();
-            const at = __crmScratchAt();
-            const ul = at ? __crmPutAscii(mem, at, user) : -1;
-            const rl = ul < 0 ? -1 : __crmPutAscii(mem, at + ul, record);
-            let bits = rl >= 0 ? this.__rightsScratch(ul, rl) : -1;
-            if (bits < 0) bits = this.__rightsBits(user, record);
+            const at = __crmIsId(user) && __crmIsId(record) ? __crmScratchAt() : 0;
+            let bits = -1;
+            if (at) {
+                const mem = getUint8ArrayMemory0();
+                const ul = __crmPutId(mem, at, user);
+                bits = this.__rightsScratch(ul, __crmPutId(mem, at + ul, record));
+            }
+            if (bits < 0) return slowRights.call(this, user, record);
             const out = [];
             for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(__crmRights[i]);
             return out;
@@ -192,29 +217,7 @@ function __crmCheckManyBulk(org, requests) {
         configurable: true,
         writable: true,
         value: function checkMany(requests) {
-            if (!Array.isArray(requests)) return slowCheckMany.call(this, requests);
-            const bulk = __crmCheckManyBulk(this, requests);
-            if (bulk) return bulk;
-            const n = requests.length;
-            const parts = new Array(2 * n);
-            const lens = new Uint32Array(2 * n);
-            const rights = new Uint8Array(n);
-            for (let i = 0; i < n; i++) {
-                const q = requests[i];
-                if (!Array.isArray(q) || q.length !== 3) return slowCheckMany.call(this, requests);
-                const user = q[0];
-                const right = q[1];
-                const record = q[2];
-                if (!__crmIsId(user) || !__crmIsId(record) || typeof right !== "string") return slowCheckMany.call(this, requests);
-                const r = __crmRightOf(right);
-                if (r < 0) return slowCheckMany.call(this, requests);
-                parts[2 * i] = user;
-                parts[2 * i + 1] = record;
-                lens[2 * i] = user.length;
-                lens[2 * i + 1] = record.length;
-                rights[i] = r;
-            }
-            return this.__checkManyPacked(parts.join(""), lens, rights);
+            return (Array.isArray(requests) && __crmCheckManyBulk(this, requests)) || slowCheckMany.call(this, requests);
         },
     });
 }

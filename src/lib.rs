@@ -199,43 +199,69 @@ impl Org {
 
     /// One decision per request, for bulk use.
     ///
+    /// The users are resolved first (an unknown one is reported at its request, unless a
+    /// record of an earlier request is unknown), then [`Org::check_resolved`] decides.
+    pub fn check_many(&self, requests: &[(&str, Right, &str)]) -> Result<Vec<bool>, PolicyError> {
+        let mut resolved = Vec::with_capacity(requests.len());
+        let mut bad_user = None;
+        for (i, &(u, right, r)) in requests.iter().enumerate() {
+            match self.st.user_ids.get(u) {
+                Some(&u) => resolved.push((u, right, r)),
+                None => {
+                    bad_user = Some(i);
+                    break;
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(requests.len());
+        let at = |i: usize, field: u8, e: PolicyError| PolicyError {
+            path: format!("/{i}/{field}"),
+            ..e
+        };
+        if let Err(i) = self.check_resolved(&resolved, &mut out) {
+            let record = resolved.get(i).map_or("", |q| q.2);
+            return Err(at(i, 2, unknown_record(record, "/record")));
+        }
+        if let Some(i) = bad_user {
+            let user = requests.get(i).map_or("", |q| q.0);
+            return Err(at(i, 0, unknown_user(user)));
+        }
+        Ok(out)
+    }
+
+    /// One decision per request whose user is already resolved to its index (as
+    /// `state().user_ids` gives it), appended to `out`; `Err(i)` when the record of request
+    /// `i` does not exist (the decisions before it are in `out`).
+    ///
     /// Requests are taken in blocks of 32, in three passes: the record ids are hashed and
     /// the first word of each one's home slot is read ([`state::Interner::start_find`]);
-    /// then every lookup is finished, the user's and the record's; then the block is
-    /// decided. The first pass has only independent loads, so the processor overlaps the
-    /// block's cache misses instead of waiting for each in turn (on a million-record org,
-    /// most of a single check is that miss).
-    pub fn check_many(&self, requests: &[(&str, Right, &str)]) -> Result<Vec<bool>, PolicyError> {
+    /// then every lookup is finished; then the block is decided. The first pass has only
+    /// independent loads, so the processor overlaps the block's cache misses instead of
+    /// waiting for each in turn (on a million-record org, most of a single check is that
+    /// miss).
+    #[doc(hidden)]
+    pub fn check_resolved(
+        &self,
+        requests: &[(u32, Right, &str)],
+        out: &mut Vec<bool>,
+    ) -> Result<(), usize> {
         const BLOCK: usize = 32;
         let ids = &self.st.records.ids;
-        let mut out = Vec::with_capacity(requests.len());
         let mut started = [(0u64, 0u32); BLOCK];
-        let mut resolved: Vec<(u32, Right, u32, state::Hot)> = Vec::with_capacity(BLOCK);
+        let mut found: Vec<(u32, state::Hot)> = Vec::with_capacity(BLOCK);
         for (b, block) in requests.chunks(BLOCK).enumerate() {
             for (s, (_, _, r)) in started.iter_mut().zip(block) {
                 *s = ids.start_find(r);
             }
-            resolved.clear();
-            for (j, ((u, right, r), &s)) in block.iter().zip(&started).enumerate() {
-                let i = b * BLOCK + j;
-                let at = |field: u8| {
-                    move |e: PolicyError| PolicyError {
-                        path: format!("/{i}/{field}"),
-                        ..e
-                    }
-                };
-                let u = self.user_index(u).map_err(at(0))?;
-                let (r, hot) = ids
-                    .find_hot_from(r, s)
-                    .ok_or_else(|| unknown_record(r, "/record"))
-                    .map_err(at(2))?;
-                resolved.push((u, *right, r, hot));
+            found.clear();
+            for (j, ((_, _, r), &s)) in block.iter().zip(&started).enumerate() {
+                found.push(ids.find_hot_from(r, s).ok_or(b * BLOCK + j)?);
             }
-            out.extend(resolved.iter().map(|&(u, right, r, hot)| {
+            out.extend(block.iter().zip(&found).map(|(&(u, right, _), &(r, hot))| {
                 decide::rights_hot(&self.st, u, r, hot, right.bit_set()).has(right)
             }));
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Whether `user` may create a record of `table` with this owner (default: the user) and

@@ -23,45 +23,64 @@ use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
 use crate::model::Principal;
 use crate::{Org as Engine, Right};
 
-/// Size of the scratch buffer: two ids of at most 1,024 UTF-16 units, ASCII.
-const SCRATCH_BYTES: usize = 2 * MAX_ID_BYTES + 64;
+/// Size of the scratch buffer: two ids of at most 1,024 UTF-16 units, UTF-8.
+const SCRATCH_BYTES: usize = 6 * MAX_ID_BYTES + 64;
 
 thread_local! {
     /// Where the JS fast paths of `check` / `rights` put the two ids: no allocation and
-    /// no string conversion per call (the glue writes ASCII bytes straight into memory).
+    /// no string conversion per call (the glue writes the ids' UTF-8 bytes straight into memory).
     /// Allocated by `__scratchPtr`, which the glue calls before its first use (a const
     /// initialiser: no lazy thread-local machinery in the module).
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Size of the bulk id buffer the JS `checkMany` fills in wasm memory: the ids of the
-/// requests one after another (user, record, user, ...), ASCII; their rights and lengths
-/// go to the bulk meta buffer, three `u16` per request (`right, userLen, recordLen`). As
-/// many requests as fit; then one `__checkManyBulk` call decides them all.
+/// Size of the bulk id buffer the JS `checkMany` fills in wasm memory: the ids of its
+/// requests one after another, UTF-8: each request's record id, preceded by its user's id
+/// when the call has not named that user before. Per request the bulk meta buffer holds two
+/// `u32`: the user's number in the call (bit 31 set when its id comes first, see
+/// [`NEW_USER`]), then `right | record bytes << 4 | user bytes << 16`. As many requests
+/// as fit; then one `__checkManyBulk` call decides them all.
 const BULK_BYTES: usize = 1 << 20;
-/// Most requests one bulk call can hold (the meta buffer holds `3 * BULK_MAX` `u16`).
+/// Most requests one bulk call can hold (the meta buffer holds `2 * BULK_MAX` `u32`).
 const BULK_MAX: usize = 1 << 16;
+/// Bit of a request's first meta word: its user's id precedes its record id.
+const NEW_USER: u32 = 1 << 31;
 
 thread_local! {
     /// The bulk id buffer (allocated on first use, never moved).
     static BULK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// The bulk meta buffer: `right, userLen, recordLen` per request.
-    static BULK_META: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The bulk meta buffer: two `u32` per request (see [`BULK_BYTES`]).
+    static BULK_META: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
     /// One 0/1 byte per request of the last bulk call.
     static BULK_OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The users a `checkMany` has named so far, by their number in the call.
+    static BULK_USERS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The requests of a bulk call: `ids` cut by the lengths in `meta` (see [`BULK_BYTES`]),
-/// which must account for every byte; `None` for a bad right or a length out of bounds.
-fn bulk_requests<'a>(ids: &'a str, meta: &[u16]) -> Option<Vec<(&'a str, Right, &'a str)>> {
-    let mut out = Vec::with_capacity(meta.len() / 3);
+/// which must account for every byte; the users a request names first are resolved and
+/// added to `users`. `None` for an unknown user, a bad right or number, or a length out of
+/// bounds.
+fn bulk_requests<'a>(
+    org: &Engine,
+    ids: &'a str,
+    meta: &[u32],
+    users: &mut Vec<u32>,
+) -> Option<Vec<(u32, Right, &'a str)>> {
+    let mut out = Vec::with_capacity(meta.len() / 2);
     let mut at = 0usize;
-    for m in meta.chunks_exact(3) {
-        let &[r, ul, rl] = m else { return None };
-        let right = *Right::ALL.get(usize::from(r))?;
-        let user_end = at + usize::from(ul);
-        let end = user_end + usize::from(rl);
-        out.push((ids.get(at..user_end)?, right, ids.get(user_end..end)?));
+    for m in meta.chunks_exact(2) {
+        let &[who, lens] = m else { return None };
+        let right = *Right::ALL.get((lens & 15) as usize)?;
+        if who & NEW_USER != 0 {
+            let end = at + (lens >> 16) as usize;
+            let user = org.user_index(ids.get(at..end)?).ok()?;
+            (who & !NEW_USER == users.len() as u32).then(|| users.push(user))?;
+            at = end;
+        }
+        let user = *users.get((who & !NEW_USER) as usize)?;
+        let end = at + ((lens >> 4) & 0xfff) as usize;
+        out.push((user, right, ids.get(at..end)?));
         at = end;
     }
     (at == ids.len()).then_some(out)
@@ -252,21 +271,6 @@ fn right_arg(v: &JsValue, path: &str) -> JsResult<Right> {
     right_value(v).map_err(|e| throw_one(e.under(path)))
 }
 
-/// A right given by its index in SPEC §1 order (the JS fast paths pass indexes).
-fn right_index(i: u8, path: &str) -> JsResult<Right> {
-    Right::ALL
-        .get(usize::from(i))
-        .copied()
-        .ok_or_else(|| bad_right_index(i, path))
-}
-
-fn bad_right_index(i: u8, path: &str) -> JsValue {
-    throw_one(
-        PolicyError::new("bad-right", path, format!("unknown right index {i}"))
-            .with_help(RIGHTS_HELP),
-    )
-}
-
 /// An optional options object: `undefined`/`null` or a plain object whose keys are all in `allowed`.
 fn options_arg(v: &JsValue, allowed: &[&str]) -> JsResult<Option<Object>> {
     if v.is_undefined() || v.is_null() {
@@ -407,40 +411,6 @@ fn changes_arg(v: &JsValue) -> Result<Vec<crate::Change>, Errors> {
         "/changes",
     )?;
     Engine::parse_changes(&text)
-}
-
-/// Split `text` into consecutive pieces of the given lengths in UTF-16 code units
-/// (JS string lengths); `None` when the lengths do not add up.
-fn split_utf16<'a>(text: &'a str, lens: &[u32]) -> Option<Vec<&'a str>> {
-    let mut out = Vec::with_capacity(lens.len());
-    let total: u64 = lens.iter().map(|&l| u64::from(l)).sum();
-    if total == text.len() as u64 && text.is_ascii() {
-        // ASCII: one byte per code unit.
-        let mut rest = text;
-        for &l in lens {
-            let (piece, tail) = rest.split_at_checked(l as usize)?;
-            out.push(piece);
-            rest = tail;
-        }
-        return Some(out);
-    }
-    let mut chars = text.char_indices();
-    let mut start = 0usize;
-    for &l in lens {
-        let mut units = 0u32;
-        let mut end = start;
-        while units < l {
-            let (at, c) = chars.next()?;
-            units = units.saturating_add(c.len_utf16() as u32);
-            end = at + c.len_utf8();
-        }
-        if units != l {
-            return None;
-        }
-        out.push(text.get(start..end)?);
-        start = end;
-    }
-    (start == text.len()).then_some(out)
 }
 
 // ---------------------------------------------------------------------------
@@ -688,15 +658,7 @@ impl Org {
         Ok(Uint8Array::from(bytes.as_slice()))
     }
 
-    /// Fast path of `check` (string ids, the right's index in SPEC §1 order); the JS glue
-    /// calls it after checking the argument types, and `check` for anything else.
-    #[wasm_bindgen(js_name = __checkStr)]
-    pub fn check_str(&self, user: &str, right: u8, record: &str) -> JsResult<bool> {
-        let right = right_index(right, "/right")?;
-        self.inner.check(user, right, record).map_err(throw_one)
-    }
-
-    /// Address of the scratch buffer the JS fast paths write ASCII ids into
+    /// Address of the scratch buffer the JS fast paths write ids into
     /// ([`SCRATCH_BYTES`] bytes, allocated once and never moved); 0 if the thread-local
     /// cannot be reached (only while a thread exits, which the module's never does: the
     /// glue then takes the general path; `try_with`, so that `AccessError`'s `Debug` and
@@ -741,12 +703,6 @@ impl Org {
         })
     }
 
-    /// Fast path of `rights`: the rights as a bitmask (bit i = the i-th right of SPEC §1).
-    #[wasm_bindgen(js_name = __rightsBits)]
-    pub fn rights_bits(&self, user: &str, record: &str) -> JsResult<u8> {
-        Ok(self.inner.rights(user, record).map_err(throw_one)?.0)
-    }
-
     /// Address of the bulk id buffer of `checkMany` ([`BULK_BYTES`] bytes; the three bulk
     /// buffers are allocated on the first call and never moved); 0 as for `__scratchPtr`.
     #[wasm_bindgen(js_name = __bulkPtr)]
@@ -760,7 +716,7 @@ impl Org {
         let meta = BULK_META.try_with(|m| {
             let mut m = m.borrow_mut();
             if m.is_empty() {
-                *m = vec![0; 3 * BULK_MAX];
+                *m = vec![0; 2 * BULK_MAX];
             }
         });
         if out.is_err() || meta.is_err() {
@@ -776,7 +732,7 @@ impl Org {
         .unwrap_or(0)
     }
 
-    /// Address of the bulk meta buffer (`3 * BULK_MAX` `u16`, see [`BULK_BYTES`]).
+    /// Address of the bulk meta buffer (`2 * BULK_MAX` `u32`, see [`BULK_BYTES`]).
     #[wasm_bindgen(js_name = __bulkMetaPtr)]
     pub fn bulk_meta_ptr() -> u32 {
         Org::bulk_ptr();
@@ -795,23 +751,31 @@ impl Org {
     }
 
     /// Fastest path of `checkMany`: decides the `count` requests whose ids are the first
-    /// `len` bytes of the bulk id buffer (rights and lengths in the meta buffer) and
-    /// writes one 0/1 byte each at `__bulkOutPtr()`. Returns `count`, or -1 when anything
-    /// is wrong (the JS glue then takes the general path for the exact error).
+    /// `len` bytes of the bulk id buffer (see [`BULK_BYTES`]) and writes one 0/1 byte each
+    /// at `__bulkOutPtr()`; `fresh` starts a new `checkMany` (no user named yet). Returns
+    /// `count`, or -1 when anything is wrong (the JS glue then takes the general path,
+    /// which gives the exact error).
     #[wasm_bindgen(js_name = __checkManyBulk)]
-    pub fn check_many_bulk(&self, len: usize, count: usize) -> i32 {
+    pub fn check_many_bulk(&self, len: usize, count: usize, fresh: bool) -> i32 {
         if count > BULK_MAX {
             return -1;
         }
-        let decisions = BULK.try_with(|b| {
+        let mut decisions = Vec::with_capacity(count);
+        let decided = BULK.try_with(|b| {
             BULK_META.try_with(|m| {
-                let (b, m) = (b.borrow(), m.borrow());
-                let ids = std::str::from_utf8(b.get(..len)?).ok()?;
-                let requests = bulk_requests(ids, m.get(..3 * count)?)?;
-                self.inner.check_many(&requests).ok()
+                BULK_USERS.try_with(|users| {
+                    let (b, m, mut users) = (b.borrow(), m.borrow(), users.borrow_mut());
+                    if fresh {
+                        users.clear();
+                    }
+                    let ids = std::str::from_utf8(b.get(..len)?).ok()?;
+                    let requests =
+                        bulk_requests(&self.inner, ids, m.get(..2 * count)?, &mut users)?;
+                    self.inner.check_resolved(&requests, &mut decisions).ok()
+                })
             })
         });
-        let Ok(Ok(Some(decisions))) = decisions else {
+        let Ok(Ok(Ok(Some(())))) = decided else {
             return -1;
         };
         let written = BULK_OUT.try_with(|o| {
@@ -823,38 +787,6 @@ impl Org {
             return -1;
         }
         count as i32
-    }
-
-    /// Fast path of `checkMany`: every id concatenated in `ids` (user, record, user,
-    /// record, ...), their lengths in UTF-16 code units in `lens`, one right index per
-    /// request in `rights`. Returns one 0/1 byte per request.
-    #[wasm_bindgen(js_name = __checkManyPacked)]
-    pub fn check_many_packed(&self, ids: &str, lens: &[u32], rights: &[u8]) -> JsResult<Vec<u8>> {
-        if lens.len() != rights.len().saturating_mul(2) {
-            return Err(throw_one(PolicyError::new(
-                "internal",
-                "",
-                "checkMany: inconsistent packed requests",
-            )));
-        }
-        let pieces = split_utf16(ids, lens).ok_or_else(|| {
-            throw_one(PolicyError::new(
-                "internal",
-                "",
-                "checkMany: packed ids do not match their lengths",
-            ))
-        })?;
-        let mut requests: Vec<(&str, Right, &str)> = Vec::with_capacity(rights.len());
-        for (i, (pair, &r)) in pieces.chunks_exact(2).zip(rights).enumerate() {
-            let Some(&right) = Right::ALL.get(usize::from(r)) else {
-                return Err(bad_right_index(r, &format!("/{i}/1")));
-            };
-            if let [user, record] = pair {
-                requests.push((user, right, record));
-            }
-        }
-        let decisions = self.inner.check_many(&requests).map_err(throw_one)?;
-        Ok(decisions.into_iter().map(u8::from).collect())
     }
 
     /// The decision with every granting path, or why it is denied (SPEC §3).

@@ -360,3 +360,32 @@ fn engine_agrees_with_reference_exhaustively_on_fixture_orgs() {
         bad.join("\n")
     );
 }
+
+#[test]
+fn check_many_reports_the_first_unknown_id_in_request_order() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::fixtures_dir().join("01_ownership.json")).unwrap(),
+    )
+    .unwrap();
+    let org = load("01_ownership.json", &fixture);
+    let snap = org.to_snapshot();
+    let user = snap.users[0].id.as_str();
+    let record = snap.records[0].id.as_str();
+    // 100 requests: three blocks of 32 and a partial one
+    let good: Vec<(&str, Right, &str)> = (0..100).map(|_| (user, Right::Read, record)).collect();
+    let want = org.check(user, Right::Read, record).unwrap();
+    assert_eq!(org.check_many(&good).unwrap(), vec![want; 100]);
+    let err = |reqs: &[(&str, Right, &str)]| {
+        let e = org.check_many(reqs).unwrap_err();
+        (e.code, e.path)
+    };
+    let mut reqs = good.clone();
+    reqs[70] = (user, Right::Read, "nope");
+    reqs[90] = ("nobody", Right::Read, record);
+    assert_eq!(err(&reqs), ("unknown-record".into(), "/70/2".into()));
+    reqs[40] = ("nobody", Right::Read, record);
+    assert_eq!(err(&reqs), ("unknown-user".into(), "/40/0".into()));
+    // both unknown in one request: the user is named first
+    reqs[10] = ("nobody", Right::Read, "nope");
+    assert_eq!(err(&reqs), ("unknown-user".into(), "/10/0".into()));
+}

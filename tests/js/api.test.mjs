@@ -204,6 +204,35 @@ describe("non-ASCII ids", () => {
     one.free();
   });
 
+  test("checkMany names each user once per call: thousands of users over several bulk calls, non-ASCII blocks", () => {
+    // 3,000 users (every seventh with a non-ASCII id), 2,000 records; 150,000 requests take
+    // three bulk calls (65,536 requests each at most), users first seen in every one of them
+    const uid = (i) => (i % 7 === 0 ? `usér-${i}` : `user-${i}`);
+    const rid = (i) => (i % 11 === 0 ? `réc-${i}` : `rec-${i}`);
+    const units = ["root", "a", "b", "c"];
+    const org = Org.fromJSON({
+      version: 1,
+      businessUnits: units.map((id, i) => ({ id, name: id, parent: i ? "root" : null })),
+      tables: [{ name: "account", ownership: "user" }],
+      roles: [{ id: "r", name: "R", privileges: { account: { read: "local", write: "basic", share: "deep" } } }],
+      users: Array.from({ length: 3000 }, (_, i) => ({ id: uid(i), name: "U", businessUnit: units[i % 4], roles: i % 5 ? [{ role: "r" }] : [] })),
+      records: Array.from({ length: 2000 }, (_, i) => ({ id: rid(i), table: "account", owner: { user: uid((i * 13) % 3000) } })),
+    });
+    const rights = ["read", "write", "share", "delete"];
+    // users 0..999 in the first call, 1000..1999 from the second, 2000..2999 from the third
+    const requests = Array.from({ length: 150000 }, (_, i) => [uid(((i >> 16) * 1000 + (i * 31) % 1000) % 3000), rights[i % 4], rid((i * 17) % 2000)]);
+    const expected = requests.map(([u, r, x]) => (org.check(u, r, x) ? 1 : 0));
+    assert.ok(expected.filter((x) => x).length > 1000 && expected.includes(0));
+    assert.deepEqual([...org.checkMany(requests)], expected);
+    // the same users again in a second call: numbered afresh
+    assert.deepEqual([...org.checkMany(requests.slice(70000, 80000))], expected.slice(70000, 80000));
+    // an unknown user first named in the third bulk call, after earlier users
+    const bad = requests.slice();
+    bad[140000] = ["nobody", "read", rid(1)];
+    throwsPolicy(() => org.checkMany(bad), "unknown-user", "/140000/0");
+    org.free();
+  });
+
   test("ids written straight into wasm memory: longest ids, errors, memory growth", () => {
     // check / rights write ASCII ids into a scratch buffer in wasm memory; anything the
     // fast path cannot answer goes the general way, with the same answers and errors.
