@@ -173,7 +173,7 @@ pub fn rights_of_memo(
     rights_with(st, u, r, Hot::of(st.records.core(r)), want, memo)
 }
 
-#[inline(always)]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn rights_with(
     st: &State,
     u: u32,

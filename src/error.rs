@@ -17,18 +17,30 @@ pub const MAX_MESSAGE_BYTES: usize = 4096;
 /// An id as quoted in a message: itself when at most [`MAX_SHOWN_ID_CHARS`] characters,
 /// else its first 40 characters, an ellipsis and its length in bytes.
 pub fn short_id(id: &str) -> Cow<'_, str> {
-    if id.len() <= MAX_SHOWN_ID_CHARS || id.chars().nth(MAX_SHOWN_ID_CHARS).is_none() {
+    if id.len() <= MAX_SHOWN_ID_CHARS || char_start(id, MAX_SHOWN_ID_CHARS).is_none() {
         return Cow::Borrowed(id);
     }
-    let cut = id
-        .char_indices()
-        .nth(SHOWN_PREFIX_CHARS)
-        .map_or(id.len(), |(i, _)| i);
+    let cut = char_start(id, SHOWN_PREFIX_CHARS).unwrap_or(id.len());
     Cow::Owned(format!(
         "{}… ({} bytes)",
         id.get(..cut).unwrap_or(""),
         id.len()
     ))
+}
+
+/// The byte offset of character `n` of `s` (counted from 0), `None` when `s` has at most
+/// `n` characters. (A loop over the bytes: `chars().nth` links core's vectorised counter.)
+fn char_start(s: &str, n: usize) -> Option<usize> {
+    let mut seen = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if seen == n {
+                return Some(i);
+            }
+            seen += 1;
+        }
+    }
+    None
 }
 
 // Message and path builders: one out-of-line call in place of a `format!` at each of
@@ -232,6 +244,21 @@ mod tests {
         assert_eq!(s, format!("{}… (130 bytes)", "é".repeat(40)));
         let big = "x".repeat(10 << 20);
         assert!(short_id(&big).chars().count() <= MAX_SHOWN_ID_CHARS);
+        // mixed widths: the cut is on a character boundary, 40 characters in
+        let mixed = "a€😀é".repeat(20);
+        assert_eq!(
+            short_id(&mixed),
+            format!("{}… (200 bytes)", "a€😀é".repeat(10))
+        );
+        for s in ["", "abc", "€€", &mixed] {
+            for n in 0..=s.chars().count() + 1 {
+                assert_eq!(
+                    char_start(s, n),
+                    s.char_indices().nth(n).map(|(i, _)| i),
+                    "{s} {n}"
+                );
+            }
+        }
     }
 
     #[test]

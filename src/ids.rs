@@ -167,7 +167,8 @@ impl IdMap {
     }
 
     /// Position of `b` (hash `h`) and whether it is there; else the first reusable position.
-    #[inline(always)]
+    /// (One copy in the size-built wasm, inlined natively.)
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn probe(&self, h: u64, b: &[u8]) -> (usize, bool) {
         let slots = self.slots.as_slice();
         let cap = slots.len();

@@ -42,7 +42,11 @@ pub(crate) fn error_at_pointer(mut pointer: String, msg: &str) -> PolicyError {
         "bad-type"
     };
     if code == "duplicate-field" {
-        if let Some(key) = msg.split('`').nth(1) {
+        // (what follows the first backquote, up to the next: the key serde_json names)
+        if let Some(key) = msg
+            .split_once('`')
+            .map(|(_, rest)| rest.split_once('`').map_or(rest, |(k, _)| k))
+        {
             pointer.push('/');
             pointer.push_str(&pointer_token(key));
         }
