@@ -36,7 +36,7 @@ function __crmPassLongString(arg, malloc, realloc) {
 // Fast paths for the hot calls: when every argument has the right type, strings go
 // to wasm directly (no call back into JS per argument) and checkMany passes its requests
 // in bulk; anything else takes the general method, which converts each argument itself and
-// throws the exact PolicyError.
+// throws the exact PolicyError (checkMany's is check, request by request).
 const __crmRights = ["create", "read", "write", "delete", "append", "appendTo", "assign", "share"];
 // The index of a right in __crmRights, or -1: a switch, whose cases V8 compares by identity
 // first (a right is usually an internalized literal), costs a third of a Map look-up.
@@ -176,10 +176,51 @@ function __crmCheckManyBulk(org, requests) {
     }
     return flush(n) ? out : null;
 }
+// checkMany's general path, for what the bulk path does not answer (a bad request, an
+// unknown id): every request through check, and the errors of the engine's checkMany —
+// every request's shape and argument types first, then the first unknown id, user before
+// record — at /i, /i/0 (user), /i/1 (right), /i/2 (record).
+const __crmDescribe = (v) =>
+    v === undefined ? "undefined"
+    : v === null ? "null"
+    : typeof v === "string" ? `a string of ${v.length} characters`
+    : Array.isArray(v) ? "an array"
+    : typeof v === "object" ? "an object"
+    : `a ${typeof v}`;
+function __crmManyError(code, path, message, help) {
+    const one = help === undefined ? { code, message, path } : { code, message, path, help };
+    return new PolicyError(`${code} at ${path || "/"}: ${message}`, { code, path, help, errors: [one] });
+}
+const __crmArgAt = { "/user": "/0", "/right": "/1", "/record": "/2" };
+function __crmCheckManyGeneral(org, requests) {
+    if (!Array.isArray(requests)) {
+        throw __crmManyError("bad-type", "", `expected an array of [user, right, record] requests, got ${__crmDescribe(requests)}`);
+    }
+    const n = requests.length;
+    const one = (i, q) => {
+        try {
+            return org.check(q[0], q[1], q[2]);
+        } catch (e) {
+            if (!(e instanceof PolicyError)) throw e;
+            const first = e.errors[0];
+            throw __crmManyError(first.code, `/${i}${__crmArgAt[first.path] ?? first.path}`, first.message, first.help);
+        }
+    };
+    for (let i = 0; i < n; i++) {
+        const q = requests[i];
+        if (!Array.isArray(q) || q.length !== 3) {
+            throw __crmManyError("bad-type", `/${i}`, `expected a [user, right, record] request, got ${__crmDescribe(q)}`);
+        }
+        // (check converts all three arguments before it looks an id up: this throws the type error)
+        if (!__crmIsId(q[0]) || __crmRightOf(q[1]) < 0 || !__crmIsId(q[2])) one(i, q);
+    }
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = one(i, requests[i]) ? 1 : 0;
+    return out;
+}
 {
     const slowCheck = Org.prototype.check;
     const slowRights = Org.prototype.rights;
-    const slowCheckMany = Org.prototype.checkMany;
     Object.defineProperty(Org.prototype, "check", {
         configurable: true,
         writable: true,
@@ -217,7 +258,7 @@ function __crmCheckManyBulk(org, requests) {
         configurable: true,
         writable: true,
         value: function checkMany(requests) {
-            return (Array.isArray(requests) && __crmCheckManyBulk(this, requests)) || slowCheckMany.call(this, requests);
+            return (Array.isArray(requests) && __crmCheckManyBulk(this, requests)) || __crmCheckManyGeneral(this, requests);
         },
     });
 }

@@ -624,40 +624,6 @@ impl Org {
             .collect())
     }
 
-    /// One decision (0 or 1) per `[user, right, record]` request.
-    #[wasm_bindgen(js_name = checkMany)]
-    pub fn check_many(&self, requests: &JsValue) -> JsResult<Uint8Array> {
-        let Some(list) = requests.dyn_ref::<Array>() else {
-            return Err(bad_type(
-                "",
-                expected("an array of [user, right, record] requests", requests),
-            ));
-        };
-        let n = list.length();
-        let mut owned: Vec<(String, Right, String)> = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            let item = list.get(i);
-            let Some(req) = item.dyn_ref::<Array>().filter(|a| a.length() == 3) else {
-                return Err(bad_type(
-                    &crate::error::subn("", i as usize),
-                    expected("a [user, right, record] request", &item),
-                ));
-            };
-            let at = |field: u8, e: PolicyError| throw_one(e.under(&format!("/{i}/{field}")));
-            let user = id_value(&req.get(0), "a user").map_err(|e| at(0, e))?;
-            let right = right_value(&req.get(1)).map_err(|e| at(1, e))?;
-            let record = id_value(&req.get(2), "a record").map_err(|e| at(2, e))?;
-            owned.push((user, right, record));
-        }
-        let borrowed: Vec<(&str, Right, &str)> = owned
-            .iter()
-            .map(|(u, r, rec)| (u.as_str(), *r, rec.as_str()))
-            .collect();
-        let decisions = self.inner.check_many(&borrowed).map_err(throw_one)?;
-        let bytes: Vec<u8> = decisions.into_iter().map(u8::from).collect();
-        Ok(Uint8Array::from(bytes.as_slice()))
-    }
-
     /// Address of the scratch buffer the JS fast paths write ids into
     /// ([`SCRATCH_BYTES`] bytes, allocated once and never moved); 0 if the thread-local
     /// cannot be reached (only while a thread exits, which the module's never does: the

@@ -510,6 +510,32 @@ describe("errors", () => {
     }
   });
 
+  test("checkMany's errors: every request's types first, then the first unknown id, with the engine's messages", () => {
+    const org = load();
+    const err = (requests) => {
+      try {
+        org.checkMany(requests);
+      } catch (e) {
+        assert.ok(e instanceof PolicyError);
+        assert.deepEqual(e.errors, [e.help === undefined ? { code: e.code, message: e.errors[0].message, path: e.path } : { code: e.code, message: e.errors[0].message, path: e.path, help: e.help }]);
+        assert.equal(e.message, `${e.code} at ${e.path || "/"}: ${e.errors[0].message}`);
+        return [e.code, e.path, e.errors[0].message];
+      }
+      assert.fail("no error");
+    };
+    assert.deepEqual(err(5), ["bad-type", "", "expected an array of [user, right, record] requests, got a number"]);
+    assert.deepEqual(err([["u1", "read", "a1"], "x"]), ["bad-type", "/1", "expected a [user, right, record] request, got a string of 1 characters"]);
+    assert.deepEqual(err([["u1", "read", "a1"], null]), ["bad-type", "/1", "expected a [user, right, record] request, got null"]);
+    // a type error in a later request wins over an unknown id in an earlier one
+    assert.deepEqual(err([["u1", "read", "zz"], ["u1", 7, "a1"]]), ["bad-type", "/1/1", "expected a right name (a string), got a number"]);
+    assert.deepEqual(err([["u1", "reed", "a1"]]), ["bad-right", "/0/1", "unknown right `reed`"]);
+    assert.equal(err([["u1", "reed", "a1"]]).length, 3);
+    assert.deepEqual(err([[{}, "read", "a1"]]), ["bad-type", "/0/0", "expected a user id (a string), got an object"]);
+    assert.deepEqual(err([["u1", "read", "a1"], ["u1", "read", "zz"], ["zz", "read", "a1"]]), ["unknown-record", "/1/2", "record `zz` does not exist"]);
+    assert.deepEqual(err([["zz", "read", "zz"]]), ["unknown-user", "/0/0", "user `zz` does not exist"]);
+    org.free();
+  });
+
   test("wrong argument types throw bad-type with the argument's path", () => {
     const org = load();
     throwsPolicy(() => org.check(1, "read", "a1"), "bad-type", "/user");
