@@ -202,7 +202,7 @@ for (const file of process.argv.slice(2)) {
   if (count(snippet) !== 1) throw new Error(`${file}: expected one policy-error snippet import`);
   s = s.replace(snippet, cjs ? `require("${up}policy-error.cjs")` : `from '${up}policy-error.js'`);
   const live = /wasm\.org_(\w+)\(this\.__wbg_ptr\b/g;
-  if (count(live) < (edge ? 14 : 20)) throw new Error(`${file}: expected the Org methods to pass this.__wbg_ptr`);
+  if (count(live) < (edge ? 12 : 18)) throw new Error(`${file}: expected the Org methods to pass this.__wbg_ptr`);
   s = s.replace(live, "wasm.org_$1(__crmPolicyLive(this)");
   const free = /wasm\.__wbg_org_free\(ptr, 0\);/g;
   if (count(free) !== 1) throw new Error(`${file}: expected one Org free() call`);
@@ -213,8 +213,8 @@ for (const file of process.argv.slice(2)) {
   const pass = /(function passStringToWasm0\(arg, malloc, realloc\) \{\n)/g;
   if (count(pass) !== 1) throw new Error(`${file}: expected one passStringToWasm0`);
   s = s.replace(pass, "$1    if (realloc !== undefined && arg.length > 4096) return __crmPassLongString(arg, malloc, realloc);\n");
-  for (const m of ["check", "rights", "__checkManyBulk",
-                   "__checkScratch", "__rightsScratch", "static __scratchPtr"]) {
+  for (const m of ["check", "__checkManyBulk",
+                   "__checkScratch", "static __scratchPtr"]) {
     if (!new RegExp(`^    ${m}\\(`, "m").test(s)) throw new Error(`${file}: no Org method ${m}`);
   }
   if (!/^function getUint8ArrayMemory0\(\)/m.test(s)) throw new Error(`${file}: no getUint8ArrayMemory0 (used by the fast paths)`);

@@ -220,7 +220,6 @@ function __crmCheckManyGeneral(org, requests) {
 }
 {
     const slowCheck = Org.prototype.check;
-    const slowRights = Org.prototype.rights;
     Object.defineProperty(Org.prototype, "check", {
         configurable: true,
         writable: true,
@@ -231,8 +230,8 @@ function __crmCheckManyGeneral(org, requests) {
                 const mem = getUint8ArrayMemory0();
                 const ul = __crmPutId(mem, at, user);
                 const rl = __crmPutId(mem, at + ul, record);
-                const v = this.__checkScratch(ul, r, rl);
-                if (v >= 0) return v === 1;
+                const v = this.__checkScratch(ul, 1 << r, rl);
+                if (v >= 0) return v !== 0;
             }
             return slowCheck.call(this, user, right, record);
         },
@@ -246,12 +245,45 @@ function __crmCheckManyGeneral(org, requests) {
             if (at) {
                 const mem = getUint8ArrayMemory0();
                 const ul = __crmPutId(mem, at, user);
-                bits = this.__rightsScratch(ul, __crmPutId(mem, at + ul, record));
+                bits = this.__checkScratch(ul, 255, __crmPutId(mem, at + ul, record));
             }
-            if (bits < 0) return slowRights.call(this, user, record);
+            // the general way: check per right, which converts and looks the ids up as
+            // rights does (same errors, at /user and /record)
+            if (bits < 0) return __crmRights.filter((r) => this.check(user, r, record));
             const out = [];
             for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(__crmRights[i]);
             return out;
+        },
+    });
+    // canAppend: append on the child and appendTo on the parent (SPEC §2), by two checks.
+    // The engine's errors and order: the three arguments' types (user, child, parent), then
+    // an unknown user, child, parent; a check's /record is the child's or the parent's path.
+    const moved = (f, path) => {
+        try {
+            return f();
+        } catch (e) {
+            if (!(e instanceof PolicyError) || e.path !== "/record") throw e;
+            const first = e.errors[0];
+            throw __crmManyError(first.code, path, first.message, first.help);
+        }
+    };
+    Object.defineProperty(Org.prototype, "canAppend", {
+        configurable: true,
+        writable: true,
+        value: function canAppend(user, child, parent) {
+            if (!__crmIsId(user) || !__crmIsId(child)) moved(() => this.check(user, "append", child), "/child");
+            if (!__crmIsId(parent)) moved(() => this.check(user, "appendTo", parent), "/parent");
+            const append = moved(() => this.check(user, "append", child), "/child");
+            const appendTo = moved(() => this.check(user, "appendTo", parent), "/parent");
+            return append && appendTo;
+        },
+    });
+    // toJSON: the snapshot object, parsed from the canonical text.
+    Object.defineProperty(Org.prototype, "toJSON", {
+        configurable: true,
+        writable: true,
+        value: function toJSON() {
+            return JSON.parse(this.toJSONString());
         },
     });
     Object.defineProperty(Org.prototype, "checkMany", {

@@ -187,14 +187,26 @@ impl Org {
     /// Whether `user` holds `right` on `record`.
     #[inline]
     pub fn check(&self, user: &str, right: Right, record: &str) -> Result<bool, PolicyError> {
-        let (u, r, hot) = self.request(user, record)?;
-        Ok(decide::rights_hot(&self.st, u, r, hot, right.bit_set()).has(right))
+        Ok(self.rights_among(user, record, right.bit_set())?.has(right))
     }
 
     /// Every right `user` holds on `record`.
     pub fn rights(&self, user: &str, record: &str) -> Result<RightSet, PolicyError> {
+        self.rights_among(user, record, RightSet::FULL)
+    }
+
+    /// The rights of `want` that `user` holds on `record` (what [`Org::check`] and
+    /// [`Org::rights`] ask; one copy in the size-built wasm).
+    #[doc(hidden)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn rights_among(
+        &self,
+        user: &str,
+        record: &str,
+        want: RightSet,
+    ) -> Result<RightSet, PolicyError> {
         let (u, r, hot) = self.request(user, record)?;
-        Ok(decide::rights_hot(&self.st, u, r, hot, RightSet::FULL))
+        Ok(decide::rights_hot(&self.st, u, r, hot, want))
     }
 
     /// One decision per request, for bulk use.

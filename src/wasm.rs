@@ -115,13 +115,6 @@ extern "C" {
     fn new(message: &str, details: &JsValue) -> JsPolicyError;
 }
 
-#[wasm_bindgen]
-extern "C" {
-    /// `JSON.parse` of a JS string (js_sys's takes a Rust `&str`).
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsString) -> Result<JsValue, JsValue>;
-}
-
 /// Installed when the module is instantiated (the start function runs once, so no
 /// `Once`): panics (which the engine never means to raise) are logged to
 /// `console.error` with their message.
@@ -568,12 +561,6 @@ impl Org {
             .map_err(throw_all)
     }
 
-    /// The canonical snapshot as a plain object.
-    #[wasm_bindgen(js_name = toJSON)]
-    pub fn to_json(&self) -> JsResult<JsValue> {
-        json_parse(&self.to_json_string())
-    }
-
     /// The canonical snapshot as JSON text. Written in pieces of a few MB, each passed to
     /// JS as it is done, so the text is only ever in the JS heap, whose memory is given
     /// back, never all of it in wasm memory, which is not (it grew by 400 B a record,
@@ -612,18 +599,6 @@ impl Org {
         self.inner.check(&user, right, &record).map_err(throw_one)
     }
 
-    /// The rights `user` holds on `record`, in SPEC §1 order.
-    pub fn rights(&self, user: &JsValue, record: &JsValue) -> JsResult<Array> {
-        let user = id_arg(user, "/user", "a user")?;
-        let record = id_arg(record, "/record", "a record")?;
-        let set = self.inner.rights(&user, &record).map_err(throw_one)?;
-        Ok(set
-            .to_vec()
-            .iter()
-            .map(|r| JsValue::from_str(r.as_str()))
-            .collect())
-    }
-
     /// Address of the scratch buffer the JS fast paths write ids into
     /// ([`SCRATCH_BYTES`] bytes, allocated once and never moved); 0 if the thread-local
     /// cannot be reached (only while a thread exits, which the module's never does: the
@@ -642,27 +617,14 @@ impl Org {
             .unwrap_or(0)
     }
 
-    /// Fastest path of `check`: the user id is the first `user_len` bytes of the scratch
-    /// buffer, the record id the next `record_len`. 1 allowed, 0 denied, -1 when anything
-    /// is wrong (the JS glue then calls `check` again the general way for the exact error).
+    /// Fastest path of `check` and `rights`: the user id is the first `user_len` bytes of
+    /// the scratch buffer, the record id the next `record_len`; the rights of `want` (a
+    /// bitmask, bit i = the i-th right of SPEC §1) the user holds, or -1 when anything is
+    /// wrong (the JS glue then calls `check` the general way for the exact error).
     #[wasm_bindgen(js_name = __checkScratch)]
-    pub fn check_scratch(&self, user_len: usize, right: u8, record_len: usize) -> i32 {
-        let Some(&right) = Right::ALL.get(usize::from(right)) else {
-            return -1;
-        };
+    pub fn check_scratch(&self, user_len: usize, want: u8, record_len: usize) -> i32 {
         with_scratch_ids(user_len, record_len, |user, record| {
-            match self.inner.check(user, right, record) {
-                Ok(b) => i32::from(b),
-                Err(_) => -1,
-            }
-        })
-    }
-
-    /// Fastest path of `rights` (see `__checkScratch`): the bitmask, or -1.
-    #[wasm_bindgen(js_name = __rightsScratch)]
-    pub fn rights_scratch(&self, user_len: usize, record_len: usize) -> i32 {
-        with_scratch_ids(user_len, record_len, |user, record| {
-            match self.inner.rights(user, record) {
+            match self.inner.rights_among(user, record, crate::RightSet(want)) {
                 Ok(bits) => i32::from(bits.0),
                 Err(_) => -1,
             }
@@ -788,17 +750,6 @@ impl Org {
         };
         self.inner
             .can_create(&user, &table, owner.as_ref(), unit.as_deref())
-            .map_err(throw_one)
-    }
-
-    /// Whether `user` may append `child` to `parent`.
-    #[wasm_bindgen(js_name = canAppend)]
-    pub fn can_append(&self, user: &JsValue, child: &JsValue, parent: &JsValue) -> JsResult<bool> {
-        let user = id_arg(user, "/user", "a user")?;
-        let child = id_arg(child, "/child", "a record")?;
-        let parent = id_arg(parent, "/parent", "a record")?;
-        self.inner
-            .can_append(&user, &child, &parent)
             .map_err(throw_one)
     }
 

@@ -89,6 +89,19 @@ describe("decisions and queries", () => {
     assert.equal(org.canCreate("u1", "account", { owner: { user: "u3" } }), false);
     assert.equal(org.canCreate("u4", "account"), false);
     assert.equal(typeof org.canAppend("u1", "c1", "a1"), "boolean");
+    // append on the child and appendTo on the parent, each as check decides it
+    for (const u of ["u1", "u2", "u3", "u4"]) {
+      for (const [c, p] of [["c1", "a1"], ["a1", "c1"], ["a1", "a1"]]) {
+        assert.equal(org.canAppend(u, c, p), org.check(u, "append", c) && org.check(u, "appendTo", p), `${u} ${c} ${p}`);
+      }
+    }
+    // the arguments' types first (user, child, parent), then unknown ids in the same order
+    throwsPolicy(() => org.canAppend("zz", "c1", 5), "bad-type", "/parent");
+    throwsPolicy(() => org.canAppend("u1", 5, 6), "bad-type", "/child");
+    throwsPolicy(() => org.canAppend("zz", "zz", "zz"), "unknown-user", "/user");
+    throwsPolicy(() => org.canAppend("u1", "zz", "zz"), "unknown-record", "/child");
+    throwsPolicy(() => org.canAppend("u4", "c1", "zz"), "unknown-record", "/parent");
+    assert.deepEqual(org.toJSON(), JSON.parse(org.toJSONString()));
     org.free();
   });
 
