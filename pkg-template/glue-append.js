@@ -187,14 +187,15 @@ const __crmDescribe = (v) =>
     : Array.isArray(v) ? "an array"
     : typeof v === "object" ? "an object"
     : `a ${typeof v}`;
-function __crmManyError(code, path, message, help) {
+// A PolicyError with one problem, as the engine throws it.
+function __crmError(code, path, message, help) {
     const one = help === undefined ? { code, message, path } : { code, message, path, help };
     return new PolicyError(`${code} at ${path || "/"}: ${message}`, { code, path, help, errors: [one] });
 }
 const __crmArgAt = { "/user": "/0", "/right": "/1", "/record": "/2" };
 function __crmCheckManyGeneral(org, requests) {
     if (!Array.isArray(requests)) {
-        throw __crmManyError("bad-type", "", `expected an array of [user, right, record] requests, got ${__crmDescribe(requests)}`);
+        throw __crmError("bad-type", "", `expected an array of [user, right, record] requests, got ${__crmDescribe(requests)}`);
     }
     const n = requests.length;
     const one = (i, q) => {
@@ -203,13 +204,13 @@ function __crmCheckManyGeneral(org, requests) {
         } catch (e) {
             if (!(e instanceof PolicyError)) throw e;
             const first = e.errors[0];
-            throw __crmManyError(first.code, `/${i}${__crmArgAt[first.path] ?? first.path}`, first.message, first.help);
+            throw __crmError(first.code, `/${i}${__crmArgAt[first.path] ?? first.path}`, first.message, first.help);
         }
     };
     for (let i = 0; i < n; i++) {
         const q = requests[i];
         if (!Array.isArray(q) || q.length !== 3) {
-            throw __crmManyError("bad-type", `/${i}`, `expected a [user, right, record] request, got ${__crmDescribe(q)}`);
+            throw __crmError("bad-type", `/${i}`, `expected a [user, right, record] request, got ${__crmDescribe(q)}`);
         }
         // (check converts all three arguments before it looks an id up: this throws the type error)
         if (!__crmIsId(q[0]) || __crmRightOf(q[1]) < 0 || !__crmIsId(q[2])) one(i, q);
@@ -217,6 +218,61 @@ function __crmCheckManyGeneral(org, requests) {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = one(i, requests[i]) ? 1 : 0;
     return out;
+}
+// Snapshots and changesets go to wasm as JSON text: a string as it is, anything else
+// through JSON.stringify; what cannot be is a PolicyError at `path` (the snapshot's "",
+// a changeset's "/changes").
+const __crmMaxInput = 1 << 30;
+function __crmJsonText(v, what, path) {
+    let text = v;
+    if (typeof v !== "string") {
+        try {
+            text = JSON.stringify(v);
+        } catch (e) {
+            throw __crmError("bad-type", path, `${what} is not JSON-serialisable: ${e instanceof Error ? e.message : ""}`);
+        }
+    }
+    if (typeof text !== "string") {
+        throw __crmError("bad-type", path, `expected ${what} as an object or a JSON string, got ${__crmDescribe(v)}`);
+    }
+    if (text.length > __crmMaxInput) {
+        throw __crmError("limit-exceeded", path, `${what} has ${text.length} characters; the limit is ${__crmMaxInput} bytes`);
+    }
+    return text;
+}
+{
+    const fromText = Org.fromJSON;
+    Object.defineProperty(Org, "fromJSON", {
+        configurable: true,
+        writable: true,
+        value: function fromJSON(snapshot) {
+            return fromText.call(this, __crmJsonText(snapshot, "the snapshot", ""));
+        },
+    });
+    // (crm-policy/edge has no changes: its own glue replaces these three)
+    const changeset = "a changeset (an array of operations, or { changes: [...] })";
+    for (const name of ["validateChanges", "simulate", "apply"]) {
+        const withText = Org.prototype[name];
+        if (typeof withText !== "function") continue;
+        Object.defineProperty(Org.prototype, name, {
+            configurable: true,
+            writable: true,
+            value: {
+                [name](changes) {
+                    __crmPolicyLive(this);
+                    let text;
+                    try {
+                        text = __crmJsonText(changes, changeset, "/changes");
+                    } catch (e) {
+                        // validateChanges returns the problems; simulate and apply throw them
+                        if (name === "validateChanges" && e instanceof PolicyError) return e.errors;
+                        throw e;
+                    }
+                    return withText.call(this, text);
+                },
+            }[name],
+        });
+    }
 }
 {
     const slowCheck = Org.prototype.check;
@@ -264,7 +320,7 @@ function __crmCheckManyGeneral(org, requests) {
         } catch (e) {
             if (!(e instanceof PolicyError) || e.path !== "/record") throw e;
             const first = e.errors[0];
-            throw __crmManyError(first.code, path, first.message, first.help);
+            throw __crmError(first.code, path, first.message, first.help);
         }
     };
     Object.defineProperty(Org.prototype, "canAppend", {

@@ -348,62 +348,10 @@ fn principal_arg(v: &JsValue, path: &str) -> JsResult<Principal> {
     }
 }
 
-/// JSON text from a string or any JSON-serialisable value (stringified in JS).
-/// Errors are reported at `path` (`""` for a snapshot, `/changes` for a changeset).
-fn json_text(v: &JsValue, what: &str, path: &str) -> Result<String, PolicyError> {
-    let text: JsValue = if v.is_string() {
-        v.clone()
-    } else {
-        match JSON::stringify(v) {
-            Ok(s) => s.into(),
-            Err(e) => {
-                let why = e
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .unwrap_or_default();
-                return Err(PolicyError::new(
-                    "bad-type",
-                    path,
-                    format!("{what} is not JSON-serialisable: {why}"),
-                ));
-            }
-        }
-    };
-    match text.dyn_ref::<JsString>() {
-        Some(s) if (s.length() as usize) <= MAX_INPUT_BYTES => text.as_string().ok_or_else(|| {
-            PolicyError::new("bad-type", path, format!("{what} is not valid UTF-16 text"))
-        }),
-        Some(s) => Err(PolicyError::new(
-            "limit-exceeded",
-            path,
-            format!(
-                "{what} has {} characters; the limit is {MAX_INPUT_BYTES} bytes",
-                s.length()
-            ),
-        )),
-        None => Err(PolicyError::new(
-            "bad-type",
-            path,
-            crate::error::cat(
-                "expected ",
-                what,
-                " as an object or a JSON string, got ",
-                &describe(v),
-                "",
-                "",
-            ),
-        )),
-    }
-}
-
+/// A changeset from its JSON text (the glue stringifies a changeset given as an object).
 #[cfg(not(feature = "edge"))]
-fn changes_arg(v: &JsValue) -> Result<Vec<crate::Change>, Errors> {
-    let text = json_text(
-        v,
-        "a changeset (an array of operations, or { changes: [...] })",
-        "/changes",
-    )?;
-    Engine::parse_changes(&text)
+fn changes_arg(text: &str) -> Result<Vec<crate::Change>, Errors> {
+    Engine::parse_changes(text)
 }
 
 // ---------------------------------------------------------------------------
@@ -515,13 +463,13 @@ pub struct Org {
 #[cfg(not(feature = "demo-module"))]
 #[wasm_bindgen]
 impl Org {
-    /// Load a snapshot (a plain object or JSON text).
+    /// Load a snapshot from its JSON text (the glue stringifies a snapshot given as an
+    /// object, and reports what cannot be).
     #[wasm_bindgen(js_name = fromJSON)]
-    pub fn from_json(snapshot: &JsValue) -> JsResult<Org> {
-        let text = json_text(snapshot, "the snapshot", "").map_err(throw_one)?;
+    pub fn from_json(text: &str) -> JsResult<Org> {
         // (the compiled org of a generated snapshot takes about twice its text)
         headroom(text.len().saturating_mul(2));
-        Engine::from_json(&text)
+        Engine::from_json(text)
             .map(|inner| Org { inner })
             .map_err(throw_all)
     }
@@ -824,24 +772,24 @@ impl Org {
 #[cfg(not(any(feature = "edge", feature = "demo-module")))]
 #[wasm_bindgen]
 impl Org {
-    /// The errors the changeset would raise (an empty array when it is valid).
+    /// The errors the changeset (JSON text) would raise (an empty array when it is valid).
     #[wasm_bindgen(js_name = validateChanges)]
-    pub fn validate_changes(&mut self, changes: &JsValue) -> Array {
+    pub fn validate_changes(&mut self, changes: &str) -> Array {
         match changes_arg(changes) {
             Ok(changes) => error_array(&self.inner.validate_changes(&changes)),
             Err(errors) => error_array(&errors.0),
         }
     }
 
-    /// The impact of a changeset, changing nothing (SPEC §6).
-    pub fn simulate(&mut self, changes: &JsValue) -> JsResult<JsValue> {
+    /// The impact of a changeset (JSON text), changing nothing (SPEC §6).
+    pub fn simulate(&mut self, changes: &str) -> JsResult<JsValue> {
         headroom(changeset_room());
         let changes = changes_arg(changes).map_err(throw_all)?;
         to_js(&self.inner.simulate(&changes).map_err(throw_all)?)
     }
 
-    /// Apply a changeset as one version: `{ version }`; all or nothing.
-    pub fn apply(&mut self, changes: &JsValue) -> JsResult<JsValue> {
+    /// Apply a changeset (JSON text) as one version: `{ version }`; all or nothing.
+    pub fn apply(&mut self, changes: &str) -> JsResult<JsValue> {
         headroom(changeset_room());
         let changes = changes_arg(changes).map_err(throw_all)?;
         let version = self.inner.apply(changes).map_err(throw_all)?;
