@@ -374,10 +374,10 @@ for pair in "web/${NAME}_bg.wasm:${NAME}_bg.wasm" "demo-web/${NAME}_demo_bg.wasm
     "$WASM_OPT" "${OPT_PASSES[@]}" "${FEATURES[@]}" "$WORK/${pair%%:*}" -o "$WORK/opt.wasm"
     log "order_functions ${pair#*:}"
     order_functions "$WORK/opt.wasm" "$WORK/named.wasm"
-    "$WASM_OPT" --reorder-functions-by-name --strip-debug --strip-producers "${FEATURES[@]}" \
+    "$WASM_OPT" --reorder-functions-by-name --strip-debug --strip-producers --strip-target-features "${FEATURES[@]}" \
       "$WORK/named.wasm" -o "$PKG/${pair#*:}"
   else
-    "$WASM_OPT" "${OPT_PASSES[@]}" --reorder-functions-by-name --strip-debug --strip-producers \
+    "$WASM_OPT" "${OPT_PASSES[@]}" --reorder-functions-by-name --strip-debug --strip-producers --strip-target-features \
       "${FEATURES[@]}" "$WORK/${pair%%:*}" -o "$PKG/${pair#*:}"
   fi
 done

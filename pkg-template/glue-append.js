@@ -241,6 +241,18 @@ function __crmJsonText(v, what, path) {
     return text;
 }
 {
+    // fromBytes: a Uint8Array (a Node Buffer is one) or an ArrayBuffer, copied into wasm.
+    const fromBinary = Org.fromBytes;
+    Object.defineProperty(Org, "fromBytes", {
+        configurable: true,
+        writable: true,
+        value: function fromBytes(bytes) {
+            const view = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : null;
+            if (!view) throw __crmError("bad-type", "", `expected a Uint8Array or an ArrayBuffer, got ${__crmDescribe(bytes)}`);
+            if (view.length > __crmMaxInput) throw __crmError("limit-exceeded", "", "input too large");
+            return fromBinary.call(this, view);
+        },
+    });
     const fromText = Org.fromJSON;
     Object.defineProperty(Org, "fromJSON", {
         configurable: true,

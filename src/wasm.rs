@@ -14,12 +14,12 @@
 // `generateDemo`: the helpers of the `Org` class are unused there.
 #![cfg_attr(feature = "demo-module", allow(dead_code, unused_imports))]
 
-use js_sys::{Array, ArrayBuffer, JsString, Object, Reflect, Uint8Array, JSON};
+use js_sys::{Array, JsString, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::error::{Errors, PolicyError};
-use crate::limits::{MAX_ID_BYTES, MAX_INPUT_BYTES};
+use crate::limits::MAX_ID_BYTES;
 use crate::model::Principal;
 use crate::{Org as Engine, Right};
 
@@ -476,35 +476,11 @@ impl Org {
 
     /// Load the compact binary form written by `toBytes()`.
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &JsValue) -> JsResult<Org> {
-        let data: Vec<u8> = if let Some(a) = bytes.dyn_ref::<Uint8Array>() {
-            if a.length() as usize > MAX_INPUT_BYTES {
-                return Err(throw_one(PolicyError::new(
-                    "limit-exceeded",
-                    "",
-                    "input too large",
-                )));
-            }
-            a.to_vec()
-        } else if let Some(b) = bytes.dyn_ref::<ArrayBuffer>() {
-            if b.byte_length() as usize > MAX_INPUT_BYTES {
-                return Err(throw_one(PolicyError::new(
-                    "limit-exceeded",
-                    "",
-                    "input too large",
-                )));
-            }
-            Uint8Array::new(b).to_vec()
-        } else {
-            return Err(bad_type(
-                "",
-                expected("a Uint8Array or an ArrayBuffer", bytes),
-            ));
-        };
+    pub fn from_bytes(data: &[u8]) -> JsResult<Org> {
         // (the compiled generated org took 9.8 times its compact form; 8 stays under that
         // for orgs whose sections compress less, the rest then grown as needed)
         headroom(data.len().saturating_mul(8));
-        Engine::from_bytes(&data)
+        Engine::from_bytes(data)
             .map(|inner| Org { inner })
             .map_err(throw_all)
     }
