@@ -382,6 +382,69 @@ for pair in "web/${NAME}_bg.wasm:${NAME}_bg.wasm" "demo-web/${NAME}_demo_bg.wasm
   fi
 done
 
+# The wasm's imports by short names: wasm-bindgen names each JS function the module
+# imports after the function and a 16-digit hash (`__wbg_get_2080c49015e35254`), some 40
+# bytes of which the hash does not compress; each is renamed `_$0`, `_$1`, … (in import
+# order) in the .wasm and in every glue file of that module, where the old name stands
+# as a whole word (an object key, an export). −0.7 KB raw, −0.3 KB gzipped. A glue file
+# that already holds a new name, or an old name found in none of them, is an error.
+short_imports() {
+  node - "$@" <<'EOF_SHORT'
+const fs = require("node:fs");
+const [wasmFile, ...glues] = process.argv.slice(2);
+const b = fs.readFileSync(wasmFile);
+let i = 8;
+const leb = () => { let r = 0, s = 0, x; do { x = b[i++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80); return r; };
+const put = (v) => { const o = []; do { const x = v & 0x7f; v = Math.floor(v / 128); o.push(v ? x | 0x80 : x); } while (v); return Buffer.from(o); };
+const str = (s) => { const x = Buffer.from(s); return Buffer.concat([put(x.length), x]); };
+const out = [b.subarray(0, 8)];
+const renamed = new Map();
+while (i < b.length) {
+  const start = i, id = b[i++], len = leb(), end = i + len;
+  if (id !== 2) { out.push(b.subarray(start, end)); i = end; continue; }
+  const items = [];
+  for (let k = leb(); k > 0; k--) {
+    const m = b.toString("utf8", i + 1, i + 1 + b[i]); // (module names are short: one-byte length)
+    const mlen = leb(); i += mlen;
+    const nlen = leb(); const name = b.toString("utf8", i, i + nlen); i += nlen;
+    const descStart = i, kind = b[i++];
+    if (kind === 0) leb();
+    else if (kind === 1 || kind === 2) { if (kind === 1) i++; const flags = leb(); leb(); if (flags & 1) leb(); }
+    else if (kind === 3) i += 2;
+    else throw new Error(`${wasmFile}: import kind ${kind}`);
+    let next = name;
+    if (m.endsWith("_bg.js")) {
+      next = `_$${renamed.size.toString(36)}`;
+      renamed.set(name, next);
+    }
+    items.push(Buffer.concat([str(m), str(next), b.subarray(descStart, i)]));
+  }
+  if (i !== end) throw new Error(`${wasmFile}: the import section does not add up`);
+  const body = Buffer.concat([put(items.length), ...items]);
+  out.push(Buffer.from([2]), put(body.length), body);
+}
+const texts = glues.map((f) => fs.readFileSync(f, "utf8"));
+for (const next of renamed.values()) {
+  for (const [k, t] of texts.entries()) if (t.includes(next)) throw new Error(`${glues[k]} already holds ${next}`);
+}
+const word = (name) => new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`, "g");
+for (const [name, next] of renamed) {
+  let found = 0;
+  for (const [k, t] of texts.entries()) {
+    const re = word(name);
+    found += (t.match(re) || []).length;
+    texts[k] = t.replace(re, next);
+  }
+  if (found === 0) throw new Error(`${wasmFile}: the import ${name} is in no glue file`);
+}
+texts.forEach((t, k) => fs.writeFileSync(glues[k], t));
+fs.writeFileSync(wasmFile, Buffer.concat(out));
+EOF_SHORT
+}
+short_imports "$PKG/${NAME}_bg.wasm" "$PKG/$NAME.js" "$PKG/${NAME}_bg.js" "$PKG/node.cjs"
+short_imports "$PKG/edge/${NAME}_edge_bg.wasm" "$PKG/edge/${NAME}_edge.js" "$PKG/edge/${NAME}_edge_bg.js" "$PKG/edge/node.cjs"
+short_imports "$PKG/${NAME}_demo_bg.wasm" "$PKG/${NAME}_demo.js" "$PKG/demo.cjs"
+
 # package.json: the template with the crate's version.
 VERSION=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 node - "$TEMPLATE/package.json" "$PKG/package.json" "$VERSION" <<'EOF'
