@@ -219,6 +219,22 @@ function __crmCheckManyGeneral(org, requests) {
     for (let i = 0; i < n; i++) out[i] = one(i, requests[i]) ? 1 : 0;
     return out;
 }
+// An options object whose keys are all in `allowed` (undefined or null: none), as the
+// engine checked it: anything but an object is bad-type at "", an unknown key
+// unknown-field at its pointer; the values go to wasm, which converts them.
+function __crmOptions(v, allowed) {
+    if (v === undefined || v === null) return {};
+    if (typeof v !== "object" || Array.isArray(v)) {
+        throw __crmError("bad-type", "", `expected an options object, got ${__crmDescribe(v)}`);
+    }
+    for (const key of Object.keys(v)) {
+        if (!allowed.includes(key)) {
+            const at = `/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+            throw __crmError("unknown-field", at, `unknown option \`${key}\``, `the options are: ${allowed.join(", ")}`);
+        }
+    }
+    return v;
+}
 // Snapshots and changesets go to wasm as JSON text: a string as it is, anything else
 // through JSON.stringify; what cannot be is a PolicyError at `path` (the snapshot's "",
 // a changeset's "/changes").
@@ -344,6 +360,29 @@ function __crmJsonText(v, what, path) {
             const append = moved(() => this.check(user, "append", child), "/child");
             const appendTo = moved(() => this.check(user, "appendTo", parent), "/parent");
             return append && appendTo;
+        },
+    });
+    // canCreate and accessibleRecords: the options' values as arguments. Their first
+    // arguments are converted first, as the engine did (a wrong one is reported before the
+    // options are looked at), then the options object, then its values (in wasm).
+    const canCreateWith = Org.prototype.canCreate;
+    Object.defineProperty(Org.prototype, "canCreate", {
+        configurable: true,
+        writable: true,
+        value: function canCreate(user, table, options) {
+            if (!__crmIsId(user) || !__crmIsId(table)) return canCreateWith.call(this, user, table);
+            const o = __crmOptions(options, ["owner", "businessUnit"]);
+            return canCreateWith.call(this, user, table, o.owner, o.businessUnit);
+        },
+    });
+    const accessibleWith = Org.prototype.accessibleRecords;
+    Object.defineProperty(Org.prototype, "accessibleRecords", {
+        configurable: true,
+        writable: true,
+        value: function accessibleRecords(user, right, options) {
+            if (!__crmIsId(user) || __crmRightOf(right) < 0) return accessibleWith.call(this, user, right);
+            const o = __crmOptions(options, ["table", "offset", "limit"]);
+            return accessibleWith.call(this, user, right, o.table, o.offset, o.limit);
         },
     });
     // toJSON: the snapshot object, parsed from the canonical text.

@@ -264,39 +264,6 @@ fn right_arg(v: &JsValue, path: &str) -> JsResult<Right> {
     right_value(v).map_err(|e| throw_one(e.under(path)))
 }
 
-/// An optional options object: `undefined`/`null` or a plain object whose keys are all in `allowed`.
-fn options_arg(v: &JsValue, allowed: &[&str]) -> JsResult<Option<Object>> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    if !v.is_object() || Array::is_array(v) || v.is_function() {
-        return Err(bad_type("", expected("an options object", v)));
-    }
-    let obj: Object = v.clone().unchecked_into();
-    for key in Object::keys(&obj).iter() {
-        let name = key.as_string().unwrap_or_default();
-        if !allowed.contains(&name.as_str()) {
-            return Err(throw_one(
-                PolicyError::new(
-                    "unknown-field",
-                    format!("/{}", crate::error::pointer_token(&name)),
-                    format!("unknown option `{name}`"),
-                )
-                .with_help(format!("the options are: {}", allowed.join(", "))),
-            ));
-        }
-    }
-    Ok(Some(obj))
-}
-
-/// A field of an options object (`undefined` when absent).
-fn field(obj: &Option<Object>, key: &str) -> JsValue {
-    match obj {
-        Some(o) => Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED),
-        None => JsValue::UNDEFINED,
-    }
-}
-
 fn absent(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
@@ -654,23 +621,28 @@ impl Org {
         )
     }
 
-    /// Whether `user` may create a record of `table` (options `{ owner, businessUnit }`).
+    /// Whether `user` may create a record of `table`, with this owner and business unit
+    /// (`undefined` or `null`: the defaults). The glue takes them out of the options
+    /// object `{ owner, businessUnit }`, whose shape it checks.
     #[wasm_bindgen(js_name = canCreate)]
-    pub fn can_create(&self, user: &JsValue, table: &JsValue, options: &JsValue) -> JsResult<bool> {
+    pub fn can_create(
+        &self,
+        user: &JsValue,
+        table: &JsValue,
+        owner: &JsValue,
+        unit: &JsValue,
+    ) -> JsResult<bool> {
         let user = id_arg(user, "/user", "a user")?;
         let table = id_arg(table, "/table", "a table")?;
-        let opts = options_arg(options, &["owner", "businessUnit"])?;
-        let owner = field(&opts, "owner");
-        let owner = if absent(&owner) {
+        let owner = if absent(owner) {
             None
         } else {
-            Some(principal_arg(&owner, "/owner")?)
+            Some(principal_arg(owner, "/owner")?)
         };
-        let unit = field(&opts, "businessUnit");
-        let unit = if absent(&unit) {
+        let unit = if absent(unit) {
             None
         } else {
-            Some(id_arg(&unit, "/businessUnit", "a business unit")?)
+            Some(id_arg(unit, "/businessUnit", "a business unit")?)
         };
         self.inner
             .can_create(&user, &table, owner.as_ref(), unit.as_deref())
@@ -687,34 +659,34 @@ impl Org {
         ))
     }
 
-    /// The records on which `user` holds `right`: `{ total, records }` (options `{ table, offset, limit }`).
+    /// The records on which `user` holds `right`: `{ total, records }`, of one table, from
+    /// an offset, at most a limit (`undefined` or `null`: all tables, 0, no limit). The glue
+    /// takes them out of the options object `{ table, offset, limit }`, whose shape it checks.
     #[wasm_bindgen(js_name = accessibleRecords)]
     pub fn accessible_records(
         &self,
         user: &JsValue,
         right: &JsValue,
-        options: &JsValue,
+        table: &JsValue,
+        offset: &JsValue,
+        limit: &JsValue,
     ) -> JsResult<JsValue> {
         let user = id_arg(user, "/user", "a user")?;
         let right = right_arg(right, "/right")?;
-        let opts = options_arg(options, &["table", "offset", "limit"])?;
-        let table = field(&opts, "table");
-        let table = if absent(&table) {
+        let table = if absent(table) {
             None
         } else {
-            Some(id_arg(&table, "/table", "a table")?)
+            Some(id_arg(table, "/table", "a table")?)
         };
-        let offset = field(&opts, "offset");
-        let offset = if absent(&offset) {
+        let offset = if absent(offset) {
             0
         } else {
-            count_arg(&offset, "/offset")?
+            count_arg(offset, "/offset")?
         };
-        let limit = field(&opts, "limit");
-        let limit = if absent(&limit) {
+        let limit = if absent(limit) {
             None
         } else {
-            Some(count_arg(&limit, "/limit")?)
+            Some(count_arg(limit, "/limit")?)
         };
         let page = self
             .inner
