@@ -570,6 +570,12 @@ describe("errors", () => {
     throwsPolicy(() => org.canCreate("u1", "account", { owner: { user: "u1", team: "t1" } }), "bad-type", "/owner");
     throwsPolicy(() => org.canCreate("u1", "account", { businessUnit: 3 }), "bad-type", "/businessUnit");
     throwsPolicy(() => org.canCreate("u1", "account", { bussinessUnit: "sales" }), "unknown-field", "/bussinessUnit");
+    // the first arguments' types come before the options, the options before unknown ids
+    throwsPolicy(() => org.canCreate(5, "account", { bussinessUnit: "sales" }), "bad-type", "/user");
+    throwsPolicy(() => org.canCreate("nobody", "account", { "a/b": 1 }), "unknown-field", "/a~1b");
+    throwsPolicy(() => org.accessibleRecords("u1", "fly", { tabel: "account" }), "bad-right", "/right");
+    throwsPolicy(() => org.accessibleRecords("nobody", "read", []), "bad-type");
+    assert.deepEqual(org.accessibleRecords("u1", "read", null), org.accessibleRecords("u1", "read", {}));
     throwsPolicy(() => org.accessibleRecords("u1", "read", { offset: -1 }), "bad-type", "/offset");
     throwsPolicy(() => org.accessibleRecords("u1", "read", { limit: 1.5 }), "bad-type", "/limit");
     throwsPolicy(() => org.accessibleRecords("u1", "read", { limit: "10" }), "bad-type", "/limit");
