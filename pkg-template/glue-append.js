@@ -192,21 +192,30 @@ function __crmError(code, path, message, help) {
     const one = help === undefined ? { code, message, path } : { code, message, path, help };
     return new PolicyError(`${code} at ${path || "/"}: ${message}`, { code, path, help, errors: [one] });
 }
+// `f()`, with a PolicyError it throws moved to `pathOf(its path)` (thrown as it is when
+// that is undefined): the error of a call made on behalf of another, at the other's path.
+function __crmMoved(f, pathOf) {
+    try {
+        return f();
+    } catch (e) {
+        const path = e instanceof PolicyError ? pathOf(e.path) : undefined;
+        if (path === undefined) throw e;
+        const first = e.errors[0];
+        throw __crmError(first.code, path, first.message, first.help);
+    }
+}
+// Puts `fn` on `target` under its own name, as a class method is (writable, configurable,
+// not enumerable), in place of the generated one.
+function __crmDefine(target, fn) {
+    Object.defineProperty(target, fn.name, { configurable: true, writable: true, value: fn });
+}
 const __crmArgAt = { "/user": "/0", "/right": "/1", "/record": "/2" };
 function __crmCheckManyGeneral(org, requests) {
     if (!Array.isArray(requests)) {
         throw __crmError("bad-type", "", `expected an array of [user, right, record] requests, got ${__crmDescribe(requests)}`);
     }
     const n = requests.length;
-    const one = (i, q) => {
-        try {
-            return org.check(q[0], q[1], q[2]);
-        } catch (e) {
-            if (!(e instanceof PolicyError)) throw e;
-            const first = e.errors[0];
-            throw __crmError(first.code, `/${i}${__crmArgAt[first.path] ?? first.path}`, first.message, first.help);
-        }
-    };
+    const one = (i, q) => __crmMoved(() => org.check(q[0], q[1], q[2]), (path) => `/${i}${__crmArgAt[path] ?? path}`);
     for (let i = 0; i < n; i++) {
         const q = requests[i];
         if (!Array.isArray(q) || q.length !== 3) {
@@ -259,145 +268,97 @@ function __crmJsonText(v, what, path) {
 {
     // fromBytes: a Uint8Array (a Node Buffer is one) or an ArrayBuffer, copied into wasm.
     const fromBinary = Org.fromBytes;
-    Object.defineProperty(Org, "fromBytes", {
-        configurable: true,
-        writable: true,
-        value: function fromBytes(bytes) {
-            const view = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : null;
-            if (!view) throw __crmError("bad-type", "", `expected a Uint8Array or an ArrayBuffer, got ${__crmDescribe(bytes)}`);
-            if (view.length > __crmMaxInput) throw __crmError("limit-exceeded", "", "input too large");
-            return fromBinary.call(this, view);
-        },
+    __crmDefine(Org, function fromBytes(bytes) {
+        const view = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : null;
+        if (!view) throw __crmError("bad-type", "", `expected a Uint8Array or an ArrayBuffer, got ${__crmDescribe(bytes)}`);
+        if (view.length > __crmMaxInput) throw __crmError("limit-exceeded", "", "input too large");
+        return fromBinary.call(this, view);
     });
     const fromText = Org.fromJSON;
-    Object.defineProperty(Org, "fromJSON", {
-        configurable: true,
-        writable: true,
-        value: function fromJSON(snapshot) {
-            return fromText.call(this, __crmJsonText(snapshot, "the snapshot", ""));
-        },
+    __crmDefine(Org, function fromJSON(snapshot) {
+        return fromText.call(this, __crmJsonText(snapshot, "the snapshot", ""));
     });
     // (crm-policy/edge has no changes: its own glue replaces these three)
     const changeset = "a changeset (an array of operations, or { changes: [...] })";
     for (const name of ["validateChanges", "simulate", "apply"]) {
         const withText = Org.prototype[name];
         if (typeof withText !== "function") continue;
-        Object.defineProperty(Org.prototype, name, {
-            configurable: true,
-            writable: true,
-            value: {
-                [name](changes) {
-                    __crmPolicyLive(this);
-                    let text;
-                    try {
-                        text = __crmJsonText(changes, changeset, "/changes");
-                    } catch (e) {
-                        // validateChanges returns the problems; simulate and apply throw them
-                        if (name === "validateChanges" && e instanceof PolicyError) return e.errors;
-                        throw e;
-                    }
-                    return withText.call(this, text);
-                },
-            }[name],
-        });
+        __crmDefine(Org.prototype, {
+            [name](changes) {
+                __crmPolicyLive(this);
+                let text;
+                try {
+                    text = __crmJsonText(changes, changeset, "/changes");
+                } catch (e) {
+                    // validateChanges returns the problems; simulate and apply throw them
+                    if (name === "validateChanges" && e instanceof PolicyError) return e.errors;
+                    throw e;
+                }
+                return withText.call(this, text);
+            },
+        }[name]);
     }
 }
 {
     const slowCheck = Org.prototype.check;
-    Object.defineProperty(Org.prototype, "check", {
-        configurable: true,
-        writable: true,
-        value: function check(user, right, record) {
-            const r = __crmRightOf(right);
-            const at = r >= 0 && __crmIsId(user) && __crmIsId(record) ? __crmScratchAt() : 0;
-            if (at) {
-                const mem = getUint8ArrayMemory0();
-                const ul = __crmPutId(mem, at, user);
-                const rl = __crmPutId(mem, at + ul, record);
-                const v = this.__checkScratch(ul, 1 << r, rl);
-                if (v >= 0) return v !== 0;
-            }
-            return slowCheck.call(this, user, right, record);
-        },
+    __crmDefine(Org.prototype, function check(user, right, record) {
+        const r = __crmRightOf(right);
+        const at = r >= 0 && __crmIsId(user) && __crmIsId(record) ? __crmScratchAt() : 0;
+        if (at) {
+            const mem = getUint8ArrayMemory0();
+            const ul = __crmPutId(mem, at, user);
+            const rl = __crmPutId(mem, at + ul, record);
+            const v = this.__checkScratch(ul, 1 << r, rl);
+            if (v >= 0) return v !== 0;
+        }
+        return slowCheck.call(this, user, right, record);
     });
-    Object.defineProperty(Org.prototype, "rights", {
-        configurable: true,
-        writable: true,
-        value: function rights(user, record) {
-            const at = __crmIsId(user) && __crmIsId(record) ? __crmScratchAt() : 0;
-            let bits = -1;
-            if (at) {
-                const mem = getUint8ArrayMemory0();
-                const ul = __crmPutId(mem, at, user);
-                bits = this.__checkScratch(ul, 255, __crmPutId(mem, at + ul, record));
-            }
-            // the general way: check per right, which converts and looks the ids up as
-            // rights does (same errors, at /user and /record)
-            if (bits < 0) return __crmRights.filter((r) => this.check(user, r, record));
-            const out = [];
-            for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(__crmRights[i]);
-            return out;
-        },
+    __crmDefine(Org.prototype, function rights(user, record) {
+        const at = __crmIsId(user) && __crmIsId(record) ? __crmScratchAt() : 0;
+        let bits = -1;
+        if (at) {
+            const mem = getUint8ArrayMemory0();
+            const ul = __crmPutId(mem, at, user);
+            bits = this.__checkScratch(ul, 255, __crmPutId(mem, at + ul, record));
+        }
+        // the general way: check per right, which converts and looks the ids up as
+        // rights does (same errors, at /user and /record)
+        if (bits < 0) return __crmRights.filter((r) => this.check(user, r, record));
+        const out = [];
+        for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(__crmRights[i]);
+        return out;
     });
     // canAppend: append on the child and appendTo on the parent (SPEC §2), by two checks.
     // The engine's errors and order: the three arguments' types (user, child, parent), then
     // an unknown user, child, parent; a check's /record is the child's or the parent's path.
-    const moved = (f, path) => {
-        try {
-            return f();
-        } catch (e) {
-            if (!(e instanceof PolicyError) || e.path !== "/record") throw e;
-            const first = e.errors[0];
-            throw __crmError(first.code, path, first.message, first.help);
-        }
-    };
-    Object.defineProperty(Org.prototype, "canAppend", {
-        configurable: true,
-        writable: true,
-        value: function canAppend(user, child, parent) {
-            if (!__crmIsId(user) || !__crmIsId(child)) moved(() => this.check(user, "append", child), "/child");
-            if (!__crmIsId(parent)) moved(() => this.check(user, "appendTo", parent), "/parent");
-            const append = moved(() => this.check(user, "append", child), "/child");
-            const appendTo = moved(() => this.check(user, "appendTo", parent), "/parent");
-            return append && appendTo;
-        },
+    const moved = (f, to) => __crmMoved(f, (path) => (path === "/record" ? to : undefined));
+    __crmDefine(Org.prototype, function canAppend(user, child, parent) {
+        if (!__crmIsId(user) || !__crmIsId(child)) moved(() => this.check(user, "append", child), "/child");
+        if (!__crmIsId(parent)) moved(() => this.check(user, "appendTo", parent), "/parent");
+        const append = moved(() => this.check(user, "append", child), "/child");
+        const appendTo = moved(() => this.check(user, "appendTo", parent), "/parent");
+        return append && appendTo;
     });
     // canCreate and accessibleRecords: the options' values as arguments. Their first
     // arguments are converted first, as the engine did (a wrong one is reported before the
     // options are looked at), then the options object, then its values (in wasm).
     const canCreateWith = Org.prototype.canCreate;
-    Object.defineProperty(Org.prototype, "canCreate", {
-        configurable: true,
-        writable: true,
-        value: function canCreate(user, table, options) {
-            if (!__crmIsId(user) || !__crmIsId(table)) return canCreateWith.call(this, user, table);
-            const o = __crmOptions(options, ["owner", "businessUnit"]);
-            return canCreateWith.call(this, user, table, o.owner, o.businessUnit);
-        },
+    __crmDefine(Org.prototype, function canCreate(user, table, options) {
+        if (!__crmIsId(user) || !__crmIsId(table)) return canCreateWith.call(this, user, table);
+        const o = __crmOptions(options, ["owner", "businessUnit"]);
+        return canCreateWith.call(this, user, table, o.owner, o.businessUnit);
     });
     const accessibleWith = Org.prototype.accessibleRecords;
-    Object.defineProperty(Org.prototype, "accessibleRecords", {
-        configurable: true,
-        writable: true,
-        value: function accessibleRecords(user, right, options) {
-            if (!__crmIsId(user) || __crmRightOf(right) < 0) return accessibleWith.call(this, user, right);
-            const o = __crmOptions(options, ["table", "offset", "limit"]);
-            return accessibleWith.call(this, user, right, o.table, o.offset, o.limit);
-        },
+    __crmDefine(Org.prototype, function accessibleRecords(user, right, options) {
+        if (!__crmIsId(user) || __crmRightOf(right) < 0) return accessibleWith.call(this, user, right);
+        const o = __crmOptions(options, ["table", "offset", "limit"]);
+        return accessibleWith.call(this, user, right, o.table, o.offset, o.limit);
     });
     // toJSON: the snapshot object, parsed from the canonical text.
-    Object.defineProperty(Org.prototype, "toJSON", {
-        configurable: true,
-        writable: true,
-        value: function toJSON() {
-            return JSON.parse(this.toJSONString());
-        },
+    __crmDefine(Org.prototype, function toJSON() {
+        return JSON.parse(this.toJSONString());
     });
-    Object.defineProperty(Org.prototype, "checkMany", {
-        configurable: true,
-        writable: true,
-        value: function checkMany(requests) {
-            return (Array.isArray(requests) && __crmCheckManyBulk(this, requests)) || __crmCheckManyGeneral(this, requests);
-        },
+    __crmDefine(Org.prototype, function checkMany(requests) {
+        return (Array.isArray(requests) && __crmCheckManyBulk(this, requests)) || __crmCheckManyGeneral(this, requests);
     });
 }

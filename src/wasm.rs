@@ -315,12 +315,6 @@ fn principal_arg(v: &JsValue, path: &str) -> JsResult<Principal> {
     }
 }
 
-/// A changeset from its JSON text (the glue stringifies a changeset given as an object).
-#[cfg(not(feature = "edge"))]
-fn changes_arg(text: &str) -> Result<Vec<crate::Change>, Errors> {
-    Engine::parse_changes(text)
-}
-
 // ---------------------------------------------------------------------------
 // Memory
 
@@ -723,7 +717,7 @@ impl Org {
     /// The errors the changeset (JSON text) would raise (an empty array when it is valid).
     #[wasm_bindgen(js_name = validateChanges)]
     pub fn validate_changes(&mut self, changes: &str) -> Array {
-        match changes_arg(changes) {
+        match Engine::parse_changes(changes) {
             Ok(changes) => error_array(&self.inner.validate_changes(&changes)),
             Err(errors) => error_array(&errors.0),
         }
@@ -732,14 +726,14 @@ impl Org {
     /// The impact of a changeset (JSON text), changing nothing (SPEC §6).
     pub fn simulate(&mut self, changes: &str) -> JsResult<JsValue> {
         headroom(changeset_room());
-        let changes = changes_arg(changes).map_err(throw_all)?;
+        let changes = Engine::parse_changes(changes).map_err(throw_all)?;
         to_js(&self.inner.simulate(&changes).map_err(throw_all)?)
     }
 
     /// Apply a changeset (JSON text) as one version: `{ version }`; all or nothing.
     pub fn apply(&mut self, changes: &str) -> JsResult<JsValue> {
         headroom(changeset_room());
-        let changes = changes_arg(changes).map_err(throw_all)?;
+        let changes = Engine::parse_changes(changes).map_err(throw_all)?;
         let version = self.inner.apply(changes).map_err(throw_all)?;
         let out = Object::new();
         set(&out, "version", &JsValue::from_f64(version as f64));
