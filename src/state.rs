@@ -10,7 +10,7 @@ use crate::sort::SortTotal;
 use std::sync::Arc;
 
 use crate::access::{Level, RightSet};
-use crate::grants::UserGrants;
+use crate::grants::{TableGrants, UserGrants};
 use crate::model::{
     CascadeScope, DeleteCascade, HierarchyModel, Inheritance, Ownership, Settings, TeamKind,
 };
@@ -20,6 +20,10 @@ pub use crate::units::NONE;
 
 /// High bit marking a team in an encoded principal/owner.
 pub const TEAM_BIT: u32 = 1 << 31;
+
+/// Most rows of [`State::table_grants`] (users × tables; 12 bytes each, 25 MB): above, a
+/// decision reads the user's table grants from the user's compiled profile instead.
+pub const FLAT_GRANTS_MAX: usize = 1 << 21;
 
 /// Record flag: active (open).
 pub const ACTIVE: u8 = 1;
@@ -218,9 +222,25 @@ impl Interner {
         self.starts.reserve(n);
         self.text.reserve(bytes);
         let need = self.used.saturating_add(n);
-        if need.saturating_mul(4) > self.slots.len().saturating_mul(3) {
+        if Self::over_load(need, self.slots.len()) {
             self.rehash(need);
         }
+    }
+
+    /// Slots for `n` strings: twice as many, so the load is at most 1/2. A lookup then
+    /// reads the home slot's cache line and rarely another: at 3/4 (1.33 slots a string),
+    /// a found string sat 1.5 slots past its home on average and 3% of them 11 or more,
+    /// and on a million-record org the lines past the home line were most of the time of
+    /// a check in wasm (random reads, each a cache and TLB miss). 64 bytes a string.
+    #[inline(always)]
+    fn cap_for(n: usize) -> usize {
+        n.max(4).saturating_mul(2).saturating_add(1)
+    }
+
+    /// Whether `used` occupied slots overload a table of `cap` (more than half full).
+    #[inline(always)]
+    fn over_load(used: usize, cap: usize) -> bool {
+        used.saturating_mul(2) > cap
     }
 
     /// Number of strings pushed (deleted ones included).
@@ -255,7 +275,7 @@ impl Interner {
     /// Home slot of hash `h` in a table of `cap` slots: the high bits of a Fibonacci
     /// multiplication (so that similar ids, `acc-000001`, `acc-000002`, …, spread instead
     /// of clustering under linear probing), scaled to `cap` by a multiply-shift, so the
-    /// table needs no power-of-two size (1,000,000 ids take 1.33 M slots, not 2 M).
+    /// table needs no power-of-two size.
     #[inline(always)]
     fn home(h: u64, cap: usize) -> usize {
         let x = h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
@@ -342,6 +362,25 @@ impl Interner {
         (h, first)
     }
 
+    /// The hash of `s` (for [`Interner::touch_home`]).
+    #[inline(always)]
+    pub fn hash_of(&self, s: &str) -> u64 {
+        self.hash(s)
+    }
+
+    /// The first words of hash `h`'s home slot and of the slot two after it, in the next
+    /// cache line (`EMPTY` past the end): for [`Interner::find_hot_from`], the first, and
+    /// the second read only so that a lookup probing past its home's line finds that line
+    /// loaded. A batch does this for all its ids in a loop of its own (no hashing in it),
+    /// so that many of these reads are in flight at once.
+    #[inline(always)]
+    pub fn touch_home(&self, h: u64) -> (u32, u32) {
+        let slots: &[Slot] = &self.slots;
+        let home = Self::home(h, slots.len());
+        let word = |i: usize| slots.get(i).map_or(EMPTY, |x| x.idx);
+        (word(home), word(home + 2))
+    }
+
     /// Second half of a batched lookup ([`Interner::start_find`]): `(h, first)` must come
     /// from `start_find(s)` on this table, unchanged since.
     #[inline(always)]
@@ -385,8 +424,8 @@ impl Interner {
     }
 
     fn grow_for_one(&mut self) {
-        if (self.used + 1) * 4 > self.slots.len() * 3 {
-            // grow by a third at least, so pushes one by one stay amortised O(1)
+        if Self::over_load(self.used + 1, self.slots.len()) {
+            // (at least doubles, so pushes one by one stay amortised O(1))
             let live = (self.len() + 1).max(self.slots.len());
             self.rehash(live);
         }
@@ -394,8 +433,8 @@ impl Interner {
 
     /// Rebuild the table for at least `n` entries (tombstones dropped).
     fn rehash(&mut self, n: usize) {
-        // The load is at most 3/4 (any size: see `home`).
-        let cap = n.max(4) * 4 / 3 + 1;
+        // (any size: see `home`)
+        let cap = Self::cap_for(n);
         let old = std::mem::replace(
             &mut self.slots,
             crate::pages::PageVec::filled(EMPTY_SLOT, cap),
@@ -544,7 +583,7 @@ impl Interner {
         hot: &[RecordCore],
     ) -> (Interner, Vec<u32>, Vec<u32>) {
         let n = starts.len();
-        let cap = n.max(4) * 4 / 3 + 1;
+        let cap = Self::cap_for(n);
         let mut it = Interner {
             text,
             starts,
@@ -1121,6 +1160,13 @@ pub struct State {
     /// one compiled profile (10,000 generated users have about 1,400 distinct ones), so the
     /// profiles a decision reads stay in the processor's cache instead of one per user.
     pub grants: Vec<Arc<UserGrants>>,
+    /// Per user and table, at `u * tables + t`: `grants[u].table(t)`, what a decision reads
+    /// first (the privilege check denies most requests with it alone). One flat array, so a
+    /// check reads one slot of it instead of following a user's profile pointer and then
+    /// its table list (two more random reads; in wasm, with 4 KiB pages, each a TLB miss).
+    /// Written with `grants`, in [`State::refresh`]; empty when users × tables is over
+    /// [`FLAT_GRANTS_MAX`], and then read from `grants` ([`State::user_table`]).
+    pub table_grants: Vec<TableGrants>,
     /// Users whose grants must be recompiled.
     pub dirty_grants: Vec<u32>,
     /// Unit tree must be rebuilt.
@@ -1541,6 +1587,7 @@ impl State {
             shared_with: new_map(),
             access_team_records: new_map(),
             grants: Vec::new(),
+            table_grants: Vec::new(),
             dirty_grants: Vec::new(),
             dirty_tree: true,
             pending_members: None,
@@ -1613,6 +1660,26 @@ impl State {
             None => false,
         }
     }
+    /// User `u`'s grants on `table`, folded ([`State::table_grants`]; none for an unknown
+    /// user or table).
+    #[inline(always)]
+    pub fn user_table(&self, u: u32, table: u32) -> TableGrants {
+        let nt = self.tables.len();
+        if table as usize >= nt {
+            return TableGrants::default();
+        }
+        if self.table_grants.is_empty() {
+            return self
+                .grants
+                .get(u as usize)
+                .map(|g| g.table(table))
+                .unwrap_or_default();
+        }
+        self.table_grants
+            .get(u as usize * nt + table as usize)
+            .copied()
+            .unwrap_or_default()
+    }
     /// Whether user `u` has direct reports.
     #[inline(always)]
     pub fn has_reports(&self, u: u32) -> bool {
@@ -1664,7 +1731,12 @@ impl State {
     /// Shares of a record.
     #[inline]
     pub fn shares_of(&self, r: u32) -> &[ShareEntry] {
-        if self.records.core(r).flags & SHARED == 0 {
+        self.shares_with(r, self.records.core(r).flags)
+    }
+    /// [`State::shares_of`] given the record's flags.
+    #[inline]
+    pub fn shares_with(&self, r: u32, flags: u8) -> &[ShareEntry] {
+        if flags & SHARED == 0 {
             return &[];
         }
         self.shares.get(&r).map(Vec::as_slice).unwrap_or(&[])
@@ -1672,7 +1744,12 @@ impl State {
     /// Access teams of a record.
     #[inline]
     pub fn access_teams_of(&self, r: u32) -> &[AccessTeamEntry] {
-        if self.records.core(r).flags & HAS_ACCESS_TEAMS == 0 {
+        self.access_teams_with(r, self.records.core(r).flags)
+    }
+    /// [`State::access_teams_of`] given the record's flags.
+    #[inline]
+    pub fn access_teams_with(&self, r: u32, flags: u8) -> &[AccessTeamEntry] {
+        if flags & HAS_ACCESS_TEAMS == 0 {
             return &[];
         }
         self.access_teams.get(&r).map(Vec::as_slice).unwrap_or(&[])
@@ -2431,6 +2508,7 @@ impl State {
         self.reports.truncate(last);
         self.owned_by_user.truncate(last);
         self.grants.truncate(last);
+        self.table_grants.truncate(last * self.tables.len());
         self.dirty_grants.retain(|&x| x != u);
     }
 
@@ -2553,7 +2631,7 @@ impl State {
             let mut memo: Map<crate::grants::GrantKey, Arc<UserGrants>> = new_map();
             let mut profiles: crate::map::Set<Arc<UserGrants>> = crate::map::Set::new();
             let mut prev: Option<(crate::grants::GrantKey, Arc<UserGrants>)> = None;
-            for u in dirty {
+            for &u in &dirty {
                 let key = crate::grants::grant_key(self, u);
                 let shared = match &prev {
                     Some((k, g)) if *k == key => Arc::clone(g),
@@ -2582,6 +2660,37 @@ impl State {
                     *s = shared;
                 }
             }
+            self.sync_table_grants(&dirty);
+        }
+    }
+
+    /// Brings [`State::table_grants`] up to date after the grants of `dirty` were
+    /// compiled: their rows are written (all rows when the array was empty), or the array
+    /// is dropped when users × tables is over [`FLAT_GRANTS_MAX`].
+    fn sync_table_grants(&mut self, dirty: &[u32]) {
+        let nt = self.tables.len();
+        let rows = self
+            .users
+            .len()
+            .checked_mul(nt)
+            .filter(|&n| n <= FLAT_GRANTS_MAX);
+        let Some(rows) = rows else {
+            self.table_grants = Vec::new();
+            return;
+        };
+        let all = self.table_grants.is_empty();
+        self.table_grants.resize(rows, TableGrants::default());
+        let mut write = |u: usize| {
+            let Some(g) = self.grants.get(u) else { return };
+            let row = self.table_grants.iter_mut().skip(u * nt).take(nt);
+            for (t, x) in row.enumerate() {
+                *x = g.table(t as u32);
+            }
+        };
+        if all {
+            (0..self.users.len()).for_each(&mut write);
+        } else {
+            dirty.iter().for_each(|&u| write(u as usize));
         }
     }
 
@@ -2696,7 +2805,7 @@ mod tests {
             let mut starts = Vec::new();
             let mut core = Vec::new();
             // the first strings have homes at the end of the table: their group wraps around
-            let cap = (n.max(4) * 4 / 3 + 1) as usize;
+            let cap = Interner::cap_for(n as usize);
             let probe = Interner::default();
             let mut strs: Vec<String> = Vec::new();
             let mut last = (0..)

@@ -323,6 +323,18 @@ proptest! {
         }
         let mine = all_rights(&org);
         prop_assert_eq!(&mine, &all_rights(&reloaded), "the mutated org decides unlike its reload\napplied state:\n{}\n{}", after_json, cx);
+        // the flat copy of the table grants a decision reads is the compiled profiles' (both
+        // ways: from the copy, and from the profiles when the copy is dropped)
+        let mut st = org.state().clone();
+        for pass in 0..2 {
+            for u in 0..st.users.len() as u32 {
+                for t in 0..st.tables.len() as u32 {
+                    prop_assert_eq!(st.user_table(u, t), st.grants[u as usize].table(t), "table grants of user {} on table {} (pass {})\n{}", u, t, pass, cx);
+                }
+            }
+            st.table_grants.clear();
+        }
+        prop_assert!(org.state().table_grants.len() == org.state().users.len() * org.state().tables.len());
         let value: Value = serde_json::from_str(&after_json).unwrap();
         for ((u, r), bits) in &mine {
             let want = reference::rights(&value, u, r);
