@@ -3,7 +3,7 @@
 //! all eight rights computed in one pass as a bitmask.
 
 use crate::access::{Right, RightSet};
-use crate::grants::{Grant, TableGrants, UserGrants, REACH_DEEP, REACH_LOCAL, REACH_TEAM};
+use crate::grants::{Grant, Reach, TableGrants, UserTable, REACH_DEEP, REACH_LOCAL, REACH_TEAM};
 use crate::model::Principal;
 use crate::state::{as_team, as_user, Hot, State, NONE, SHARED_ABOVE, SHARING};
 
@@ -101,7 +101,18 @@ pub fn owner_depth_rights(
         return RightSet::EMPTY;
     };
     let tg = g.table(table);
-    owner_depth_in(st, u, g, tg, table, owner, unit, want.0 & tg.any)
+    let want = want.0 & tg.any;
+    owner_depth_in(
+        st,
+        u,
+        tg.global,
+        tg.personal,
+        g.reach(tg),
+        table,
+        owner,
+        unit,
+        want,
+    )
 }
 
 /// [`owner_depth_rights`] with the user's grants on the table at hand; `want` holds only
@@ -111,8 +122,9 @@ pub fn owner_depth_rights(
 fn owner_depth_in(
     st: &State,
     u: u32,
-    g: &UserGrants,
-    tg: TableGrants,
+    global: u8,
+    personal: u8,
+    reach: &[Reach],
     table: u32,
     owner: u32,
     unit: u32,
@@ -121,14 +133,14 @@ fn owner_depth_in(
     if want == 0 || st.org_owned(table) {
         return RightSet(want);
     }
-    let mut got = want & tg.global;
-    if want & tg.personal & !got != 0 && owner != NONE && st.names_user(owner, u) {
-        got |= want & tg.personal;
+    let mut got = want & global;
+    if want & personal & !got != 0 && owner != NONE && st.names_user(owner, u) {
+        got |= want & personal;
     }
     if want & !got == 0 {
         return RightSet(got);
     }
-    for e in g.reach(tg) {
+    for e in reach {
         let rest = want & !got;
         if e.rights & rest == 0 {
             continue;
@@ -187,7 +199,7 @@ pub fn rights_read(
     u: u32,
     r: u32,
     hot: Hot,
-    tg: TableGrants,
+    tg: UserTable,
     want: RightSet,
 ) -> RightSet {
     rights_with(st, u, r, hot, tg, want, &mut Walk)
@@ -220,7 +232,7 @@ fn rights_with(
     u: u32,
     r: u32,
     rec: Hot,
-    tg: TableGrants,
+    tg: UserTable,
     want: RightSet,
     chain: &mut impl Chain,
 ) -> RightSet {
@@ -234,15 +246,26 @@ fn rights_with(
     }
     let table = u32::from(rec.table);
     let (owner, unit) = (rec.owner, rec.unit);
-    let Some(g) = st.grants.get(u as usize) else {
-        return RightSet::EMPTY;
-    };
-    let got = owner_depth_in(st, u, g, tg, table, owner, unit, privileged);
+    let reach = tg.reach(table, || st.grants.get(u as usize).map(|g| &**g));
+    let got = owner_depth_in(
+        st,
+        u,
+        tg.global,
+        tg.personal,
+        reach,
+        table,
+        owner,
+        unit,
+        privileged,
+    );
     let rest = privileged & !got.0 & !Right::Create.bit();
     if rest == 0 || st.org_owned(table) {
         return got;
     }
-    let cov = Coverage::of(tg, RightSet(rest));
+    let cov = Coverage {
+        privileged: RightSet(rest & tg.any),
+        personal: RightSet(rest & tg.personal),
+    };
     let shared = rec.flags & SHARING != 0;
     let mut got = got;
     if shared {

@@ -53,7 +53,7 @@ pub struct TableGrants {
 
 /// The part of a table's grants that depends on the record: a local or deep grant by its
 /// anchor, or the team-scoped grants of one team (records the team owns, shares to it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Reach {
     /// [`REACH_LOCAL`], [`REACH_DEEP`] or [`REACH_TEAM`].
     pub kind: u8,
@@ -61,6 +61,54 @@ pub struct Reach {
     pub rights: u8,
     /// The anchor unit (local, deep) or the team (team-scoped).
     pub key: u32,
+}
+
+/// A user's grants on one table as a check reads them first: the masks of [`TableGrants`]
+/// and, when the table has at most one [`Reach`] entry (97% of the generated orgs' users
+/// and tables), that entry too; a copy per user and table is [`crate::state::State::table_grants`],
+/// so that most checks read nothing else of the user's grants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserTable {
+    /// [`TableGrants::any`].
+    pub any: u8,
+    /// [`TableGrants::personal`].
+    pub personal: u8,
+    /// [`TableGrants::global`].
+    pub global: u8,
+    /// How many [`Reach`] entries the table has: 0, 1 (`first`), or 2 for more (then
+    /// they are read from the user's [`UserGrants`]).
+    reach: u8,
+    /// The first [`Reach`] entry (when `reach` is 1).
+    first: Reach,
+}
+
+impl UserTable {
+    /// The user's grants `g` on `table`.
+    pub fn of(g: &UserGrants, table: u32) -> UserTable {
+        let t = g.table(table);
+        let list = g.reach(t);
+        UserTable {
+            any: t.any,
+            personal: t.personal,
+            global: t.global,
+            reach: list.len().min(2) as u8,
+            first: list.first().copied().unwrap_or_default(),
+        }
+    }
+
+    /// The table's [`Reach`] entries: the one kept here, or `g()`'s (the user's grants).
+    #[inline(always)]
+    pub fn reach<'a>(
+        &'a self,
+        table: u32,
+        g: impl FnOnce() -> Option<&'a UserGrants>,
+    ) -> &'a [Reach] {
+        match self.reach {
+            0 => &[],
+            1 => std::slice::from_ref(&self.first),
+            _ => g().map_or(&[], |g| g.reach(g.table(table))),
+        }
+    }
 }
 
 /// [`Reach::kind`]: records whose owning unit is the anchor.

@@ -218,7 +218,7 @@ impl Org {
         let mut bad_user = None;
         for (i, &(u, right, r)) in requests.iter().enumerate() {
             match self.st.user_ids.get(u) {
-                Some(&u) => resolved.push((u, right, r)),
+                Some(&u) => resolved.push((u, right, r.as_bytes())),
                 None => {
                     bad_user = Some(i);
                     break;
@@ -231,7 +231,7 @@ impl Org {
             ..e
         };
         if let Err(i) = self.check_resolved(&resolved, &mut out) {
-            let record = resolved.get(i).map_or("", |q| q.2);
+            let record = requests.get(i).map_or("", |q| q.2);
             return Err(at(i, 2, unknown_record(record, "/record")));
         }
         if let Some(i) = bad_user {
@@ -242,19 +242,22 @@ impl Org {
     }
 
     /// One decision per request whose user is already resolved to its index (as
-    /// `state().user_ids` gives it), appended to `out`; `Err(i)` when the record of request
-    /// `i` does not exist (the decisions before it are in `out`).
+    /// `state().user_ids` gives it) and whose record id is given as its UTF-8 bytes (bytes
+    /// that are not UTF-8 name no record), appended to `out`; `Err(i)` when the record of
+    /// request `i` does not exist (the decisions before it are in `out`).
     ///
-    /// Requests are taken in blocks of 32, in three passes: the record ids are hashed and
-    /// the first word of each one's home slot is read ([`state::Interner::start_find`]);
-    /// then every lookup is finished; then the block is decided. The first pass has only
-    /// independent loads, so the processor overlaps the block's cache misses instead of
+    /// Requests are taken in blocks of 64, in passes: the record ids are hashed; the first
+    /// word of each one's home slot is read, and a word of the next cache line
+    /// ([`state::Interner::touch_home`]); every lookup is finished; each request's user's
+    /// grants on the record's table are read ([`State::user_table`]); then the block is
+    /// decided. The reading passes have only independent loads and nothing else, so the
+    /// processor has many of the block's cache misses in flight at once instead of
     /// waiting for each in turn (on a million-record org, most of a single check is that
-    /// miss).
+    /// miss, and in wasm a TLB miss with it).
     #[doc(hidden)]
     pub fn check_resolved(
         &self,
-        requests: &[(u32, Right, &str)],
+        requests: &[(u32, Right, &[u8])],
         out: &mut Vec<bool>,
     ) -> Result<(), usize> {
         const BLOCK: usize = 64;
@@ -262,7 +265,7 @@ impl Org {
         let ids = &st.records.ids;
         let mut started = [(0u64, 0u32); BLOCK];
         let mut found: Vec<(u32, state::Hot)> = Vec::with_capacity(BLOCK);
-        let mut tables = [grants::TableGrants::default(); BLOCK];
+        let mut tables = [grants::UserTable::default(); BLOCK];
         for (b, block) in requests.chunks(BLOCK).enumerate() {
             for (s, (_, _, r)) in started.iter_mut().zip(block) {
                 s.0 = ids.hash_of(r);

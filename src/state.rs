@@ -10,7 +10,7 @@ use crate::sort::SortTotal;
 use std::sync::Arc;
 
 use crate::access::{Level, RightSet};
-use crate::grants::{TableGrants, UserGrants};
+use crate::grants::{UserGrants, UserTable};
 use crate::model::{
     CascadeScope, DeleteCascade, HierarchyModel, Inheritance, Ownership, Settings, TeamKind,
 };
@@ -268,8 +268,8 @@ impl Interner {
     }
 
     #[inline(always)]
-    fn hash(&self, s: &str) -> u64 {
-        crate::ids::hash_id(&self.hasher, s.as_bytes())
+    fn hash(&self, s: &[u8]) -> u64 {
+        crate::ids::hash_id(&self.hasher, s)
     }
 
     /// Home slot of hash `h` in a table of `cap` slots: the high bits of a Fibonacci
@@ -295,10 +295,9 @@ impl Interner {
     /// The slot position holding `s`, or the first free position on its probe sequence.
     /// (One copy in the size-built wasm, inlined natively.)
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn probe(&self, h: u64, s: &str) -> (usize, Option<usize>) {
+    fn probe(&self, h: u64, b: &[u8]) -> (usize, Option<usize>) {
         let slots: &[Slot] = &self.slots;
         let cap = slots.len();
-        let b = s.as_bytes();
         let (klen, key) = Slot::key_of(b, h, 0);
         let tag = h as u32;
         let mut pos = Self::home(h, cap);
@@ -343,7 +342,7 @@ impl Interner {
         if slots.is_empty() {
             return None;
         }
-        let (_, found) = self.probe(self.hash(s), s);
+        let (_, found) = self.probe(self.hash(s.as_bytes()), s.as_bytes());
         let slot = slots.get(found?)?;
         Some((slot.idx, slot.hot()))
     }
@@ -355,7 +354,7 @@ impl Interner {
     #[inline(always)]
     pub fn start_find(&self, s: &str) -> (u64, u32) {
         let slots: &[Slot] = &self.slots;
-        let h = self.hash(s);
+        let h = self.hash(s.as_bytes());
         let first = slots
             .get(Self::home(h, slots.len()))
             .map_or(EMPTY, |x| x.idx);
@@ -364,7 +363,7 @@ impl Interner {
 
     /// The hash of `s` (for [`Interner::touch_home`]).
     #[inline(always)]
-    pub fn hash_of(&self, s: &str) -> u64 {
+    pub fn hash_of(&self, s: &[u8]) -> u64 {
         self.hash(s)
     }
 
@@ -384,7 +383,7 @@ impl Interner {
     /// Second half of a batched lookup ([`Interner::start_find`]): `(h, first)` must come
     /// from `start_find(s)` on this table, unchanged since.
     #[inline(always)]
-    pub fn find_hot_from(&self, s: &str, (h, first): (u64, u32)) -> Option<(u32, Hot)> {
+    pub fn find_hot_from(&self, s: &[u8], (h, first): (u64, u32)) -> Option<(u32, Hot)> {
         if first == EMPTY {
             return None;
         }
@@ -412,8 +411,8 @@ impl Interner {
         let start = u32::try_from(self.text.len()).ok()?;
         u32::try_from(self.text.len() + s.len()).ok()?;
         self.grow_for_one();
-        let h = self.hash(s);
-        let (pos, found) = self.probe(h, s);
+        let h = self.hash(s.as_bytes());
+        let (pos, found) = self.probe(h, s.as_bytes());
         if let Some(at) = found {
             return Some(Err(self.slots.get(at).map_or(EMPTY, |x| x.idx)));
         }
@@ -445,7 +444,7 @@ impl Interner {
             if slot.idx == EMPTY || slot.idx == TOMBSTONE {
                 continue;
             }
-            let h = self.hash(self.get_str(slot.idx));
+            let h = self.hash(self.get_str(slot.idx).as_bytes());
             let mut pos = Self::home(h, cap);
             while self.slots.get(pos).is_some_and(|x| x.idx != EMPTY) {
                 pos = Self::next(pos, cap);
@@ -464,8 +463,8 @@ impl Interner {
         };
         self.grow_for_one();
         let s = self.get_str(i);
-        let h = self.hash(s);
-        let (pos, found) = self.probe(h, s);
+        let h = self.hash(s.as_bytes());
+        let (pos, found) = self.probe(h, s.as_bytes());
         if let Some(at) = found {
             self.last = (i, at);
             return;
@@ -509,7 +508,7 @@ impl Interner {
             return None;
         }
         let s = self.get_str(i);
-        let (_, found) = self.probe(self.hash(s), s);
+        let (_, found) = self.probe(self.hash(s.as_bytes()), s.as_bytes());
         found.filter(|&at| self.slots.get(at).is_some_and(|x| x.idx == i))
     }
 
@@ -1160,13 +1159,15 @@ pub struct State {
     /// one compiled profile (10,000 generated users have about 1,400 distinct ones), so the
     /// profiles a decision reads stay in the processor's cache instead of one per user.
     pub grants: Vec<Arc<UserGrants>>,
-    /// Per user and table, at `u * tables + t`: `grants[u].table(t)`, what a decision reads
-    /// first (the privilege check denies most requests with it alone). One flat array, so a
-    /// check reads one slot of it instead of following a user's profile pointer and then
-    /// its table list (two more random reads; in wasm, with 4 KiB pages, each a TLB miss).
-    /// Written with `grants`, in [`State::refresh`]; empty when users × tables is over
-    /// [`FLAT_GRANTS_MAX`], and then read from `grants` ([`State::user_table`]).
-    pub table_grants: Vec<TableGrants>,
+    /// Per user and table, at `u * tables + t`: the user's grants on the table
+    /// ([`UserTable`]), what a decision reads first (the privilege check denies most
+    /// requests with it alone, and it holds the table's reach entry when there is one).
+    /// One flat array, so a check reads one slot of it instead of following a user's
+    /// profile pointer, then its table list, then its reach list (random reads; in wasm,
+    /// with 4 KiB pages, each a TLB miss too). Written with `grants`, in
+    /// [`State::refresh`]; empty when users × tables is over [`FLAT_GRANTS_MAX`], and then
+    /// made from `grants` ([`State::user_table`]).
+    pub table_grants: Vec<UserTable>,
     /// Users whose grants must be recompiled.
     pub dirty_grants: Vec<u32>,
     /// Unit tree must be rebuilt.
@@ -1663,16 +1664,16 @@ impl State {
     /// User `u`'s grants on `table`, folded ([`State::table_grants`]; none for an unknown
     /// user or table).
     #[inline(always)]
-    pub fn user_table(&self, u: u32, table: u32) -> TableGrants {
+    pub fn user_table(&self, u: u32, table: u32) -> UserTable {
         let nt = self.tables.len();
         if table as usize >= nt {
-            return TableGrants::default();
+            return UserTable::default();
         }
         if self.table_grants.is_empty() {
             return self
                 .grants
                 .get(u as usize)
-                .map(|g| g.table(table))
+                .map(|g| UserTable::of(g, table))
                 .unwrap_or_default();
         }
         self.table_grants
@@ -2679,12 +2680,12 @@ impl State {
             return;
         };
         let all = self.table_grants.is_empty();
-        self.table_grants.resize(rows, TableGrants::default());
+        self.table_grants.resize(rows, UserTable::default());
         let mut write = |u: usize| {
             let Some(g) = self.grants.get(u) else { return };
             let row = self.table_grants.iter_mut().skip(u * nt).take(nt);
             for (t, x) in row.enumerate() {
-                *x = g.table(t as u32);
+                *x = UserTable::of(g, t as u32);
             }
         };
         if all {
@@ -2810,7 +2811,7 @@ mod tests {
             let mut strs: Vec<String> = Vec::new();
             let mut last = (0..)
                 .map(id)
-                .filter(|s| Interner::home(probe.hash(s), cap) + 3 >= cap);
+                .filter(|s| Interner::home(probe.hash(s.as_bytes()), cap) + 3 >= cap);
             for i in 0..n {
                 starts.push(text.len() as u32);
                 // every fifth string repeats an earlier one

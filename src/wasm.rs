@@ -60,13 +60,14 @@ thread_local! {
 /// The requests of a bulk call: `ids` cut by the lengths in `meta` (see [`BULK_BYTES`]),
 /// which must account for every byte; the users a request names first are resolved and
 /// added to `users`. `None` for an unknown user, a bad right or number, or a length out of
-/// bounds.
+/// bounds. Record ids stay bytes (not checked as UTF-8: bytes that are not name no record,
+/// and the glue's general path then gives the error).
 fn bulk_requests<'a>(
     org: &Engine,
-    ids: &'a str,
+    ids: &'a [u8],
     meta: &[u32],
     users: &mut Vec<u32>,
-) -> Option<Vec<(u32, Right, &'a str)>> {
+) -> Option<Vec<(u32, Right, &'a [u8])>> {
     let mut out = Vec::with_capacity(meta.len() / 2);
     let mut at = 0usize;
     for m in meta.chunks_exact(2) {
@@ -74,7 +75,8 @@ fn bulk_requests<'a>(
         let right = *Right::ALL.get((lens & 15) as usize)?;
         if who & NEW_USER != 0 {
             let end = at + (lens >> 16) as usize;
-            let user = org.user_index(ids.get(at..end)?).ok()?;
+            let user = std::str::from_utf8(ids.get(at..end)?).ok()?;
+            let user = org.user_index(user).ok()?;
             (who & !NEW_USER == users.len() as u32).then(|| users.push(user))?;
             at = end;
         }
@@ -581,7 +583,7 @@ impl Org {
                     if fresh {
                         users.clear();
                     }
-                    let ids = std::str::from_utf8(b.get(..len)?).ok()?;
+                    let ids = b.get(..len)?;
                     let requests =
                         bulk_requests(&self.inner, ids, m.get(..2 * count)?, &mut users)?;
                     self.inner.check_resolved(&requests, &mut decisions).ok()

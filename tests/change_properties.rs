@@ -329,7 +329,7 @@ proptest! {
         for pass in 0..2 {
             for u in 0..st.users.len() as u32 {
                 for t in 0..st.tables.len() as u32 {
-                    prop_assert_eq!(st.user_table(u, t), st.grants[u as usize].table(t), "table grants of user {} on table {} (pass {})\n{}", u, t, pass, cx);
+                    prop_assert_eq!(st.user_table(u, t), crm_policy::grants::UserTable::of(&st.grants[u as usize], t), "table grants of user {} on table {} (pass {})\n{}", u, t, pass, cx);
                 }
             }
             st.table_grants.clear();
