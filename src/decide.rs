@@ -283,13 +283,6 @@ pub trait Chain {
     /// Calls `f` with records of `r`'s share chain: at least every one with shares or
     /// access teams, in chain order.
     fn walk(&mut self, st: &State, r: u32, f: impl FnMut(u32));
-
-    /// [`Chain::walk`] given `r`'s flags, calling `f` with each record and its flags.
-    #[inline]
-    fn walk_flags(&mut self, st: &State, r: u32, flags: u8, mut f: impl FnMut(u32, u8)) {
-        let _ = flags;
-        self.walk(st, r, |rec| f(rec, st.records.core(rec).flags));
-    }
 }
 
 /// Every record of the chain ([`share_chain`]).
@@ -300,28 +293,6 @@ impl Chain for Walk {
     fn walk(&mut self, st: &State, r: u32, mut f: impl FnMut(u32)) {
         for rec in share_chain(st, r) {
             f(rec);
-        }
-    }
-
-    /// The chain up to the first record without [`SHARED_ABOVE`]: nothing above it has
-    /// shares or access teams (the flag's invariant), so the walk stops there; `r`'s own
-    /// fields are not read at all when it lacks the flag (in a batch, `flags` come from the
-    /// id slot, and the record's other fields would be one more cache miss).
-    #[inline]
-    fn walk_flags(&mut self, st: &State, r: u32, flags: u8, mut f: impl FnMut(u32, u8)) {
-        f(r, flags);
-        let (mut cur, mut flags) = (r, flags);
-        let mut steps = 0usize;
-        let limit = st.records.len();
-        while flags & SHARED_ABOVE != 0 && steps < limit {
-            let p = st.records.parent(cur);
-            if p == NONE || !st.inherits(cur, p) {
-                break;
-            }
-            flags = st.records.core(p).flags;
-            f(p, flags);
-            cur = p;
-            steps += 1;
         }
     }
 }
@@ -429,6 +400,25 @@ fn has_grants_on_record(st: &State, r: u32) -> bool {
     !st.shares_of(r).is_empty() || !st.access_teams_of(r).is_empty()
 }
 
+/// Calls `visit` with the records of `r`'s share chain that may have shares or access
+/// teams, and their flags (`flags` are `r`'s). A record without [`SHARED_ABOVE`] has
+/// nothing above it that shares (the flag's invariant): then only `r` is visited, and
+/// nothing else of it is read (in a batch its flags come from its id slot; its other fields
+/// would be one more cache miss).
+fn walk_shares(
+    st: &State,
+    r: u32,
+    flags: u8,
+    chain: &mut impl Chain,
+    visit: &mut dyn FnMut(u32, u8),
+) {
+    if flags & SHARED_ABOVE == 0 {
+        visit(r, flags);
+    } else {
+        chain.walk(st, r, |rec| visit(rec, st.records.core(rec).flags));
+    }
+}
+
 /// The chain of records whose shares apply to `r`: itself, then ancestors while inheritance passes.
 pub fn share_chain(st: &State, r: u32) -> impl Iterator<Item = u32> + '_ {
     let mut cur = r;
@@ -474,7 +464,7 @@ fn shared_rights(
     chain: &mut impl Chain,
 ) -> RightSet {
     let mut got = RightSet::EMPTY;
-    chain.walk_flags(st, r, flags, |rec, flags| {
+    let mut visit = |rec: u32, flags: u8| {
         let list = st.shares_with(rec, flags);
         if !list.is_empty() {
             for s in shares_naming(list, u) {
@@ -495,7 +485,8 @@ fn shared_rights(
                 got = got | (st.template_rights(a.template) & cov.personal);
             }
         }
-    });
+    };
+    walk_shares(st, r, flags, chain, &mut visit);
     got & cov.privileged
 }
 
@@ -543,7 +534,7 @@ fn hierarchy_paths(
     if rec.flags & SHARING == 0 {
         return;
     }
-    chain.walk_flags(st, r, rec.flags, |rec, flags| {
+    let mut shares = |rec: u32, flags: u8| {
         for s in st.shares_with(rec, flags) {
             if let Some(t) = as_team(s.principal) {
                 for &v in st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]) {
@@ -559,7 +550,8 @@ fn hierarchy_paths(
                 visit(v, rights, &mut f);
             }
         }
-    });
+    };
+    walk_shares(st, r, rec.flags, chain, &mut shares);
 }
 
 fn hierarchy_rights(

@@ -1666,19 +1666,23 @@ impl State {
     #[inline(always)]
     pub fn user_table(&self, u: u32, table: u32) -> UserTable {
         let nt = self.tables.len();
-        if table as usize >= nt {
+        if (table as usize) < nt {
+            if let Some(&x) = self.table_grants.get(u as usize * nt + table as usize) {
+                return x;
+            }
+        }
+        self.user_table_made(u, table)
+    }
+    /// [`State::user_table`] made from the user's profile (the flat copy dropped; out of
+    /// line: one copy of it in the module).
+    #[inline(never)]
+    fn user_table_made(&self, u: u32, table: u32) -> UserTable {
+        if table as usize >= self.tables.len() {
             return UserTable::default();
         }
-        if self.table_grants.is_empty() {
-            return self
-                .grants
-                .get(u as usize)
-                .map(|g| UserTable::of(g, table))
-                .unwrap_or_default();
-        }
-        self.table_grants
-            .get(u as usize * nt + table as usize)
-            .copied()
+        self.grants
+            .get(u as usize)
+            .map(|g| UserTable::of(g, table))
             .unwrap_or_default()
     }
     /// Whether user `u` has direct reports.
@@ -2679,19 +2683,22 @@ impl State {
             self.table_grants = Vec::new();
             return;
         };
-        let all = self.table_grants.is_empty();
+        let all: Vec<u32>;
+        let users = if self.table_grants.is_empty() {
+            all = (0..self.users.len() as u32).collect();
+            &all
+        } else {
+            dirty
+        };
         self.table_grants.resize(rows, UserTable::default());
-        let mut write = |u: usize| {
-            let Some(g) = self.grants.get(u) else { return };
-            let row = self.table_grants.iter_mut().skip(u * nt).take(nt);
+        for &u in users {
+            let Some(g) = self.grants.get(u as usize) else {
+                continue;
+            };
+            let row = self.table_grants.iter_mut().skip(u as usize * nt).take(nt);
             for (t, x) in row.enumerate() {
                 *x = UserTable::of(g, t as u32);
             }
-        };
-        if all {
-            (0..self.users.len()).for_each(&mut write);
-        } else {
-            dirty.iter().for_each(|&u| write(u as usize));
         }
     }
 
