@@ -234,7 +234,7 @@ fn rights_with(
     rec: Hot,
     tg: UserTable,
     want: RightSet,
-    chain: &mut impl Chain,
+    chain: &mut dyn Chain,
 ) -> RightSet {
     if rec.flags & crate::state::ALIVE == 0 || !st.user_enabled(u) {
         return RightSet::EMPTY;
@@ -282,15 +282,15 @@ fn rights_with(
 pub trait Chain {
     /// Calls `f` with records of `r`'s share chain: at least every one with shares or
     /// access teams, in chain order.
-    fn walk(&mut self, st: &State, r: u32, f: impl FnMut(u32));
+    /// (`dyn`: a decision is compiled once for every kind of chain.)
+    fn walk(&mut self, st: &State, r: u32, f: &mut dyn FnMut(u32));
 }
 
 /// Every record of the chain ([`share_chain`]).
 pub struct Walk;
 
 impl Chain for Walk {
-    #[inline]
-    fn walk(&mut self, st: &State, r: u32, mut f: impl FnMut(u32)) {
+    fn walk(&mut self, st: &State, r: u32, f: &mut dyn FnMut(u32)) {
         for rec in share_chain(st, r) {
             f(rec);
         }
@@ -378,7 +378,7 @@ impl ChainMemo {
 }
 
 impl Chain for ChainMemo {
-    fn walk(&mut self, st: &State, r: u32, mut f: impl FnMut(u32)) {
+    fn walk(&mut self, st: &State, r: u32, f: &mut dyn FnMut(u32)) {
         let limit = st.records.len();
         let mut cur = self.first(st, r);
         let mut steps = 0usize;
@@ -409,13 +409,13 @@ fn walk_shares(
     st: &State,
     r: u32,
     flags: u8,
-    chain: &mut impl Chain,
+    chain: &mut dyn Chain,
     visit: &mut dyn FnMut(u32, u8),
 ) {
     if flags & SHARED_ABOVE == 0 {
         visit(r, flags);
     } else {
-        chain.walk(st, r, |rec| visit(rec, st.records.core(rec).flags));
+        chain.walk(st, r, &mut |rec| visit(rec, st.records.core(rec).flags));
     }
 }
 
@@ -461,7 +461,7 @@ fn shared_rights(
     table: u32,
     cov: Coverage,
     flags: u8,
-    chain: &mut impl Chain,
+    chain: &mut dyn Chain,
 ) -> RightSet {
     let mut got = RightSet::EMPTY;
     let mut visit = |rec: u32, flags: u8| {
@@ -500,7 +500,7 @@ fn hierarchy_paths(
     m: u32,
     r: u32,
     rec: Hot,
-    chain: &mut impl Chain,
+    chain: &mut dyn Chain,
     mut f: impl FnMut(u32, u32, RightSet),
 ) {
     let Some(h) = &st.hierarchy else { return };
@@ -560,7 +560,7 @@ fn hierarchy_rights(
     r: u32,
     rec: Hot,
     privileged: RightSet,
-    chain: &mut impl Chain,
+    chain: &mut dyn Chain,
 ) -> RightSet {
     let mut got = RightSet::EMPTY;
     hierarchy_paths(st, m, r, rec, chain, |_, _, rights| got = got | rights);

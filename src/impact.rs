@@ -443,7 +443,7 @@ impl ChangedIndex {
         }
         if st.may_be_shared(r) {
             let users = &self.users;
-            memo.walk(st, r, |rec| {
+            memo.walk(st, r, &mut |rec| {
                 for s in st.shares_of(rec) {
                     add(s.principal, s.rights);
                 }
@@ -518,7 +518,7 @@ fn record_holders(st: &State, r: u32, memo: &mut ChainMemo, out: &mut Vec<u32>) 
     } else if let Some(t) = as_team(owner) {
         out.extend_from_slice(st.team(t).map(|t| t.members.as_slice()).unwrap_or(&[]));
     }
-    memo.walk(st, r, |rec| {
+    memo.walk(st, r, &mut |rec| {
         for s in st.shares_of(rec) {
             match as_team(s.principal) {
                 Some(t) => {
