@@ -347,21 +347,8 @@ impl Interner {
         Some((slot.idx, slot.hot()))
     }
 
-    /// First half of a lookup for batches: the hash of `s` and the first word of its home
-    /// slot. Reading that word starts the slot's cache miss; a batch does this for all its
-    /// ids before finishing any lookup with [`Interner::find_hot_from`], so the misses
-    /// overlap instead of following one another.
-    #[inline(always)]
-    pub fn start_find(&self, s: &str) -> (u64, u32) {
-        let slots: &[Slot] = &self.slots;
-        let h = self.hash(s.as_bytes());
-        let first = slots
-            .get(Self::home(h, slots.len()))
-            .map_or(EMPTY, |x| x.idx);
-        (h, first)
-    }
-
-    /// The hash of `s` (for [`Interner::touch_home`]).
+    /// The hash of `s`: the first step of a batched lookup (then [`Interner::touch_home`],
+    /// then [`Interner::find_hot_from`]).
     #[inline(always)]
     pub fn hash_of(&self, s: &[u8]) -> u64 {
         self.hash(s)
@@ -380,8 +367,8 @@ impl Interner {
         (word(home), word(home + 2))
     }
 
-    /// Second half of a batched lookup ([`Interner::start_find`]): `(h, first)` must come
-    /// from `start_find(s)` on this table, unchanged since.
+    /// Last step of a batched lookup: `h` must be `hash_of(s)` and `first` the first word
+    /// [`Interner::touch_home`] read for it, on this table, unchanged since.
     #[inline(always)]
     pub fn find_hot_from(&self, s: &[u8], (h, first): (u64, u32)) -> Option<(u32, Hot)> {
         if first == EMPTY {
