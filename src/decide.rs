@@ -3,7 +3,7 @@
 //! all eight rights computed in one pass as a bitmask.
 
 use crate::access::{Right, RightSet};
-use crate::grants::{Grant, Reach, TableGrants, UserTable, REACH_DEEP, REACH_LOCAL, REACH_TEAM};
+use crate::grants::{Grant, Reach, UserTable, REACH_DEEP, REACH_LOCAL, REACH_TEAM};
 use crate::model::Principal;
 use crate::state::{as_team, as_user, Hot, State, NONE, SHARED_ABOVE, SHARING};
 
@@ -42,16 +42,18 @@ pub fn coverage(st: &State, u: u32, table: u32, want: RightSet) -> Coverage {
     let Some(g) = st.grants.get(u as usize) else {
         return Coverage::default();
     };
-    Coverage::of(g.table(table), want)
+    let t = g.table(table);
+    Coverage::of(t.any, t.personal, want)
 }
 
 impl Coverage {
-    /// The coverage of `want` by a user's grants on one table.
+    /// The coverage of `want` by a user's grants on one table (their `any` and `personal`
+    /// masks, [`crate::grants::TableGrants`] / [`UserTable`]).
     #[inline(always)]
-    fn of(t: TableGrants, want: RightSet) -> Coverage {
+    fn of(any: u8, personal: u8, want: RightSet) -> Coverage {
         Coverage {
-            privileged: RightSet(want.0 & t.any),
-            personal: RightSet(want.0 & t.personal),
+            privileged: RightSet(want.0 & any),
+            personal: RightSet(want.0 & personal),
         }
     }
 }
@@ -162,16 +164,7 @@ fn owner_depth_in(
 
 /// All rights of user `u` on record `r` among `want`.
 pub fn rights_of(st: &State, u: u32, r: u32, want: RightSet) -> RightSet {
-    let rec = Hot::of(st.records.core(r));
-    rights_with(
-        st,
-        u,
-        r,
-        rec,
-        st.user_table(u, u32::from(rec.table)),
-        want,
-        &mut Walk,
-    )
+    rights_hot(st, u, r, Hot::of(st.records.core(r)), want)
 }
 
 /// [`rights_of`] for a record found by id with [`crate::state::Interner::find_hot`]:
@@ -179,15 +172,7 @@ pub fn rights_of(st: &State, u: u32, r: u32, want: RightSet) -> RightSet {
 /// nothing else of it.
 #[inline(always)]
 pub fn rights_hot(st: &State, u: u32, r: u32, hot: Hot, want: RightSet) -> RightSet {
-    rights_with(
-        st,
-        u,
-        r,
-        hot,
-        st.user_table(u, u32::from(hot.table)),
-        want,
-        &mut Walk,
-    )
+    rights_at(st, u, r, hot, want, &mut Walk)
 }
 
 /// [`rights_hot`] with `tg`, the user's grants on the record's table
@@ -214,7 +199,19 @@ pub fn rights_of_memo(
     want: RightSet,
     memo: &mut ChainMemo,
 ) -> RightSet {
-    let rec = Hot::of(st.records.core(r));
+    rights_at(st, u, r, Hot::of(st.records.core(r)), want, memo)
+}
+
+/// [`rights_with`], reading the user's grants on the record's table here.
+#[inline(always)]
+fn rights_at(
+    st: &State,
+    u: u32,
+    r: u32,
+    rec: Hot,
+    want: RightSet,
+    chain: &mut dyn Chain,
+) -> RightSet {
     rights_with(
         st,
         u,
@@ -222,7 +219,7 @@ pub fn rights_of_memo(
         rec,
         st.user_table(u, u32::from(rec.table)),
         want,
-        memo,
+        chain,
     )
 }
 
@@ -262,10 +259,7 @@ fn rights_with(
     if rest == 0 || st.org_owned(table) {
         return got;
     }
-    let cov = Coverage {
-        privileged: RightSet(rest & tg.any),
-        personal: RightSet(rest & tg.personal),
-    };
+    let cov = Coverage::of(tg.any, tg.personal, RightSet(rest));
     let shared = rec.flags & SHARING != 0;
     let mut got = got;
     if shared {

@@ -1654,7 +1654,10 @@ impl State {
     pub fn user_table(&self, u: u32, table: u32) -> UserTable {
         let nt = self.tables.len();
         if (table as usize) < nt {
-            if let Some(&x) = self.table_grants.get(u as usize * nt + table as usize) {
+            let at = (u as usize)
+                .saturating_mul(nt)
+                .saturating_add(table as usize);
+            if let Some(&x) = self.table_grants.get(at) {
                 return x;
             }
         }
@@ -2500,7 +2503,8 @@ impl State {
         self.reports.truncate(last);
         self.owned_by_user.truncate(last);
         self.grants.truncate(last);
-        self.table_grants.truncate(last * self.tables.len());
+        self.table_grants
+            .truncate(last.saturating_mul(self.tables.len()));
         self.dirty_grants.retain(|&x| x != u);
     }
 

@@ -130,35 +130,29 @@ for (let b = 0; b + BATCH <= single.length; b += BATCH) {
 const checkNs = median(perCall);
 console.log(`check()                  median ${checkNs.toFixed(0)} ns per call (batches of ${BATCH}; ${(100 * allowed / single.length).toFixed(1)}% allowed)`);
 
-// checkMany(): throughput
+// checkMany(): throughput, the median of REPEAT calls over `requests` (after a warm-up on
+// their first 10,000); prints `label` and returns the checks per second.
+const timeCheckMany = (label, requests) => {
+  org.checkMany(requests.slice(0, 10000)); // warm up
+  const times = [];
+  let ones = 0;
+  for (let i = 0; i < REPEAT; i++) {
+    const t0 = now();
+    const out = org.checkMany(requests);
+    times.push(now() - t0);
+    if (i === 0) for (const d of out) ones += d;
+  }
+  const ms = median(times);
+  const n = requests.length;
+  console.log(`${label.padEnd(24)} median ${fmtMs(ms)} -> ${(n / ms / 1000).toFixed(2)} M checks/s, ${((ms * 1e6) / n).toFixed(0)} ns per check (${(100 * ones / n).toFixed(1)}% allowed)`);
+  return n / (ms / 1000);
+};
 const many = makeRequests(REQUESTS);
-org.checkMany(many.slice(0, 10000)); // warm up
-const manyTimes = [];
-let ones = 0;
-for (let i = 0; i < REPEAT; i++) {
-  const t0 = now();
-  const out = org.checkMany(many);
-  manyTimes.push(now() - t0);
-  if (i === 0) for (const d of out) ones += d;
-}
-const manyMs = median(manyTimes);
-const perSec = REQUESTS / (manyMs / 1000);
-console.log(`checkMany(${REQUESTS})       median ${fmtMs(manyMs)} -> ${(perSec / 1e6).toFixed(2)} M checks/s, ${((manyMs * 1e6) / REQUESTS).toFixed(0)} ns per check (${(100 * ones / REQUESTS).toFixed(1)}% allowed)`);
-
-// checkMany() for one user (a front end filtering a list for the signed-in user): the same
-// records and rights, every request by the first user. For comparison only; the figure the
-// target is about is the one above, with a random user per request.
-const oneUser = many.map(([, right, record]) => [users[0], right, record]);
-org.checkMany(oneUser.slice(0, 10000)); // warm up
-const oneTimes = [];
-for (let i = 0; i < REPEAT; i++) {
-  const t0 = now();
-  org.checkMany(oneUser);
-  oneTimes.push(now() - t0);
-}
-const oneMs = median(oneTimes);
-const onePerSec = REQUESTS / (oneMs / 1000);
-console.log(`checkMany, one user     median ${fmtMs(oneMs)} -> ${(onePerSec / 1e6).toFixed(2)} M checks/s, ${((oneMs * 1e6) / REQUESTS).toFixed(0)} ns per check`);
+const perSec = timeCheckMany(`checkMany(${REQUESTS})`, many);
+// For one user (a front end filtering a list for the signed-in user): the same records and
+// rights, every request by the first user. For comparison only; the figure the target is
+// about is the one above, with a random user per request.
+const onePerSec = timeCheckMany("checkMany, one user", many.map(([, right, record]) => [users[0], right, record]));
 
 const rss = process.memoryUsage();
 console.log(`memory: rss ${MB(rss.rss)}, array buffers (incl. wasm) ${MB(rss.arrayBuffers)}`);
